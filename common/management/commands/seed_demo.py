@@ -1,0 +1,32 @@
+"""Seed the demo: owners, exporters, staff, warehouses, listings and leases. Safe to run again."""
+
+from typing import Any
+
+from django.core.management.base import BaseCommand
+from django.db import transaction
+
+from accounts.demo import DEMO_PASSWORD, DEMO_STAFF_TOTP_SECRET, seed_people
+
+
+class Command(BaseCommand):
+    help = "Create (or top up) the demo data and print the demo logins."
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        with transaction.atomic():
+            people = seed_people()
+        self.stdout.write(
+            self.style.SUCCESS("Demo data ready. Sign in at http://127.0.0.1:8000/accounts/login/")
+        )
+        rows = [
+            ("Warehouse owner", "owner@wareshare.test", people.owners[0].name),
+            ("Warehouse owner", "owner2@wareshare.test", people.owners[1].name),
+            ("Exporter", "exporter@wareshare.test", people.exporters[0].name),
+            ("Exporter", "exporter2@wareshare.test", people.exporters[1].name),
+            ("Platform staff", "staff@wareshare.test", "staff console (MFA)"),
+        ]
+        for role, email, org in rows:
+            self.stdout.write(f"  {role:<16} {email:<28} password: {DEMO_PASSWORD:<16} {org}")
+        self.stdout.write(
+            f"  Staff sign-in asks for an authenticator code: TOTP secret {DEMO_STAFF_TOTP_SECRET},"
+            " or run `.venv/bin/python manage.py demo_totp` for the current code."
+        )

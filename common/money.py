@@ -1,0 +1,82 @@
+"""Money is a Decimal and an ISO 4217 currency, never a float.
+
+Rounding is explicit: ``quantize`` rounds half-up to the currency's minor unit.
+Minor units appear only at the payment processor boundary (``to_minor``/``from_minor``).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import ROUND_HALF_UP, Decimal
+
+# Currencies without a minor unit (ISO 4217 exponent 0) that the platform accepts.
+ZERO_DECIMAL = frozenset({"JPY", "KRW", "VND", "CLP", "ISK", "UGX", "XOF", "XAF"})
+CURRENCIES = (
+    ("EUR", "Euro"),
+    ("USD", "US dollar"),
+    ("GBP", "Pound sterling"),
+    ("CNY", "Chinese yuan"),
+    ("HKD", "Hong Kong dollar"),
+    ("SGD", "Singapore dollar"),
+    ("JPY", "Japanese yen"),
+    ("KRW", "South Korean won"),
+    ("AUD", "Australian dollar"),
+    ("CAD", "Canadian dollar"),
+    ("AED", "UAE dirham"),
+    ("BRL", "Brazilian real"),
+)
+SYMBOLS = {"EUR": "€", "GBP": "£", "USD": "US$", "CNY": "CN¥", "JPY": "JP¥", "KRW": "₩"}
+
+
+def exponent(currency: str) -> int:
+    return 0 if currency.upper() in ZERO_DECIMAL else 2
+
+
+def quantize(amount: Decimal, currency: str) -> Decimal:
+    """Round half-up to the currency's minor unit."""
+    return amount.quantize(Decimal(1).scaleb(-exponent(currency)), rounding=ROUND_HALF_UP)
+
+
+def to_minor(amount: Decimal, currency: str) -> int:
+    """Decimal major units -> integer minor units; refuses amounts that would lose precision."""
+    scaled = amount.scaleb(exponent(currency))
+    if scaled != scaled.to_integral_value():
+        raise ValueError(f"{amount} {currency} has more precision than the currency allows")
+    return int(scaled)
+
+
+def from_minor(minor: int, currency: str) -> Decimal:
+    return quantize(Decimal(minor).scaleb(-exponent(currency)), currency)
+
+
+@dataclass(frozen=True, slots=True)
+class Money:
+    amount: Decimal
+    currency: str
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.amount, Decimal):
+            raise TypeError("Money.amount must be a Decimal")
+
+    def __add__(self, other: Money) -> Money:
+        self._same_currency(other)
+        return Money(self.amount + other.amount, self.currency)
+
+    def __sub__(self, other: Money) -> Money:
+        self._same_currency(other)
+        return Money(self.amount - other.amount, self.currency)
+
+    def _same_currency(self, other: Money) -> None:
+        if other.currency != self.currency:
+            raise ValueError(f"cannot mix {self.currency} and {other.currency}")
+
+    def __str__(self) -> str:
+        return format_money(self.amount, self.currency)
+
+
+def format_money(amount: Decimal, currency: str) -> str:
+    value = quantize(amount, currency)
+    digits = exponent(currency)
+    text = f"{value:,.{digits}f}"
+    symbol = SYMBOLS.get(currency)
+    return f"{symbol}{text}" if symbol else f"{text} {currency}"

@@ -1,0 +1,160 @@
+"""Settings shared by every environment. Values that vary come from ``env.py``."""
+
+from decimal import Decimal
+
+from django.contrib.messages import constants as message_constants
+
+from . import env as e
+
+BASE_DIR = e.BASE_DIR
+SECRET_KEY = e.SECRET_KEY
+DEBUG = e.DEBUG
+ALLOWED_HOSTS = e.ALLOWED_HOSTS
+CSRF_TRUSTED_ORIGINS = e.CSRF_TRUSTED_ORIGINS
+
+INSTALLED_APPS = [
+    "marketplace.apps.WareshareAdminConfig",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "django.contrib.humanize",
+    "allauth",
+    "allauth.account",
+    "allauth.mfa",
+    "django_filters",
+    "django_countries",
+    "common",
+    "accounts",
+    "warehouses",
+    "leasing",
+    "escrow",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "allauth.account.middleware.AccountMiddleware",
+    "accounts.middleware.CurrentOrganisationMiddleware",
+]
+
+ROOT_URLCONF = "marketplace.urls"
+WSGI_APPLICATION = "marketplace.wsgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+                "accounts.context_processors.organisation",
+            ],
+        },
+    },
+]
+
+DATABASES = {"default": e.env.db_url_config(e.DATABASE_URL)}
+DATABASES["default"]["ATOMIC_REQUESTS"] = False
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # WAL and a busy timeout let the demo's sweep loop and web server share the file.
+    DATABASES["default"]["OPTIONS"] = {
+        "timeout": 20,
+        "transaction_mode": "IMMEDIATE",
+        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+    }
+
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+AUTH_USER_MODEL = "accounts.User"
+AUTHENTICATION_BACKENDS = [
+    "django.contrib.auth.backends.ModelBackend",
+    "allauth.account.auth_backends.AuthenticationBackend",
+]
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+
+LANGUAGE_CODE = "en"
+TIME_ZONE = "UTC"
+USE_I18N = True
+USE_TZ = True
+
+STATIC_URL = "/static/"
+STATICFILES_DIRS = [BASE_DIR / "static"]
+STATIC_ROOT = BASE_DIR / "staticfiles"
+MEDIA_URL = "/media/"
+MEDIA_ROOT = e.MEDIA_ROOT
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}
+FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
+
+LOGIN_URL = "account_login"
+LOGIN_REDIRECT_URL = "dashboard"
+MESSAGE_TAGS = {message_constants.ERROR: "error"}
+
+# --- allauth: email is the login, verification mandatory, TOTP for everyone, required for staff.
+ACCOUNT_LOGIN_METHODS = {"email"}
+ACCOUNT_SIGNUP_FIELDS = ["email*", "password1*", "password2*"]
+ACCOUNT_USER_MODEL_USERNAME_FIELD = None
+ACCOUNT_EMAIL_VERIFICATION = "mandatory"
+ACCOUNT_CONFIRM_EMAIL_ON_GET = False
+ACCOUNT_LOGIN_ON_EMAIL_CONFIRMATION = True
+ACCOUNT_UNIQUE_EMAIL = True
+ACCOUNT_LOGOUT_ON_PASSWORD_CHANGE = False
+ACCOUNT_EMAIL_SUBJECT_PREFIX = "[Wareshare] "
+ACCOUNT_DEFAULT_HTTP_PROTOCOL = "https"
+ACCOUNT_RATE_LIMITS = {
+    "login": "30/m/ip",
+    "login_failed": "10/m/ip,5/5m/key",
+    "signup": "20/m/ip",
+    "reset_password": "20/m/ip,5/m/key",
+    "confirm_email": "1/3m/key",
+}
+MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
+MFA_TOTP_ISSUER = "Wareshare"
+
+DEFAULT_FROM_EMAIL = e.DEFAULT_FROM_EMAIL
+SITE_URL = e.SITE_URL
+
+CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "root": {"handlers": ["console"], "level": "INFO"},
+    "loggers": {"django.db.backends": {"level": "WARNING"}},
+}
+
+# --- Wareshare business rules.
+WARESHARE = {
+    "PLATFORM_FEE_PERCENT": Decimal(e.PLATFORM_FEE_PERCENT),
+    "HOLD_HOURS": e.HOLD_HOURS,
+    "PAYMENT_HOURS": e.PAYMENT_HOURS,
+    "CONFIRMATION_HOURS": e.CONFIRMATION_HOURS,
+    "CHECKIN_TOLERANCE_PERCENT": Decimal(e.CHECKIN_TOLERANCE_PERCENT),
+    "CALENDAR_DAYS": e.CALENDAR_DAYS,
+}
+STRIPE_SECRET_KEY = e.STRIPE_SECRET_KEY
+STRIPE_PUBLISHABLE_KEY = e.STRIPE_PUBLISHABLE_KEY
+STRIPE_WEBHOOK_SECRET = e.STRIPE_WEBHOOK_SECRET
+CELERY_BROKER_URL = e.CELERY_BROKER_URL
+CELERY_TASK_ALWAYS_EAGER = not e.CELERY_BROKER_URL
+
+# Idempotent time-driven services, run by `manage.py run_sweeps` (demo) or Celery beat.
+WARESHARE_SWEEPS: list[str] = []

@@ -1,0 +1,21 @@
+from django.conf import settings
+from django.conf.urls.static import static
+from django.contrib import admin
+from django.urls import include, path
+
+from common import views as common_views
+
+urlpatterns = [
+    path("", common_views.landing, name="landing"),
+    path("healthz", common_views.healthz, name="healthz"),
+    path("dashboard/", common_views.dashboard, name="dashboard"),
+    path("accounts/", include("allauth.urls")),
+    path("organisations/", include("accounts.urls")),
+    path("staff/", include("common.staff_urls")),
+    path("", include("warehouses.urls")),
+    path("", include("leasing.urls")),
+    path("escrow/", include("escrow.urls")),
+    path("admin/", admin.site.urls),
+]
+if settings.DEBUG:
+    urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)
