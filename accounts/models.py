@@ -56,6 +56,9 @@ class Organisation(models.Model):
         max_length=20, choices=VerificationStatus.choices, default=VerificationStatus.UNVERIFIED
     )
     verified_at = models.DateTimeField(null=True, blank=True)
+    # Credit rating: published by the trust sweep (a score 0–100 and its grade A–E); empty until rated.
+    credit_score = models.PositiveSmallIntegerField(null=True, blank=True)
+    credit_grade = models.CharField(max_length=1, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

@@ -1,0 +1,58 @@
+from datetime import timedelta
+from decimal import Decimal
+
+import factory
+from django.utils import timezone
+from factory.django import DjangoModelFactory
+
+from warehouses.choices import CustomsStatus, ListingStatus, Unit
+from warehouses.models import Listing, Warehouse
+from warehouses.services import calendar_extend
+from tests.accounts.factories import OwnerOrganisationFactory
+
+
+class WarehouseFactory(DjangoModelFactory):
+    class Meta:
+        model = Warehouse
+
+    organisation = factory.SubFactory(OwnerOrganisationFactory)
+    name = factory.Sequence(lambda n: f"Warehouse {n}")
+    address = "Waalhaven Zuidzijde 1"
+    city = "Rotterdam"
+    country = "NL"
+    latitude = 51.8850
+    longitude = 4.4250
+    nearest_port_id = "NLRTM"
+    customs_status = CustomsStatus.GENERAL
+    timezone = "Europe/Amsterdam"
+
+
+class ListingFactory(DjangoModelFactory):
+    """An active listing whose calendar is created, as ``listing_create`` would."""
+
+    class Meta:
+        model = Listing
+        skip_postgeneration_save = True
+
+    warehouse = factory.SubFactory(WarehouseFactory)
+    title = factory.Sequence(lambda n: f"Pallet positions {n}")
+    unit = Unit.PALLET
+    capacity = 10
+    price_per_unit_day = Decimal("1.50")
+    currency = "EUR"
+    handling_in_fee = Decimal("4.00")
+    handling_out_fee = Decimal("4.00")
+    min_days = 1
+    max_days = 365
+    available_from = factory.LazyFunction(timezone.localdate)
+    available_until = None
+    status = ListingStatus.ACTIVE
+
+    @factory.post_generation
+    def calendar(self, create: bool, extracted: object, **kwargs: object) -> None:
+        if create:
+            calendar_extend(listing=self)
+
+
+def days_from_now(n: int):
+    return timezone.localdate() + timedelta(days=n)

@@ -1,0 +1,122 @@
+"""The public search: one FilterSet for the page and (later) the API."""
+
+from datetime import timedelta
+from typing import Any
+
+import django_filters
+from django import forms
+from django.db.models import F, QuerySet
+from django.utils import timezone
+from django_countries import countries
+
+from common.money import CURRENCIES
+
+from .choices import FEATURES, CustomsStatus, Unit
+from .geo import Circle, within
+from .models import Listing
+from .selectors import listing_available, listing_price_for, port_get
+from .pricing import lease_days
+
+SORTS = (
+    ("price", "Lowest total price"),
+    ("distance", "Nearest to the port"),
+    ("rating", "Best owner rating"),
+    ("newest", "Newest"),
+)
+MAX_RADIUS_KM = 2000
+
+
+class SearchForm(forms.Form):
+    """Cross-field rules of the search, with messages a person can act on."""
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        start, end = data.get("start"), data.get("end")
+        today = timezone.localdate()
+        if start and end and end < start:
+            self.add_error("end", "The end date must be on or after the start date.")
+        if start and start < today:
+            self.add_error("start", "The start date cannot be in the past.")
+        if bool(start) != bool(end):
+            self.add_error("end" if start else "start", "Give both a start and an end date, or neither.")
+        locode = data.get("port")
+        if locode:
+            port = port_get(locode)
+            if port is None:
+                self.add_error("port", f"Unknown port “{locode}”. Use a UN/LOCODE such as NLRTM or CNSHA.")
+            data["port_obj"] = port
+        elif data.get("radius"):
+            self.add_error("port", "Choose a port to search around.")
+        if data.get("sort") == "distance" and not locode:
+            self.add_error("sort", "Sorting by distance needs a port.")
+        return data
+
+
+class ListingSearchFilter(django_filters.FilterSet):
+    country = django_filters.ChoiceFilter(field_name="warehouse__country", choices=countries, label="Country")
+    city = django_filters.CharFilter(field_name="warehouse__city", lookup_expr="icontains", label="City")
+    port = django_filters.CharFilter(method="filter_nothing", label="Near port (UN/LOCODE)")
+    radius = django_filters.NumberFilter(
+        method="filter_nothing", label="Radius (km)", min_value=1, max_value=MAX_RADIUS_KM
+    )
+    start = django_filters.DateFilter(
+        method="filter_nothing", label="From", widget=forms.DateInput(attrs={"type": "date"})
+    )
+    end = django_filters.DateFilter(
+        method="filter_nothing", label="Until", widget=forms.DateInput(attrs={"type": "date"})
+    )
+    quantity = django_filters.NumberFilter(method="filter_nothing", label="Units needed", min_value=1)
+    unit = django_filters.ChoiceFilter(choices=Unit.choices, label="Unit")
+    customs_status = django_filters.ChoiceFilter(
+        field_name="warehouse__customs_status", choices=CustomsStatus.choices, label="Customs"
+    )
+    features = django_filters.MultipleChoiceFilter(
+        method="filter_features", choices=FEATURES, widget=forms.CheckboxSelectMultiple, label="Features (all of)"
+    )
+    max_price = django_filters.NumberFilter(
+        field_name="price_per_unit_day", lookup_expr="lte", min_value=0, label="Max price / unit / day"
+    )
+    currency = django_filters.ChoiceFilter(choices=CURRENCIES, label="Currency")
+    sort = django_filters.ChoiceFilter(method="filter_nothing", choices=SORTS, label="Sort by", empty_label=None)
+
+    class Meta:
+        model = Listing
+        fields: list[str] = []
+        form = SearchForm
+
+    def filter_nothing(self, queryset: QuerySet, name: str, value: Any) -> QuerySet:
+        """Fields that work together (dates, port, sort) are applied in ``filter_queryset``."""
+        return queryset
+
+    def filter_features(self, queryset: QuerySet, name: str, value: list[str]) -> QuerySet:
+        return queryset.filter(**{f"warehouse__{feature}": True for feature in value})
+
+    def filter_queryset(self, queryset: QuerySet) -> QuerySet:
+        queryset = super().filter_queryset(queryset)
+        data = self.form.cleaned_data
+        start, end = data.get("start"), data.get("end")
+        quantity = int(data.get("quantity") or 1)
+        if start and end:
+            queryset = listing_available(queryset, start=start, end=end, quantity=quantity)
+        port = data.get("port_obj")
+        if port:
+            radius = float(data.get("radius") or 250)
+            queryset = within(queryset, Circle(port.latitude, port.longitude, radius), prefix="warehouse__")
+        days = lease_days(start, end) if start and end else 1
+        queryset = listing_price_for(queryset, days=days)
+        return queryset.order_by(*self.ordering(data.get("sort") or "price"))
+
+    @staticmethod
+    def ordering(sort: str) -> list[Any]:
+        if sort == "distance":
+            return ["distance2", "pk"]
+        if sort == "rating":
+            return [F("warehouse__organisation__credit_score").desc(nulls_last=True), "unit_cost", "pk"]
+        if sort == "newest":
+            return ["-created_at", "-pk"]
+        return ["unit_cost", "pk"]
+
+
+def default_dates() -> tuple[str, str]:
+    start = timezone.localdate() + timedelta(days=7)
+    return start.isoformat(), (start + timedelta(days=29)).isoformat()

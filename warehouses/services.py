@@ -1,0 +1,250 @@
+"""Every write to warehouses, listings and the capacity calendar.
+
+Locking: a service that touches a listing's calendar locks the listing row first
+(``select_for_update``). Concurrent reservations on one listing then queue instead of
+deadlocking on day rows locked in different orders (see DESIGN §8).
+"""
+
+from collections.abc import Iterable
+from datetime import date, timedelta
+from typing import Any
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
+
+from accounts.models import Organisation
+
+from .choices import ListingStatus
+from .exceptions import CapacityBelowReserved, CapacityUnavailable, InvalidDates, InvalidListingTransition
+from .models import CalendarDay, CapacityException, Listing, Reservation, Warehouse, WarehousePhoto
+
+LISTING_TRANSITIONS: dict[str, set[str]] = {
+    ListingStatus.DRAFT: {ListingStatus.ACTIVE, ListingStatus.ARCHIVED},
+    ListingStatus.ACTIVE: {ListingStatus.PAUSED, ListingStatus.ARCHIVED},
+    ListingStatus.PAUSED: {ListingStatus.ACTIVE, ListingStatus.ARCHIVED},
+    ListingStatus.ARCHIVED: set(),
+}
+
+
+def _lock_listing(listing: Listing) -> Listing:
+    return Listing.objects.select_for_update().get(pk=listing.pk)
+
+
+def _date_range(start: date, end: date) -> Iterable[date]:
+    for offset in range((end - start).days + 1):
+        yield start + timedelta(days=offset)
+
+
+def calendar_horizon() -> date:
+    return timezone.localdate() + timedelta(days=settings.WARESHARE["CALENDAR_DAYS"])
+
+
+# --- Warehouses ---------------------------------------------------------------------------
+
+
+def warehouse_create(*, organisation: Organisation, **fields: Any) -> Warehouse:
+    return Warehouse.objects.create(organisation=organisation, **fields)
+
+
+def warehouse_update(*, warehouse: Warehouse, **fields: Any) -> Warehouse:
+    for name, value in fields.items():
+        setattr(warehouse, name, value)
+    warehouse.save()
+    return warehouse
+
+
+def warehouse_photo_add(*, warehouse: Warehouse, image: Any, caption: str = "") -> WarehousePhoto:
+    photo = WarehousePhoto(warehouse=warehouse, image=image, caption=caption)
+    photo.full_clean()
+    photo.save()
+    return photo
+
+
+# --- Listings -----------------------------------------------------------------------------
+
+
+@transaction.atomic
+def listing_create(*, warehouse: Warehouse, **fields: Any) -> Listing:
+    """Create a listing and its calendar up to the horizon."""
+    listing = Listing.objects.create(warehouse=warehouse, **fields)
+    calendar_extend(listing=listing)
+    return listing
+
+
+@transaction.atomic
+def listing_update(*, listing: Listing, **fields: Any) -> Listing:
+    """Change a listing. Capacity or window changes are re-applied to the calendar, and refused
+    (with the days named) where they would cut below what is already reserved."""
+    listing = _lock_listing(listing)
+    for name, value in fields.items():
+        setattr(listing, name, value)
+    listing.save()
+    calendar_extend(listing=listing)
+    first = CalendarDay.objects.filter(listing=listing).order_by("day").values_list("day", flat=True).first()
+    if first and listing.calendar_until:
+        _calendar_recompute(listing=listing, start=first, end=listing.calendar_until)
+    return listing
+
+
+@transaction.atomic
+def listing_set_status(*, listing: Listing, status: str) -> Listing:
+    listing = _lock_listing(listing)
+    if status not in LISTING_TRANSITIONS[listing.status]:
+        raise InvalidListingTransition(
+            f"A {listing.get_status_display().lower()} listing cannot become {ListingStatus(status).label.lower()}."
+        )
+    listing.status = status
+    listing.save(update_fields=["status", "updated_at"])
+    return listing
+
+
+# --- Capacity calendar --------------------------------------------------------------------
+
+
+def _effective_capacity(listing: Listing, day: date, exceptions: list[CapacityException]) -> int:
+    """Listing capacity on ``day``: 0 outside the bookable window, else the lowest of the
+    listing's capacity and every exception covering the day (a blackout always wins)."""
+    if day < listing.available_from or (listing.available_until and day > listing.available_until):
+        return 0
+    return min([listing.capacity] + [e.capacity for e in exceptions if e.covers(day)])
+
+
+def _calendar_recompute(*, listing: Listing, start: date, end: date) -> None:
+    """Re-derive capacity for ``start..end``; raises CapacityBelowReserved, changing nothing,
+    if any day would end up with less capacity than it has reserved."""
+    exceptions = list(listing.exceptions.filter(start__lte=end, end__gte=start))
+    rows = list(CalendarDay.objects.filter(listing=listing, day__range=(start, end)))
+    short = []
+    changed = []
+    for row in rows:
+        capacity = _effective_capacity(listing, row.day, exceptions)
+        if capacity < row.reserved:
+            short.append(row.day)
+        elif capacity != row.capacity:
+            row.capacity = capacity
+            changed.append(row)
+    if short:
+        raise CapacityBelowReserved(days=short)
+    CalendarDay.objects.bulk_update(changed, ["capacity"], batch_size=500)
+
+
+@transaction.atomic
+def calendar_extend(*, listing: Listing) -> int:
+    """Create missing calendar rows from the window's start up to the horizon. Idempotent."""
+    until = calendar_horizon()
+    if listing.available_until:
+        until = min(until, listing.available_until)
+    start = listing.available_from
+    if listing.calendar_until and listing.calendar_until >= start:
+        start = min(start, listing.calendar_until + timedelta(days=1))
+        existing = set(
+            CalendarDay.objects.filter(listing=listing, day__range=(listing.available_from, until)).values_list(
+                "day", flat=True
+            )
+        )
+    else:
+        existing = set()
+    if until < start:
+        return 0
+    exceptions = list(listing.exceptions.filter(end__gte=start))
+    rows = [
+        CalendarDay(listing=listing, day=day, capacity=_effective_capacity(listing, day, exceptions))
+        for day in _date_range(listing.available_from, until)
+        if day not in existing
+    ]
+    CalendarDay.objects.bulk_create(rows, batch_size=1000, ignore_conflicts=True)
+    if listing.calendar_until is None or listing.calendar_until < until:
+        Listing.objects.filter(pk=listing.pk).update(calendar_until=until)
+        listing.calendar_until = until
+    return len(rows)
+
+
+def calendar_extend_all() -> int:
+    """Sweep: roll every live listing's calendar forward to the horizon. Idempotent."""
+    horizon = calendar_horizon()
+    extended = 0
+    live = Listing.objects.exclude(status=ListingStatus.ARCHIVED).filter(calendar_until__lt=horizon)
+    for listing in live.iterator():
+        if calendar_extend(listing=listing):
+            extended += 1
+    return extended
+
+
+class _PartialUpdate(Exception):
+    """The conditional UPDATE missed a day: roll back its savepoint, then explain."""
+
+
+def _check_range(start: date, end: date, quantity: int) -> None:
+    if end < start:
+        raise InvalidDates("The end date must be on or after the start date.")
+    if quantity < 1:
+        raise InvalidDates("The quantity must be at least 1.")
+
+
+@transaction.atomic
+def capacity_reserve(*, listing: Listing, start: date, end: date, quantity: int) -> Reservation:
+    """Hold ``quantity`` units on every day of ``start..end`` (inclusive).
+
+    Locks the listing, then one conditional UPDATE adds to ``reserved`` only where enough is
+    free; unless it touched every day, the transaction rolls back and CapacityUnavailable
+    names the short days. Overbooking is impossible by construction (and by the CHECK).
+    """
+    _check_range(start, end, quantity)
+    _lock_listing(listing)
+    try:
+        with transaction.atomic():
+            updated = CalendarDay.objects.filter(
+                listing=listing, day__range=(start, end), capacity__gte=F("reserved") + quantity
+            ).update(reserved=F("reserved") + quantity)
+            if updated != (end - start).days + 1:
+                raise _PartialUpdate
+    except _PartialUpdate:
+        free = {
+            row.day: row.free for row in CalendarDay.objects.filter(listing=listing, day__range=(start, end))
+        }
+        raise CapacityUnavailable(days=[d for d in _date_range(start, end) if free.get(d, 0) < quantity]) from None
+    return Reservation.objects.create(listing=listing, start=start, end=end, quantity=quantity)
+
+
+@transaction.atomic
+def capacity_release(*, reservation: Reservation) -> bool:
+    """Give a reservation's units back to the calendar. Idempotent: False if already released."""
+    _lock_listing(reservation.listing)
+    released = Reservation.objects.filter(pk=reservation.pk, released_at=None).update(released_at=timezone.now())
+    if not released:
+        return False
+    updated = CalendarDay.objects.filter(
+        listing_id=reservation.listing_id, day__range=(reservation.start, reservation.end)
+    ).update(reserved=F("reserved") - reservation.quantity)
+    if updated != reservation.days:
+        raise AssertionError(f"calendar rows missing for reservation {reservation.pk}")
+    reservation.released_at = timezone.now()
+    return True
+
+
+@transaction.atomic
+def capacity_exception_add(
+    *, listing: Listing, start: date, end: date, capacity: int, reason: str = ""
+) -> CapacityException:
+    """Close (capacity 0) or reduce capacity on ``start..end``.
+
+    Raises CapacityBelowReserved naming the days where reservations exceed the new capacity;
+    nothing changes then.
+    """
+    _check_range(start, end, 1)
+    listing = _lock_listing(listing)
+    exception = CapacityException.objects.create(
+        listing=listing, start=start, end=end, capacity=capacity, reason=reason
+    )
+    _calendar_recompute(listing=listing, start=start, end=end)
+    return exception
+
+
+@transaction.atomic
+def capacity_exception_remove(*, exception: CapacityException) -> None:
+    listing = _lock_listing(exception.listing)
+    start, end = exception.start, exception.end
+    exception.delete()
+    _calendar_recompute(listing=listing, start=start, end=end)
