@@ -13,7 +13,7 @@ from common.money import CURRENCIES
 
 from .choices import FEATURES, CustomsStatus, Unit
 from .geo import Circle, within
-from .models import Listing
+from .models import Listing, Port
 from .selectors import listing_available, listing_price_for, port_get
 from .pricing import lease_days
 
@@ -28,6 +28,8 @@ MAX_RADIUS_KM = 2000
 
 class SearchForm(forms.Form):
     """Cross-field rules of the search, with messages a person can act on."""
+
+    port_obj: Port | None = None
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
@@ -44,7 +46,7 @@ class SearchForm(forms.Form):
             port = port_get(locode)
             if port is None:
                 self.add_error("port", f"Unknown port “{locode}”. Use a UN/LOCODE such as NLRTM or CNSHA.")
-            data["port_obj"] = port
+            self.port_obj = port
         elif data.get("radius"):
             self.add_error("port", "Choose a port to search around.")
         if data.get("sort") == "distance" and not locode:
@@ -98,7 +100,7 @@ class ListingSearchFilter(django_filters.FilterSet):
         quantity = int(data.get("quantity") or 1)
         if start and end:
             queryset = listing_available(queryset, start=start, end=end, quantity=quantity)
-        port = data.get("port_obj")
+        port = self.form.port_obj
         if port:
             radius = float(data.get("radius") or 250)
             queryset = within(queryset, Circle(port.latitude, port.longitude, radius), prefix="warehouse__")

@@ -172,6 +172,26 @@ def calendar_extend_all() -> int:
     return extended
 
 
+def listing_check_booking(*, listing: Listing, start: date, end: date, quantity: int) -> None:
+    """The listing's own rules for a lease request; raises InvalidDates with what to change.
+
+    Free capacity is not checked here: ``capacity_reserve`` decides that, under lock.
+    """
+    _check_range(start, end, quantity)
+    days = (end - start).days + 1
+    if start < timezone.localdate():
+        raise InvalidDates("The start date cannot be in the past.")
+    if start < listing.available_from or (listing.available_until and end > listing.available_until):
+        window = f"from {listing.available_from:%-d %b %Y}" + (
+            f" to {listing.available_until:%-d %b %Y}" if listing.available_until else ""
+        )
+        raise InvalidDates(f"This space can be booked {window}.")
+    if not listing.min_days <= days <= listing.max_days:
+        raise InvalidDates(f"Leases here run {listing.min_days} to {listing.max_days} days; you chose {days}.")
+    if quantity > listing.capacity:
+        raise InvalidDates(f"This listing has {listing.capacity} units in all; you asked for {quantity}.")
+
+
 class _PartialUpdate(Exception):
     """The conditional UPDATE missed a day: roll back its savepoint, then explain."""
 

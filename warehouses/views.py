@@ -1,6 +1,166 @@
-from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
+"""Public pages: search and the listing page."""
+
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+from urllib.parse import urlencode
+
+from django import forms
+from django.http import HttpRequest, HttpResponse, QueryDict
+from django.shortcuts import get_object_or_404, render
+from django.utils import timezone
+
+from common.exceptions import ApplicationError
+
+from .filters import ListingSearchFilter, default_dates
+from .geo import haversine_km
+from .models import Listing, Port
+from .pricing import Quote, listing_quote
+from .services import listing_check_booking
+from .selectors import free_units_subquery, listing_month, listing_public_queryset, ports_near
+
+PAGE_SIZE = 20
+
+
+@dataclass
+class Result:
+    listing: Listing
+    distance_km: float | None
+    quote: Quote | None
+
+
+def _query(params: QueryDict, **changes: Any) -> str:
+    query = params.copy()
+    query.pop("page", None)
+    for key, value in changes.items():
+        if value is None:
+            query.pop(key, None)
+        else:
+            query[key] = str(value)
+    return "?" + query.urlencode()
+
+
+def _suggestions(params: QueryDict, data: dict[str, Any], port: Port | None) -> list[tuple[str, str]]:
+    """Ways to relax an empty search, each a link with one thing changed."""
+    suggestions = []
+    if port:
+        radius = int(data.get("radius") or 250)
+        suggestions.append((f"Search {radius * 2} km around {port.name}", _query(params, radius=radius * 2)))
+        for other, distance in ports_near(port=port, radius_km=max(radius * 2, 400), limit=3):
+            suggestions.append((f"Try {other.name} ({distance:,.0f} km away)", _query(params, port=other.locode)))
+    quantity = int(data.get("quantity") or 1)
+    if quantity > 1:
+        suggestions.append((f"Fewer units ({quantity // 2})", _query(params, quantity=quantity // 2)))
+    start, end = data.get("start"), data.get("end")
+    if start and end:
+        later = timedelta(days=14)
+        suggestions.append(
+            ("Two weeks later", _query(params, start=(start + later).isoformat(), end=(end + later).isoformat()))
+        )
+    if data.get("features"):
+        suggestions.append(("Without the feature filters", _query(params, features=None)))
+    if data.get("max_price") is not None:
+        suggestions.append(("Any price", _query(params, max_price=None)))
+    return suggestions
 
 
 def search(request: HttpRequest) -> HttpResponse:
-    return render(request, "warehouses/search.html")
+    params = request.GET
+    if not params:
+        start, end = default_dates()
+        params = QueryDict(mutable=True)
+        params.update({"start": start, "end": end, "quantity": "1"})
+    filterset = ListingSearchFilter(params, queryset=listing_public_queryset())
+    results: list[Result] = []
+    has_next = False
+    page = max(int(params.get("page", "1")) if params.get("page", "1").isdigit() else 1, 1)
+    data: dict[str, Any] = {}
+    if filterset.is_valid():
+        data = filterset.form.cleaned_data
+        offset = (page - 1) * PAGE_SIZE
+        rows = list(filterset.qs[offset : offset + PAGE_SIZE + 1])
+        has_next = len(rows) > PAGE_SIZE
+        results = [_result(listing, data, filterset.form.port_obj) for listing in rows[:PAGE_SIZE]]
+    context = {
+        "filterset": filterset,
+        "form": filterset.form,
+        "results": results,
+        "page": page,
+        "previous_url": _query(params, page=page - 1) if page > 1 else None,
+        "next_url": _query(params, page=page + 1) if has_next else None,
+        "suggestions": _suggestions(params, data, filterset.form.port_obj) if filterset.is_valid() and not results else [],
+        "has_dates": bool(data.get("start")),
+    }
+    return render(request, "warehouses/search.html", context)
+
+
+def _result(listing: Listing, data: dict[str, Any], port: Port | None) -> Result:
+    warehouse = listing.warehouse
+    distance = (
+        haversine_km(port.latitude, port.longitude, warehouse.latitude, warehouse.longitude) if port else None
+    )
+    start, end = data.get("start"), data.get("end")
+    quote = (
+        listing_quote(listing=listing, start=start, end=end, quantity=int(data.get("quantity") or 1))
+        if start and end
+        else None
+    )
+    return Result(listing=listing, distance_km=distance, quote=quote)
+
+
+class QuoteForm(forms.Form):
+    start = forms.DateField(label="From", widget=forms.DateInput(attrs={"type": "date"}))
+    end = forms.DateField(label="Until", widget=forms.DateInput(attrs={"type": "date"}))
+    quantity = forms.IntegerField(label="Units", min_value=1, initial=1)
+
+    def __init__(self, *args: Any, listing: Listing, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.listing = listing
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        start, end, quantity = data.get("start"), data.get("end"), data.get("quantity")
+        if not (start and end and quantity):
+            return data
+        try:
+            listing_check_booking(listing=self.listing, start=start, end=end, quantity=quantity)
+        except ApplicationError as error:
+            self.add_error(None, error.detail)
+        return data
+
+
+def listing_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    listing = get_object_or_404(listing_public_queryset(), pk=pk)
+    today = timezone.localdate()
+    initial_start, initial_end = default_dates()
+    form = QuoteForm(
+        request.GET or {"start": initial_start, "end": initial_end, "quantity": 1}, listing=listing
+    )
+    quote = free = None
+    if form.is_valid():
+        data = form.cleaned_data
+        quote = listing_quote(listing=listing, start=data["start"], end=data["end"], quantity=data["quantity"])
+        free = (
+            Listing.objects.filter(pk=listing.pk)
+            .annotate(free=free_units_subquery(start=data["start"], end=data["end"]))
+            .values_list("free", flat=True)
+            .first()
+        )
+    months = [listing_month(listing=listing, month=today)]
+    months.append(listing_month(listing=listing, month=months[0].next))
+    months.append(listing_month(listing=listing, month=months[1].next))
+    context = {
+        "listing": listing,
+        "warehouse": listing.warehouse,
+        "form": form,
+        "quote": quote,
+        "free": free,
+        "available": quote is not None and free is not None and free >= form.cleaned_data["quantity"],
+        "months": months,
+        "today": today,
+        "until": today + timedelta(days=89),
+        "request_query": urlencode(form.cleaned_data) if quote else "",
+    }
+    return render(request, "warehouses/listing_detail.html", context)
+
+

@@ -6,6 +6,7 @@ from django.core.management.base import BaseCommand
 from django.db import transaction
 
 from accounts.demo import DEMO_PASSWORD, DEMO_STAFF_TOTP_SECRET, seed_people
+from warehouses.demo import seed_warehouses
 
 
 class Command(BaseCommand):
@@ -14,6 +15,9 @@ class Command(BaseCommand):
     def handle(self, *args: Any, **options: Any) -> None:
         with transaction.atomic():
             people = seed_people()
+            listings = seed_warehouses(people.owners)
+        countries = {listing.warehouse.country.code for listing in listings}
+        self.stdout.write(f"{len(listings)} listings in {len(countries)} countries.")
         self.stdout.write(
             self.style.SUCCESS("Demo data ready. Sign in at http://127.0.0.1:8000/accounts/login/")
         )
