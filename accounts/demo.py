@@ -32,9 +32,7 @@ def _user(email: str, first: str, last: str, *, staff: bool = False) -> User:
     if created:
         user.set_password(DEMO_PASSWORD)
         user.save(update_fields=["password"])
-    EmailAddress.objects.update_or_create(
-        user=user, email=email, defaults={"verified": True, "primary": True}
-    )
+    EmailAddress.objects.update_or_create(user=user, email=email, defaults={"verified": True, "primary": True})
     return user
 
 

@@ -19,9 +19,7 @@ class OrganisationForm(forms.ModelForm):
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
         if not data.get("is_owner") and not data.get("is_exporter"):
-            raise forms.ValidationError(
-                "Choose what your organisation does: owns warehouses, exports, or both."
-            )
+            raise forms.ValidationError("Choose what your organisation does: owns warehouses, exports, or both.")
         return data
 
 

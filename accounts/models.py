@@ -64,9 +64,7 @@ class Organisation(models.Model):
     class Meta:
         ordering = ["name"]
         constraints = [
-            models.CheckConstraint(
-                condition=Q(is_owner=True) | Q(is_exporter=True), name="organisation_has_a_role"
-            ),
+            models.CheckConstraint(condition=Q(is_owner=True) | Q(is_exporter=True), name="organisation_has_a_role"),
         ]
 
     def __str__(self) -> str:

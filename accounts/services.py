@@ -12,13 +12,9 @@ from .models import Invitation, Membership, Organisation, User
 
 
 @transaction.atomic
-def organisation_create(
-    *, user: User, name: str, is_owner: bool, is_exporter: bool, country: str = ""
-) -> Organisation:
+def organisation_create(*, user: User, name: str, is_owner: bool, is_exporter: bool, country: str = "") -> Organisation:
     """Create an organisation with ``user`` as its first admin."""
-    organisation = Organisation.objects.create(
-        name=name, is_owner=is_owner, is_exporter=is_exporter, country=country
-    )
+    organisation = Organisation.objects.create(name=name, is_owner=is_owner, is_exporter=is_exporter, country=country)
     Membership.objects.create(user=user, organisation=organisation, role=Role.ADMIN)
     return organisation
 
@@ -33,12 +29,10 @@ def invitation_create(*, organisation: Organisation, email: str, role: str, invi
     email = email.strip().lower()
     if organisation.memberships.filter(user__email__iexact=email).exists():
         raise AlreadyAMember(f"{email} is already a member of {organisation}.")
-    Invitation.objects.filter(
-        organisation=organisation, email=email, accepted_at=None, revoked_at=None
-    ).update(revoked_at=timezone.now())
-    invitation = Invitation.objects.create(
-        organisation=organisation, email=email, role=role, invited_by=invited_by
+    Invitation.objects.filter(organisation=organisation, email=email, accepted_at=None, revoked_at=None).update(
+        revoked_at=timezone.now()
     )
+    invitation = Invitation.objects.create(organisation=organisation, email=email, role=role, invited_by=invited_by)
     email_send(
         to=[email],
         template="invitation",
@@ -53,15 +47,11 @@ def invitation_create(*, organisation: Organisation, email: str, role: str, invi
 @transaction.atomic
 def invitation_accept(*, token: str, user: User) -> Membership:
     """Join the inviting organisation. The invitation must be open and addressed to ``user``."""
-    invitation = (
-        Invitation.objects.select_for_update().select_related("organisation").filter(token=token).first()
-    )
+    invitation = Invitation.objects.select_for_update().select_related("organisation").filter(token=token).first()
     if invitation is None or not invitation.is_open:
         raise InvitationInvalid("This invitation has expired, was revoked or was already used.")
     if invitation.email.lower() != user.email.lower():
-        raise InvitationInvalid(
-            f"This invitation is for {invitation.email}; you are signed in as {user.email}."
-        )
+        raise InvitationInvalid(f"This invitation is for {invitation.email}; you are signed in as {user.email}.")
     membership, _ = Membership.objects.get_or_create(
         user=user, organisation=invitation.organisation, defaults={"role": invitation.role}
     )

@@ -30,9 +30,7 @@ def organisation_create(request: AuthenticatedRequest) -> HttpResponse:
 @login_required
 @require_POST
 def organisation_switch(request: AuthenticatedRequest) -> HttpResponse:
-    membership = get_object_or_404(
-        membership_list(user=request.user), organisation_id=request.POST.get("organisation")
-    )
+    membership = get_object_or_404(membership_list(user=request.user), organisation_id=request.POST.get("organisation"))
     request.session[SESSION_KEY] = membership.organisation_id
     messages.success(request, f"You are now working as {membership.organisation}.")
     return redirect("dashboard")
@@ -48,9 +46,7 @@ def members(request: OrganisationRequest) -> HttpResponse:
             return redirect("accounts:members")
         if form.is_valid():
             try:
-                services.invitation_create(
-                    organisation=organisation, invited_by=request.user, **form.cleaned_data
-                )
+                services.invitation_create(organisation=organisation, invited_by=request.user, **form.cleaned_data)
             except ApplicationError as error:
                 form.add_error("email", error.detail)
             else:

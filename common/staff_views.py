@@ -11,9 +11,7 @@ from accounts.models import Organisation
 @staff_required
 def console(request: HttpRequest) -> HttpResponse:
     context = {
-        "pending_verifications": Organisation.objects.filter(
-            verification_status=VerificationStatus.PENDING
-        ).count(),
+        "pending_verifications": Organisation.objects.filter(verification_status=VerificationStatus.PENDING).count(),
         "organisations": Organisation.objects.count(),
     }
     return render(request, "staff/console.html", context)

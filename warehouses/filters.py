@@ -14,8 +14,8 @@ from common.money import CURRENCIES
 from .choices import FEATURES, CustomsStatus, Unit
 from .geo import Circle, within
 from .models import Listing, Port
-from .selectors import listing_available, listing_price_for, port_get
 from .pricing import lease_days
+from .selectors import listing_available, listing_price_for, port_get
 
 SORTS = (
     ("price", "Lowest total price"),
@@ -73,7 +73,10 @@ class ListingSearchFilter(django_filters.FilterSet):
         field_name="warehouse__customs_status", choices=CustomsStatus.choices, label="Customs"
     )
     features = django_filters.MultipleChoiceFilter(
-        method="filter_features", choices=FEATURES, widget=forms.CheckboxSelectMultiple, label="Features (all of)"
+        method="filter_features",
+        choices=FEATURES,
+        widget=forms.CheckboxSelectMultiple,
+        label="Features (all of)",
     )
     max_price = django_filters.NumberFilter(
         field_name="price_per_unit_day", lookup_expr="lte", min_value=0, label="Max price / unit / day"

@@ -9,6 +9,7 @@ from zoneinfo import available_timezones
 
 from django import forms
 
+from .choices import FEATURES
 from .models import CapacityException, Listing, Port, Warehouse, WarehousePhoto
 from .validators import photo_extension, photo_size
 
@@ -27,11 +28,24 @@ class WarehouseForm(forms.ModelForm):
         empty_label="No nearby port",
         help_text="Exporters search by port; choose the one your goods usually arrive through.",
     )
-    timezone = forms.ChoiceField(choices=timezone_choices, initial="UTC")
+    timezone = forms.ChoiceField(label="Time zone", choices=timezone_choices, initial="UTC")
 
     class Meta:
         model = Warehouse
-        exclude = ["organisation", "created_at"]
+        fields = [
+            "name",
+            "address",
+            "city",
+            "country",
+            "latitude",
+            "longitude",
+            "nearest_port",
+            "timezone",
+            "customs_status",
+            *(name for name, _label in FEATURES),
+            "opening_hours",
+            "description",
+        ]
         widgets = {
             "description": forms.Textarea(attrs={"rows": 4}),
             "latitude": forms.NumberInput(attrs={"step": "any"}),

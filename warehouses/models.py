@@ -6,12 +6,12 @@ from django.db.models import F, Q
 from django_countries.fields import CountryField
 
 from accounts.models import Organisation
+from common.fields import money_field
 from common.money import CURRENCIES
 
 from .choices import CancellationPolicy, CustomsStatus, ListingStatus, PortKind, Unit
 from .validators import photo_extension, photo_size
 
-MONEY = {"max_digits": 14, "decimal_places": 2}
 
 
 class Port(models.Model):
@@ -41,9 +41,7 @@ class Warehouse(models.Model):
     longitude = models.FloatField(validators=[MinValueValidator(-180), MaxValueValidator(180)])
     nearest_port = models.ForeignKey(Port, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
     timezone = models.CharField(max_length=64, default="UTC")
-    customs_status = models.CharField(
-        max_length=20, choices=CustomsStatus.choices, default=CustomsStatus.GENERAL
-    )
+    customs_status = models.CharField(max_length=20, choices=CustomsStatus.choices, default=CustomsStatus.GENERAL)
     temperature_controlled = models.BooleanField(default=False)
     hazmat = models.BooleanField("hazmat certified", default=False)
     racking = models.BooleanField(default=False)
@@ -77,7 +75,7 @@ class WarehousePhoto(models.Model):
         ordering = ["created_at", "pk"]
 
     def __str__(self) -> str:
-        return self.caption or self.image.name
+        return self.caption or str(self.image.name)
 
 
 class Listing(models.Model):
@@ -92,13 +90,15 @@ class Listing(models.Model):
     description = models.TextField(blank=True)
     unit = models.CharField(max_length=6, choices=Unit.choices, default=Unit.PALLET)
     capacity = models.PositiveIntegerField(validators=[MinValueValidator(1)])
-    price_per_unit_day = models.DecimalField(**MONEY, validators=[MinValueValidator(0)])
+    price_per_unit_day = money_field(validators=[MinValueValidator(0)])
     currency = models.CharField(max_length=3, choices=CURRENCIES, default="EUR")
-    handling_in_fee = models.DecimalField(
-        **MONEY, default=0, validators=[MinValueValidator(0)], help_text="Per unit, charged once on arrival."
+    handling_in_fee = money_field(
+        default=0, validators=[MinValueValidator(0)], help_text="Per unit, charged once on arrival."
     )
-    handling_out_fee = models.DecimalField(
-        **MONEY, default=0, validators=[MinValueValidator(0)], help_text="Per unit, charged once on departure."
+    handling_out_fee = money_field(
+        default=0,
+        validators=[MinValueValidator(0)],
+        help_text="Per unit, charged once on departure.",
     )
     min_days = models.PositiveIntegerField(default=7, validators=[MinValueValidator(1)])
     max_days = models.PositiveIntegerField(default=365, validators=[MinValueValidator(1)])

@@ -134,9 +134,7 @@ def photo_delete(request: OrganisationRequest, pk: int, photo_pk: int) -> HttpRe
 def listing_list(request: OrganisationRequest) -> HttpResponse:
     page = _page(request, selectors.listing_list(organisation=request.organisation))
     has_warehouse = bool(page.object_list) or request.organisation.warehouses.exists()
-    return render(
-        request, "warehouses/owner/listing_list.html", {"page": page, "has_warehouse": has_warehouse}
-    )
+    return render(request, "warehouses/owner/listing_list.html", {"page": page, "has_warehouse": has_warehouse})
 
 
 @organisation_required(owner=True)
@@ -220,6 +218,9 @@ class DayCell:
         return f"{when}: {self.reserved} of {self.capacity} reserved, {free} free"
 
 
+WEEKDAYS = [(f"{day:%A}", f"{day:%a}") for day in (date(2024, 1, 1 + n) for n in range(7))]  # Monday first
+
+
 def _short(day: date) -> str:
     return f"{day.day} {day:%b %Y}"
 
@@ -246,6 +247,7 @@ def _calendar_page(request: OrganisationRequest, listing: Listing, form: Capacit
         "listing": listing,
         "month": month,
         "weeks": _cells(month.weeks),
+        "weekdays": WEEKDAYS,
         "today": timezone.localdate(),
         "exceptions": listing.exceptions.all(),
         "exception_form": form,
@@ -285,5 +287,6 @@ def exception_remove(request: OrganisationRequest, pk: int, exception_pk: int) -
     except ApplicationError as error:
         messages.error(request, error.detail)
     else:
-        messages.success(request, f"Capacity change for {_short(exception.start)} – {_short(exception.end)} removed.")
+        days = f"{_short(exception.start)} – {_short(exception.end)}"
+        messages.success(request, f"Capacity change for {days} removed.")
     return redirect("warehouses:owner:listing_calendar", pk=listing.pk)

@@ -57,8 +57,8 @@ def free_units_subquery(*, start: date, end: date) -> Subquery:
     return Subquery(
         CalendarDay.objects.filter(listing=OuterRef("pk"), day__range=(start, end))
         .values("listing")
-        .annotate(free=Min(free))
-        .values("free"),
+        .annotate(free_min=Min(free))
+        .values("free_min"),
         output_field=IntegerField(),
     )
 

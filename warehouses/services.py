@@ -93,7 +93,8 @@ def listing_set_status(*, listing: Listing, status: str) -> Listing:
     listing = _lock_listing(listing)
     if status not in LISTING_TRANSITIONS[listing.status]:
         raise InvalidListingTransition(
-            f"A {listing.get_status_display().lower()} listing cannot become {ListingStatus(status).label.lower()}."
+            f"This listing is {listing.get_status_display().lower()}; "
+            f"it cannot become {ListingStatus(status).label.lower()}."
         )
     listing.status = status
     listing.save(update_fields=["status", "updated_at"])
@@ -221,9 +222,7 @@ def capacity_reserve(*, listing: Listing, start: date, end: date, quantity: int)
             if updated != (end - start).days + 1:
                 raise _PartialUpdate
     except _PartialUpdate:
-        free = {
-            row.day: row.free for row in CalendarDay.objects.filter(listing=listing, day__range=(start, end))
-        }
+        free = {row.day: row.free for row in CalendarDay.objects.filter(listing=listing, day__range=(start, end))}
         raise CapacityUnavailable(days=[d for d in _date_range(start, end) if free.get(d, 0) < quantity]) from None
     return Reservation.objects.create(listing=listing, start=start, end=end, quantity=quantity)
 

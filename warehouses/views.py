@@ -16,8 +16,8 @@ from .filters import ListingSearchFilter, default_dates
 from .geo import haversine_km
 from .models import Listing, Port
 from .pricing import Quote, listing_quote
-from .services import listing_check_booking
 from .selectors import free_units_subquery, listing_month, listing_public_queryset, ports_near
+from .services import listing_check_booking
 
 PAGE_SIZE = 20
 
@@ -55,7 +55,10 @@ def _suggestions(params: QueryDict, data: dict[str, Any], port: Port | None) -> 
     if start and end:
         later = timedelta(days=14)
         suggestions.append(
-            ("Two weeks later", _query(params, start=(start + later).isoformat(), end=(end + later).isoformat()))
+            (
+                "Two weeks later",
+                _query(params, start=(start + later).isoformat(), end=(end + later).isoformat()),
+            )
         )
     if data.get("features"):
         suggestions.append(("Without the feature filters", _query(params, features=None)))
@@ -65,7 +68,7 @@ def _suggestions(params: QueryDict, data: dict[str, Any], port: Port | None) -> 
 
 
 def search(request: HttpRequest) -> HttpResponse:
-    params = request.GET
+    params: QueryDict = request.GET
     if not params:
         start, end = default_dates()
         params = QueryDict(mutable=True)
@@ -88,7 +91,9 @@ def search(request: HttpRequest) -> HttpResponse:
         "page": page,
         "previous_url": _query(params, page=page - 1) if page > 1 else None,
         "next_url": _query(params, page=page + 1) if has_next else None,
-        "suggestions": _suggestions(params, data, filterset.form.port_obj) if filterset.is_valid() and not results else [],
+        "suggestions": _suggestions(params, data, filterset.form.port_obj)
+        if filterset.is_valid() and not results
+        else [],
         "has_dates": bool(data.get("start")),
     }
     return render(request, "warehouses/search.html", context)
@@ -96,9 +101,7 @@ def search(request: HttpRequest) -> HttpResponse:
 
 def _result(listing: Listing, data: dict[str, Any], port: Port | None) -> Result:
     warehouse = listing.warehouse
-    distance = (
-        haversine_km(port.latitude, port.longitude, warehouse.latitude, warehouse.longitude) if port else None
-    )
+    distance = haversine_km(port.latitude, port.longitude, warehouse.latitude, warehouse.longitude) if port else None
     start, end = data.get("start"), data.get("end")
     quote = (
         listing_quote(listing=listing, start=start, end=end, quantity=int(data.get("quantity") or 1))
@@ -133,9 +136,7 @@ def listing_detail(request: HttpRequest, pk: int) -> HttpResponse:
     listing = get_object_or_404(listing_public_queryset(), pk=pk)
     today = timezone.localdate()
     initial_start, initial_end = default_dates()
-    form = QuoteForm(
-        request.GET or {"start": initial_start, "end": initial_end, "quantity": 1}, listing=listing
-    )
+    form = QuoteForm(request.GET or {"start": initial_start, "end": initial_end, "quantity": 1}, listing=listing)
     quote = free = None
     if form.is_valid():
         data = form.cleaned_data
@@ -162,5 +163,3 @@ def listing_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "request_query": urlencode(form.cleaned_data) if quote else "",
     }
     return render(request, "warehouses/listing_detail.html", context)
-
-

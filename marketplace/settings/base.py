@@ -157,6 +157,14 @@ CELERY_BROKER_URL = e.CELERY_BROKER_URL
 CELERY_TASK_ALWAYS_EAGER = not e.CELERY_BROKER_URL
 
 # Idempotent time-driven services, run by `manage.py run_sweeps` (demo) or Celery beat.
-WARESHARE_SWEEPS: list[str] = []
+WARESHARE_SWEEPS: list[str] = [
+    "warehouses.services.calendar_extend_all",
+    "leasing.services.leases_expire_holds",
+    "leasing.services.leases_expire_unpaid",
+    "leasing.services.leases_auto_confirm",
+    "leasing.services.leases_complete",
+    "escrow.services.payouts_retry",
+    "escrow.services.refunds_retry",
+]
 # The calendar's covering index uses INCLUDE on PostgreSQL; SQLite builds it without the extra columns.
 SILENCED_SYSTEM_CHECKS = ["models.W040"]

@@ -5,10 +5,10 @@ import factory
 from django.utils import timezone
 from factory.django import DjangoModelFactory
 
+from tests.accounts.factories import OwnerOrganisationFactory
 from warehouses.choices import CustomsStatus, ListingStatus, Unit
 from warehouses.models import Listing, Warehouse
 from warehouses.services import calendar_extend
-from tests.accounts.factories import OwnerOrganisationFactory
 
 
 class WarehouseFactory(DjangoModelFactory):

@@ -16,11 +16,9 @@ class Command(BaseCommand):
         with transaction.atomic():
             people = seed_people()
             listings = seed_warehouses(people.owners)
-        countries = {listing.warehouse.country.code for listing in listings}
+        countries = {str(listing.warehouse.country) for listing in listings}
         self.stdout.write(f"{len(listings)} listings in {len(countries)} countries.")
-        self.stdout.write(
-            self.style.SUCCESS("Demo data ready. Sign in at http://127.0.0.1:8000/accounts/login/")
-        )
+        self.stdout.write(self.style.SUCCESS("Demo data ready. Sign in at http://127.0.0.1:8000/accounts/login/"))
         rows = [
             ("Warehouse owner", "owner@wareshare.test", people.owners[0].name),
             ("Warehouse owner", "owner2@wareshare.test", people.owners[1].name),

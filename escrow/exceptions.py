@@ -1,0 +1,36 @@
+from common.exceptions import ApplicationError
+
+
+class PaymentDeclined(ApplicationError):
+    """The card or bank said no. Nothing was charged; the payer can try another method."""
+
+    code = "payment_declined"
+    status = 402
+
+
+class GatewayUnavailable(ApplicationError):
+    """The processor failed (5xx) or did not answer (timeout). The outcome may be unknown:
+    retrying the same business action reuses its idempotency key, so it never charges twice."""
+
+    code = "gateway_unavailable"
+    status = 503
+
+
+class EscrowError(ApplicationError):
+    code = "escrow_error"
+    status = 409
+
+
+class LedgerUnbalanced(ApplicationError):
+    code = "ledger_unbalanced"
+    status = 500
+
+
+class PayoutAccountMissing(ApplicationError):
+    code = "payout_account_missing"
+    status = 409
+
+
+class WebhookInvalid(ApplicationError):
+    code = "webhook_invalid"
+    status = 400

@@ -1,0 +1,94 @@
+"""The interface every payment processor implements.
+
+Amounts cross this boundary as ``Money`` (Decimal + ISO currency); a gateway converts to minor
+units itself (``common.money.to_minor``). Every call that moves money takes an
+``idempotency_key`` derived from the business action (``escrow:<id>:release:<n>``), so a
+retried action never moves money twice. Errors: ``PaymentDeclined`` (a definite no) and
+``GatewayUnavailable`` (5xx or timeout: the outcome is unknown; retry with the same key).
+"""
+
+from abc import ABC, abstractmethod
+from dataclasses import dataclass, field
+from typing import Any
+
+from common.money import Money
+
+
+@dataclass(frozen=True)
+class ChargeResult:
+    id: str  # the processor's payment id (Stripe: the PaymentIntent id)
+    charge_id: str  # the underlying charge (Stripe: latest_charge), used as source_transaction
+    status: str  # "succeeded" | "requires_action" | "processing"
+    client_secret: str = ""  # for the browser to finish 3-D Secure (Stripe only)
+    fee: Money | None = None  # the processor's fee, where known
+
+
+@dataclass(frozen=True)
+class TransferResult:
+    id: str
+
+
+@dataclass(frozen=True)
+class RefundResult:
+    id: str
+    status: str
+
+
+@dataclass(frozen=True)
+class AccountStatus:
+    id: str
+    payouts_enabled: bool
+    requirements: list[str] = field(default_factory=list)
+
+
+class Gateway(ABC):
+    name: str
+
+    @abstractmethod
+    def charge(
+        self,
+        *,
+        amount: Money,
+        payment_method: str,
+        idempotency_key: str,
+        transfer_group: str,
+        description: str,
+        metadata: dict[str, str],
+    ) -> ChargeResult:
+        """Charge the payer now (captured immediately) on the platform account."""
+
+    @abstractmethod
+    def transfer(
+        self,
+        *,
+        amount: Money,
+        destination: str,
+        source_transaction: str,
+        transfer_group: str,
+        idempotency_key: str,
+    ) -> TransferResult:
+        """Move funds from the platform to a connected (owner) account."""
+
+    @abstractmethod
+    def refund(self, *, charge_id: str, amount: Money, idempotency_key: str) -> RefundResult:
+        """Return (part of) a charge to the payer's card."""
+
+    @abstractmethod
+    def reverse_transfer(self, *, transfer_id: str, amount: Money, idempotency_key: str) -> TransferResult:
+        """Pull (part of) a transfer back from a connected account."""
+
+    @abstractmethod
+    def account_create(self, *, email: str, country: str, idempotency_key: str) -> AccountStatus:
+        """Create a connected account for an owner organisation."""
+
+    @abstractmethod
+    def account_link(self, *, account_id: str, refresh_url: str, return_url: str) -> str:
+        """A URL where the owner completes onboarding (the simulated gateway returns ``return_url``)."""
+
+    @abstractmethod
+    def account_status(self, *, account_id: str) -> AccountStatus:
+        """Whether the connected account can receive payouts, and what is still required."""
+
+    @abstractmethod
+    def webhook_event(self, *, payload: bytes, signature: str) -> dict[str, Any]:
+        """Verify a webhook's signature and return the event; raises ``WebhookInvalid``."""

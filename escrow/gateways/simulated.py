@@ -1,0 +1,166 @@
+"""The offline default: the same interface as Stripe, no network, deterministic.
+
+``payment_method`` strings mimic Stripe's test tokens so the demo and the tests can walk every path:
+
+- ``pm_card_visa`` and anything not listed here: succeeds;
+- ``pm_card_chargeDeclined``, ``pm_card_visa_chargeDeclined`` (any token containing
+  "declined"): ``PaymentDeclined``; tokens containing "insufficientFunds" decline for lack of funds;
+- ``sim_gateway_error``: ``GatewayUnavailable`` (a 5xx); ``sim_timeout``: ``GatewayUnavailable``
+  (a timeout). Neither is remembered, like a request that never reached the processor.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import threading
+from collections.abc import Callable
+from typing import Any, TypeVar, cast
+
+from common.money import Money, to_minor
+from escrow.exceptions import GatewayUnavailable, PaymentDeclined, WebhookInvalid
+
+from .base import AccountStatus, ChargeResult, Gateway, RefundResult, TransferResult
+
+T = TypeVar("T")
+
+DECLINED = "Your card was declined. Try another card."
+INSUFFICIENT_FUNDS = "Your card has insufficient funds. Try another card."
+
+
+class SimulatedGateway(Gateway):
+    """Stores nothing in the database (the escrow app records the results).
+
+    Ids are ``sim_<kind>_<hex>``, derived from the idempotency key, so a retried action gets the
+    same ids even in another process. Results (declines included, as Stripe does) are also kept in
+    an in-process dict keyed by the idempotency key and the request, so a repeated call returns the
+    first result without re-running it. That dict is a convenience, not the guarantee: it dies with
+    the process and is not shared between workers. The escrow app's database records (unique
+    idempotency keys, forward-only states) are the real idempotency guard across processes.
+    Unlike Stripe, reusing a key with different parameters is not an error here; it runs anew,
+    which keeps test suites that reuse primary keys after a rollback independent of each other.
+    """
+
+    name = "simulated"
+
+    def __init__(self) -> None:
+        self._results: dict[tuple[str, str, tuple[Any, ...]], object] = {}
+        self._lock = threading.Lock()
+
+    def reset(self) -> None:
+        """Forget every remembered result (for tests)."""
+        with self._lock:
+            self._results.clear()
+
+    def charge(
+        self,
+        *,
+        amount: Money,
+        payment_method: str,
+        idempotency_key: str,
+        transfer_group: str,
+        description: str,
+        metadata: dict[str, str],
+    ) -> ChargeResult:
+        _minor(amount)
+        request = (amount, payment_method, transfer_group, description, tuple(sorted(metadata.items())))
+
+        def run() -> ChargeResult:
+            _raise_for(payment_method)
+            return ChargeResult(
+                id=_sim_id("pi", idempotency_key),
+                charge_id=_sim_id("ch", idempotency_key),
+                status="succeeded",
+            )
+
+        return self._once("charge", idempotency_key, request, run)
+
+    def transfer(
+        self,
+        *,
+        amount: Money,
+        destination: str,
+        source_transaction: str,
+        transfer_group: str,
+        idempotency_key: str,
+    ) -> TransferResult:
+        _minor(amount)
+        request = (amount, destination, source_transaction, transfer_group)
+        return self._once(
+            "transfer", idempotency_key, request, lambda: TransferResult(id=_sim_id("tr", idempotency_key))
+        )
+
+    def refund(self, *, charge_id: str, amount: Money, idempotency_key: str) -> RefundResult:
+        _minor(amount)
+        return self._once(
+            "refund",
+            idempotency_key,
+            (charge_id, amount),
+            lambda: RefundResult(id=_sim_id("re", idempotency_key), status="succeeded"),
+        )
+
+    def reverse_transfer(self, *, transfer_id: str, amount: Money, idempotency_key: str) -> TransferResult:
+        _minor(amount)
+        return self._once(
+            "reverse_transfer",
+            idempotency_key,
+            (transfer_id, amount),
+            lambda: TransferResult(id=_sim_id("trr", idempotency_key)),
+        )
+
+    def account_create(self, *, email: str, country: str, idempotency_key: str) -> AccountStatus:
+        return self._once(
+            "account_create",
+            idempotency_key,
+            (email, country),
+            lambda: AccountStatus(id=_sim_id("acct", idempotency_key), payouts_enabled=True),
+        )
+
+    def account_link(self, *, account_id: str, refresh_url: str, return_url: str) -> str:
+        """There is nothing to onboard: the owner goes straight back to ``return_url``."""
+        return return_url
+
+    def account_status(self, *, account_id: str) -> AccountStatus:
+        return AccountStatus(id=account_id, payouts_enabled=True)
+
+    def webhook_event(self, *, payload: bytes, signature: str) -> dict[str, Any]:
+        raise WebhookInvalid("The simulated gateway sends no webhooks.")
+
+    def _once(self, operation: str, idempotency_key: str, request: tuple[Any, ...], run: Callable[[], T]) -> T:
+        slot = (operation, idempotency_key, request)
+        with self._lock:
+            if slot in self._results:
+                stored = self._results[slot]
+            else:
+                try:
+                    stored = run()
+                except PaymentDeclined as exc:  # a definite answer: replayed like Stripe replays a 402
+                    stored = exc
+                self._results[slot] = stored
+        if isinstance(stored, PaymentDeclined):
+            raise PaymentDeclined(stored.detail)
+        return cast(T, stored)
+
+
+def _minor(amount: Money) -> int:
+    """Check the amount exactly as the Stripe gateway does, so both fail alike on bad input."""
+    minor = to_minor(amount.amount, amount.currency)
+    if minor <= 0:
+        raise ValueError(f"amount must be positive, got {amount.amount} {amount.currency}")
+    return minor
+
+
+def _raise_for(payment_method: str) -> None:
+    token = payment_method.lower()
+    if token == "sim_gateway_error":
+        raise GatewayUnavailable("The payment processor is unavailable. Please try again.")
+    if token == "sim_timeout":
+        raise GatewayUnavailable("The payment processor timed out. Please try again.")
+    if "insufficientfunds" in token:
+        raise PaymentDeclined(INSUFFICIENT_FUNDS)
+    if "declined" in token:
+        raise PaymentDeclined(DECLINED)
+
+
+def _sim_id(kind: str, idempotency_key: str) -> str:
+    digest = hashlib.sha256(f"{kind}:{idempotency_key}".encode()).hexdigest()
+    return f"sim_{kind}_{digest[:24]}"

@@ -1,0 +1,74 @@
+"""The double-entry ledger: balanced, append-only postings; balances derived from entries."""
+
+from collections.abc import Sequence
+from decimal import Decimal
+
+from django.db import transaction
+from django.db.models import Sum
+
+from common.money import quantize
+
+from .exceptions import EscrowError, LedgerUnbalanced
+from .models import Escrow, LedgerEntry, Posting
+
+GATEWAY = "gateway"
+PLATFORM_FEE = "revenue:platform_fee"
+PROCESSOR_FEE = "expense:processor_fee"
+
+
+def payable_owner(org_id: int) -> str:
+    return f"payable:owner:{org_id}"
+
+
+def refund_exporter(org_id: int) -> str:
+    return f"refund:exporter:{org_id}"
+
+
+def account_balance(account: str, currency: str) -> Decimal:
+    """Debits minus credits on ``account`` in ``currency``."""
+    total = LedgerEntry.objects.filter(account=account, currency=currency).aggregate(s=Sum("amount"))["s"]
+    return total or Decimal("0.00")
+
+
+def escrow_held(escrow: Escrow) -> Decimal:
+    """What the escrow holds for its lease (a liability: credits minus debits)."""
+    return -account_balance(escrow.account, escrow.currency)
+
+
+@transaction.atomic
+def ledger_post(
+    *,
+    key: str,
+    description: str,
+    currency: str,
+    lines: Sequence[tuple[str, Decimal]],
+    escrow: Escrow | None = None,
+) -> Posting:
+    """Append one balanced posting. Idempotent on ``key``: posting the same key again returns the
+    first posting unchanged. Refuses unbalanced or zero lines, amounts finer than the currency,
+    and anything that would leave an escrow account negative."""
+    existing = Posting.objects.filter(idempotency_key=key).first()
+    if existing:
+        return existing
+    lines = [(account, amount) for account, amount in lines if amount]
+    if not lines:
+        raise LedgerUnbalanced(f"posting {key} has no non-zero lines")
+    for _, amount in lines:
+        if quantize(amount, currency) != amount:
+            raise LedgerUnbalanced(f"posting {key}: {amount} is finer than {currency} allows")
+    if sum((amount for _, amount in lines), Decimal(0)) != 0:
+        raise LedgerUnbalanced(f"posting {key} does not balance: {lines}")
+    posting = Posting.objects.create(idempotency_key=key, description=description, currency=currency, escrow=escrow)
+    LedgerEntry.objects.bulk_create(
+        [LedgerEntry(posting=posting, account=account, amount=amount, currency=currency) for account, amount in lines]
+    )
+    for account, _ in lines:
+        if account.startswith("escrow:") and account_balance(account, currency) > 0:
+            raise EscrowError(f"{account} would go negative: an escrow cannot pay out more than it holds")
+    return posting
+
+
+def ledger_totals() -> dict[str, Decimal]:
+    """Sum of all entries per currency: zero for every currency when the ledger balances."""
+    rows = LedgerEntry.objects.values("currency").annotate(total=Sum("amount")).order_by("currency")
+    return {row["currency"]: row["total"] for row in rows}

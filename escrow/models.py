@@ -1,0 +1,195 @@
+"""Escrow, payments out and in, and the double-entry ledger.
+
+Ledger rows are append-only: ``LedgerEntry.save`` refuses updates and ``delete`` is refused.
+An entry's ``amount`` is signed: debits positive, credits negative; every posting sums to zero.
+Account names: ``gateway``, ``escrow:lease:<id>``, ``payable:owner:<org>``,
+``revenue:platform_fee``, ``expense:processor_fee``, ``refund:exporter:<org>``.
+"""
+
+from decimal import Decimal
+from typing import Any
+
+from django.db import models
+from django.db.models import Q
+
+from accounts.models import Organisation
+from common.fields import money_field
+from common.money import CURRENCIES
+
+from .choices import PaymentStatus, PayoutStatus, RefundStatus
+
+
+
+class Escrow(models.Model):
+    """The money held for one lease. Its balance is derived from the ledger, never stored."""
+
+    lease = models.OneToOneField("leasing.Lease", on_delete=models.PROTECT, related_name="escrow")
+    currency = models.CharField(max_length=3, choices=CURRENCIES)
+    frozen = models.BooleanField(default=False, help_text="No release while a chargeback is open.")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return f"Escrow for lease {self.lease_id}"
+
+    @property
+    def account(self) -> str:
+        return f"escrow:lease:{self.lease_id}"
+
+    @property
+    def transfer_group(self) -> str:
+        return f"lease_{self.lease_id}"
+
+
+class Posting(models.Model):
+    """One balanced journal entry: its lines' amounts sum to zero, in one currency."""
+
+    idempotency_key = models.CharField(max_length=200, unique=True)
+    description = models.CharField(max_length=300)
+    currency = models.CharField(max_length=3, choices=CURRENCIES)
+    escrow = models.ForeignKey(Escrow, on_delete=models.PROTECT, null=True, blank=True, related_name="postings")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["created_at", "pk"]
+
+    def __str__(self) -> str:
+        return self.description
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        if self.pk and not self._state.adding:
+            raise ValueError("ledger postings are append-only")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args: Any, **kwargs: Any) -> Any:
+        raise ValueError("ledger postings are append-only")
+
+
+class LedgerEntry(models.Model):
+    posting = models.ForeignKey(Posting, on_delete=models.PROTECT, related_name="entries")
+    account = models.CharField(max_length=100, db_index=True)
+    amount = money_field(help_text="Debit positive, credit negative.")
+    currency = models.CharField(max_length=3, choices=CURRENCIES)
+
+    class Meta:
+        ordering = ["pk"]
+        verbose_name_plural = "ledger entries"
+        constraints = [models.CheckConstraint(condition=~Q(amount=0), name="ledger_entry_not_zero")]
+
+    def __str__(self) -> str:
+        return f"{self.account} {self.amount} {self.currency}"
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        if self.pk and not self._state.adding:
+            raise ValueError("ledger entries are append-only")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args: Any, **kwargs: Any) -> Any:
+        raise ValueError("ledger entries are append-only")
+
+
+class Payment(models.Model):
+    """One attempt to charge the exporter. ``idempotency_key`` is ``escrow:<id>:charge:<attempt>``;
+    an attempt whose outcome is unknown is retried with the same key, so it cannot charge twice."""
+
+    escrow = models.ForeignKey(Escrow, on_delete=models.PROTECT, related_name="payments")
+    attempt = models.PositiveSmallIntegerField()
+    idempotency_key = models.CharField(max_length=200, unique=True)
+    gateway = models.CharField(max_length=20)
+    amount = money_field()
+    currency = models.CharField(max_length=3, choices=CURRENCIES)
+    status = models.CharField(max_length=20, choices=PaymentStatus.choices, default=PaymentStatus.PENDING)
+    processor_id = models.CharField(max_length=100, blank=True)
+    charge_id = models.CharField(max_length=100, blank=True)
+    client_secret = models.CharField(max_length=200, blank=True)
+    failure_message = models.CharField(max_length=300, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["attempt"]
+        constraints = [
+            models.UniqueConstraint(fields=["escrow", "attempt"], name="one_payment_per_attempt"),
+            models.UniqueConstraint(
+                fields=["escrow"], condition=Q(status="succeeded"), name="one_succeeded_payment_per_escrow"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.idempotency_key} {self.status}"
+
+
+class Payout(models.Model):
+    """A release of escrow to the owner: a transfer to the owner's connected account."""
+
+    escrow = models.ForeignKey(Escrow, on_delete=models.PROTECT, related_name="payouts")
+    organisation = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="payouts")
+    sequence = models.PositiveSmallIntegerField(default=1)
+    idempotency_key = models.CharField(max_length=200, unique=True)
+    amount = money_field()
+    currency = models.CharField(max_length=3, choices=CURRENCIES)
+    status = models.CharField(max_length=20, choices=PayoutStatus.choices, default=PayoutStatus.PENDING)
+    processor_id = models.CharField(max_length=100, blank=True)
+    failure_message = models.CharField(max_length=300, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    paid_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["created_at", "pk"]
+        constraints = [models.UniqueConstraint(fields=["escrow", "sequence"], name="one_payout_per_sequence")]
+
+    def __str__(self) -> str:
+        return f"{self.idempotency_key} {self.status}"
+
+
+class Refund(models.Model):
+    escrow = models.ForeignKey(Escrow, on_delete=models.PROTECT, related_name="refunds")
+    organisation = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="refunds")
+    idempotency_key = models.CharField(max_length=200, unique=True)
+    amount = money_field()
+    currency = models.CharField(max_length=3, choices=CURRENCIES)
+    reason = models.CharField(max_length=200)
+    status = models.CharField(max_length=20, choices=RefundStatus.choices, default=RefundStatus.PENDING)
+    processor_id = models.CharField(max_length=100, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["created_at", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.idempotency_key} {self.status}"
+
+
+class PayoutAccount(models.Model):
+    """Where an owner organisation is paid: a connected account at the processor."""
+
+    organisation = models.OneToOneField(Organisation, on_delete=models.CASCADE, related_name="payout_account")
+    gateway = models.CharField(max_length=20)
+    account_id = models.CharField(max_length=100)
+    payouts_enabled = models.BooleanField(default=False)
+    requirements = models.JSONField(default=list, blank=True)
+    holder_name = models.CharField(max_length=200, blank=True)
+    iban_last4 = models.CharField(max_length=4, blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    def __str__(self) -> str:
+        return f"{self.organisation} → {self.gateway}:{self.account_id}"
+
+
+class WebhookEvent(models.Model):
+    """A processor event, stored before it is processed: a replay of the same id is a no-op."""
+
+    event_id = models.CharField(max_length=100, unique=True)
+    type = models.CharField(max_length=100)
+    payload = models.JSONField()
+    received_at = models.DateTimeField(auto_now_add=True)
+    processed_at = models.DateTimeField(null=True, blank=True)
+    error = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["-received_at"]
+
+    def __str__(self) -> str:
+        return f"{self.type} {self.event_id}"
+
+
+ZERO = Decimal("0")

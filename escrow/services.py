@@ -1,0 +1,338 @@
+"""Every write to escrow: funding, release, refunds, payouts, payout accounts.
+
+The processor is called *outside* any transaction holding locks; its result is then recorded
+in a short transaction that re-reads and re-checks the rows (STYLE: "call the payment processor
+outside the transaction holding locks, then re-lock and re-check before recording the result").
+Every processor call carries the idempotency key stored on its Payment/Payout/Refund row.
+"""
+
+import logging
+from decimal import Decimal
+from typing import TYPE_CHECKING
+
+from django.db import transaction
+from django.utils import timezone
+
+from accounts.models import Organisation
+from common.money import Money
+
+from . import ledger
+from .choices import PaymentStatus, PayoutStatus, RefundStatus
+from .exceptions import EscrowError, GatewayUnavailable, PaymentDeclined, PayoutAccountMissing
+from .gateways import gateway_name, get_gateway
+from .models import Escrow, Payment, Payout, PayoutAccount, Refund
+
+if TYPE_CHECKING:
+    from leasing.models import Lease
+
+logger = logging.getLogger(__name__)
+
+
+def escrow_open(*, lease: "Lease", currency: str) -> Escrow:
+    escrow, _ = Escrow.objects.get_or_create(lease=lease, defaults={"currency": currency})
+    return escrow
+
+
+# --- Paying in ----------------------------------------------------------------------------
+
+
+@transaction.atomic
+def payment_start(*, escrow: Escrow, amount: Decimal) -> Payment:
+    """The payment attempt to use now: the open attempt whose outcome is unknown or pending
+    (reusing its idempotency key), or a new attempt after a definite failure."""
+    escrow = Escrow.objects.select_for_update().get(pk=escrow.pk)
+    if escrow.payments.filter(status=PaymentStatus.SUCCEEDED).exists():
+        raise EscrowError("This lease is already paid.", code="already_paid")
+    last = escrow.payments.order_by("-attempt").first()
+    if last and last.status in (PaymentStatus.PENDING, PaymentStatus.UNKNOWN, PaymentStatus.REQUIRES_ACTION):
+        return last
+    attempt = (last.attempt + 1) if last else 1
+    return Payment.objects.create(
+        escrow=escrow,
+        attempt=attempt,
+        idempotency_key=f"escrow:{escrow.pk}:charge:{attempt}",
+        gateway=gateway_name(),
+        amount=amount,
+        currency=escrow.currency,
+    )
+
+
+def payment_charge(*, payment: Payment, payment_method: str, description: str) -> Payment:
+    """Ask the processor to charge. Holds no locks while waiting. Records the outcome:
+    succeeded, requires_action, failed (declined: raises PaymentDeclined) or unknown
+    (5xx/timeout: raises GatewayUnavailable; retrying reuses the same key)."""
+    escrow = payment.escrow
+    try:
+        result = get_gateway().charge(
+            amount=Money(payment.amount, payment.currency),
+            payment_method=payment_method,
+            idempotency_key=payment.idempotency_key,
+            transfer_group=escrow.transfer_group,
+            description=description,
+            metadata={"lease": str(escrow.lease_id), "escrow": str(escrow.pk)},
+        )
+    except PaymentDeclined as error:
+        _payment_record(payment, status=PaymentStatus.FAILED, failure_message=error.detail)
+        raise
+    except GatewayUnavailable as error:
+        _payment_record(payment, status=PaymentStatus.UNKNOWN, failure_message=error.detail)
+        raise
+    status = PaymentStatus.SUCCEEDED if result.status == "succeeded" else PaymentStatus.REQUIRES_ACTION
+    return _payment_record(
+        payment,
+        status=status,
+        processor_id=result.id,
+        charge_id=result.charge_id,
+        client_secret=result.client_secret,
+    )
+
+
+@transaction.atomic
+def _payment_record(payment: Payment, **fields: str) -> Payment:
+    payment = Payment.objects.select_for_update().get(pk=payment.pk)
+    if payment.status == PaymentStatus.SUCCEEDED:
+        return payment  # forward only: a late failure never undoes a success
+    for name, value in fields.items():
+        setattr(payment, name, value)
+    payment.save()
+    return payment
+
+
+def escrow_fund(*, escrow: Escrow, payment: Payment) -> None:
+    """Post a succeeded payment into the lease's escrow. Idempotent per payment."""
+    if payment.status != PaymentStatus.SUCCEEDED:
+        raise EscrowError("Only a succeeded payment can fund an escrow.")
+    ledger.ledger_post(
+        key=f"escrow:{escrow.pk}:fund:{payment.pk}",
+        description=f"Lease {escrow.lease_id}: exporter paid into escrow",
+        currency=escrow.currency,
+        lines=[(ledger.GATEWAY, payment.amount), (escrow.account, -payment.amount)],
+        escrow=escrow,
+    )
+
+
+# --- Paying out ---------------------------------------------------------------------------
+
+
+def escrow_release(
+    *, escrow: Escrow, owner: Organisation, owner_amount: Decimal, platform_fee: Decimal, sequence: int = 1
+) -> Payout:
+    """Release held money: ``owner_amount`` becomes payable to the owner, ``platform_fee`` is
+    revenue. Must run inside the caller's transaction with the escrow locked. Idempotent per
+    (escrow, sequence). The transfer itself is made by ``payout_execute`` after commit."""
+    if escrow.frozen:
+        raise EscrowError("This escrow is frozen while a card dispute is open.", code="escrow_frozen")
+    key = f"escrow:{escrow.pk}:release:{sequence}"
+    ledger.ledger_post(
+        key=key,
+        description=f"Lease {escrow.lease_id}: released to owner",
+        currency=escrow.currency,
+        lines=[
+            (escrow.account, owner_amount + platform_fee),
+            (ledger.payable_owner(owner.pk), -owner_amount),
+            (ledger.PLATFORM_FEE, -platform_fee),
+        ],
+        escrow=escrow,
+    )
+    payout, _ = Payout.objects.get_or_create(
+        idempotency_key=key,
+        defaults={
+            "escrow": escrow,
+            "organisation": owner,
+            "sequence": sequence,
+            "amount": owner_amount,
+            "currency": escrow.currency,
+        },
+    )
+    return payout
+
+
+def payout_execute(*, payout: Payout) -> Payout:
+    """Transfer a payout to the owner's connected account; safe to call again (same key).
+
+    Without a payout account ready for payouts it waits (status ``waiting``); a processor
+    failure leaves it ``failed`` for the sweep to retry."""
+    payout = Payout.objects.select_related("escrow", "organisation").get(pk=payout.pk)
+    if payout.status == PayoutStatus.PAID:
+        return payout
+    account = PayoutAccount.objects.filter(organisation=payout.organisation, payouts_enabled=True).first()
+    if account is None:
+        return _payout_record(payout, status=PayoutStatus.WAITING, failure_message="No payout account yet")
+    payment = payout.escrow.payments.filter(status=PaymentStatus.SUCCEEDED).first()
+    try:
+        result = get_gateway().transfer(
+            amount=Money(payout.amount, payout.currency),
+            destination=account.account_id,
+            source_transaction=payment.charge_id if payment else "",
+            transfer_group=payout.escrow.transfer_group,
+            idempotency_key=payout.idempotency_key,
+        )
+    except GatewayUnavailable as error:
+        logger.warning("payout %s failed: %s", payout.idempotency_key, error.detail)
+        return _payout_record(payout, status=PayoutStatus.FAILED, failure_message=error.detail)
+    with transaction.atomic():
+        payout = Payout.objects.select_for_update().get(pk=payout.pk)
+        if payout.status != PayoutStatus.PAID:
+            payout.status = PayoutStatus.PAID
+            payout.processor_id = result.id
+            payout.paid_at = timezone.now()
+            payout.failure_message = ""
+            payout.save()
+            ledger.ledger_post(
+                key=f"{payout.idempotency_key}:paid",
+                description=f"Lease {payout.escrow.lease_id}: transferred to owner",
+                currency=payout.currency,
+                lines=[
+                    (ledger.payable_owner(payout.organisation_id), payout.amount),
+                    (ledger.GATEWAY, -payout.amount),
+                ],
+                escrow=payout.escrow,
+            )
+    return payout
+
+
+@transaction.atomic
+def _payout_record(payout: Payout, **fields: str) -> Payout:
+    payout = Payout.objects.select_for_update().get(pk=payout.pk)
+    if payout.status == PayoutStatus.PAID:
+        return payout
+    for name, value in fields.items():
+        setattr(payout, name, value)
+    payout.save()
+    return payout
+
+
+def payouts_retry() -> int:
+    """Sweep: execute payouts that are waiting or failed. Idempotent (each has its key)."""
+    paid = 0
+    for payout in Payout.objects.filter(
+        status__in=[PayoutStatus.PENDING, PayoutStatus.WAITING, PayoutStatus.FAILED]
+    ).iterator():
+        if payout_execute(payout=payout).status == PayoutStatus.PAID:
+            paid += 1
+    return paid
+
+
+# --- Refunds --------------------------------------------------------------------------------
+
+
+def escrow_refund(*, escrow: Escrow, exporter: Organisation, amount: Decimal, reason: str, key: str) -> Refund:
+    """Move ``amount`` from the escrow to the exporter's refund account (inside the caller's
+    transaction); ``refund_execute`` returns it to the card after commit. Idempotent on ``key``."""
+    ledger.ledger_post(
+        key=key,
+        description=f"Lease {escrow.lease_id}: refund to exporter ({reason})",
+        currency=escrow.currency,
+        lines=[(escrow.account, amount), (ledger.refund_exporter(exporter.pk), -amount)],
+        escrow=escrow,
+    )
+    refund, _ = Refund.objects.get_or_create(
+        idempotency_key=key,
+        defaults={
+            "escrow": escrow,
+            "organisation": exporter,
+            "amount": amount,
+            "currency": escrow.currency,
+            "reason": reason,
+        },
+    )
+    return refund
+
+
+def refund_execute(*, refund: Refund) -> Refund:
+    refund = Refund.objects.select_related("escrow").get(pk=refund.pk)
+    if refund.status == RefundStatus.SUCCEEDED:
+        return refund
+    payment = refund.escrow.payments.get(status=PaymentStatus.SUCCEEDED)
+    try:
+        result = get_gateway().refund(
+            charge_id=payment.charge_id,
+            amount=Money(refund.amount, refund.currency),
+            idempotency_key=refund.idempotency_key,
+        )
+    except GatewayUnavailable:
+        Refund.objects.filter(pk=refund.pk).exclude(status=RefundStatus.SUCCEEDED).update(status=RefundStatus.FAILED)
+        return refund
+    with transaction.atomic():
+        refund = Refund.objects.select_for_update().get(pk=refund.pk)
+        if refund.status != RefundStatus.SUCCEEDED:
+            refund.status = RefundStatus.SUCCEEDED
+            refund.processor_id = result.id
+            refund.save()
+            ledger.ledger_post(
+                key=f"{refund.idempotency_key}:paid",
+                description=f"Lease {refund.escrow.lease_id}: refunded to card",
+                currency=refund.currency,
+                lines=[
+                    (ledger.refund_exporter(refund.organisation_id), refund.amount),
+                    (ledger.GATEWAY, -refund.amount),
+                ],
+                escrow=refund.escrow,
+            )
+    return refund
+
+
+def refunds_retry() -> int:
+    done = 0
+    for refund in Refund.objects.exclude(status=RefundStatus.SUCCEEDED).iterator():
+        if refund_execute(refund=refund).status == RefundStatus.SUCCEEDED:
+            done += 1
+    return done
+
+
+# --- Payout accounts ------------------------------------------------------------------------
+
+
+@transaction.atomic
+def payout_account_connect_simulated(*, organisation: Organisation, holder_name: str, iban: str) -> PayoutAccount:
+    """The simulated gateway's onboarding: a bank account form, ready at once."""
+    account, _ = PayoutAccount.objects.update_or_create(
+        organisation=organisation,
+        defaults={
+            "gateway": "simulated",
+            "account_id": f"sim_acct_{organisation.pk}",
+            "payouts_enabled": True,
+            "holder_name": holder_name,
+            "iban_last4": iban.replace(" ", "")[-4:],
+            "requirements": [],
+        },
+    )
+    return account
+
+
+def payout_account_start_stripe(*, organisation: Organisation, email: str) -> PayoutAccount:
+    """Create (once) the owner's Express account; onboarding continues on Stripe's pages."""
+    existing = PayoutAccount.objects.filter(organisation=organisation).first()
+    if existing:
+        return existing
+    status = get_gateway().account_create(
+        email=email,
+        country=str(organisation.country or "NL"),
+        idempotency_key=f"org:{organisation.pk}:account",
+    )
+    account, _ = PayoutAccount.objects.get_or_create(
+        organisation=organisation,
+        defaults={
+            "gateway": "stripe",
+            "account_id": status.id,
+            "payouts_enabled": status.payouts_enabled,
+            "requirements": status.requirements,
+        },
+    )
+    return account
+
+
+def payout_account_refresh(*, account: PayoutAccount) -> PayoutAccount:
+    status = get_gateway().account_status(account_id=account.account_id)
+    PayoutAccount.objects.filter(pk=account.pk).update(
+        payouts_enabled=status.payouts_enabled, requirements=status.requirements
+    )
+    account.refresh_from_db()
+    return account
+
+
+def payout_account_require(organisation: Organisation) -> PayoutAccount:
+    account = PayoutAccount.objects.filter(organisation=organisation).first()
+    if account is None:
+        raise PayoutAccountMissing("Connect a payout account to be paid.")
+    return account

@@ -1,0 +1,506 @@
+"""Every write to leases, shipments and check-ins.
+
+The lease state machine is the ``TRANSITIONS`` table; ``lease_transition`` is the only code that
+changes ``Lease.state``. Services lock rows in one order — listing → lease → escrow — with
+``select_for_update`` (``_lock``), re-check the state under the lock, and send emails after commit.
+"""
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+from decimal import Decimal
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+
+from accounts.exceptions import OrganisationNotVerified
+from accounts.models import Organisation, User
+from escrow import services as escrow_services
+from escrow.models import Escrow, Payment
+from warehouses.exceptions import ListingNotBookable
+from warehouses.models import Listing
+from warehouses.pricing import listing_quote
+from warehouses.services import capacity_release, capacity_reserve, listing_check_booking
+
+from .choices import GoodsCondition, LeaseState, ShipmentStatus
+from .exceptions import InvalidShipment, InvalidTransition, NotAllowed
+from .models import (
+    CheckIn,
+    CheckInLine,
+    CheckInPhoto,
+    InboundShipment,
+    Lease,
+    LeaseEvent,
+    ShipmentEvent,
+    ShipmentLine,
+)
+from .notifications import lease_notify
+
+S = LeaseState
+TRANSITIONS: dict[str, frozenset[str]] = {
+    S.REQUESTED: frozenset({S.ACCEPTED, S.DECLINED, S.EXPIRED, S.CANCELLED}),
+    S.ACCEPTED: frozenset({S.FUNDED, S.EXPIRED, S.CANCELLED}),
+    S.FUNDED: frozenset({S.CHECKED_IN, S.CANCELLED}),
+    S.CHECKED_IN: frozenset({S.ACTIVE, S.DISPUTED}),
+    S.DISPUTED: frozenset({S.ACTIVE, S.CANCELLED}),
+    S.ACTIVE: frozenset({S.COMPLETED, S.TRANSFERRED}),
+    S.DECLINED: frozenset(),
+    S.EXPIRED: frozenset(),
+    S.CANCELLED: frozenset(),
+    S.COMPLETED: frozenset(),
+    S.TRANSFERRED: frozenset(),
+}
+# Reaching one of these gives the held capacity back to the calendar.
+RELEASES_CAPACITY = frozenset({S.DECLINED, S.EXPIRED, S.CANCELLED, S.COMPLETED})
+
+
+def _rules() -> dict:
+    return settings.WARESHARE
+
+
+# --- Locking and the one transition -------------------------------------------------------
+
+
+@dataclass
+class Locked:
+    lease: Lease
+    escrow: Escrow | None
+
+
+def _lock(lease: Lease) -> Locked:
+    """Lock listing → lease → escrow, in that order, and return fresh rows."""
+    Listing.objects.select_for_update().filter(pk=lease.listing_id).first()
+    fresh = Lease.objects.select_for_update().get(pk=lease.pk)
+    escrow = Escrow.objects.select_for_update().filter(lease_id=lease.pk).first()
+    return Locked(lease=fresh, escrow=escrow)
+
+
+def lease_transition(*, lease: Lease, to: str, by: User | None, note: str = "") -> Lease:
+    """Move a locked lease to ``to`` if the table allows it; write the event, release capacity
+    where the new state says so, and email after commit. Raises InvalidTransition otherwise."""
+    if to not in TRANSITIONS[lease.state]:
+        raise InvalidTransition(f"A lease that is {S(lease.state).label.lower()} cannot become {S(to).label.lower()}.")
+    from_state = lease.state
+    lease.state = to
+    now = timezone.now()
+    if to == S.ACCEPTED:
+        lease.hold_expires_at = None
+        lease.payment_due_at = now + timedelta(hours=_rules()["PAYMENT_HOURS"])
+    elif to == S.CHECKED_IN:
+        lease.confirm_by = now + timedelta(hours=_rules()["CONFIRMATION_HOURS"])
+    lease.save()
+    LeaseEvent.objects.create(lease=lease, actor=by, from_state=from_state, to_state=to, note=note[:500])
+    if to in RELEASES_CAPACITY and lease.reservation is not None:
+        capacity_release(reservation=lease.reservation)
+    lease_notify(lease=lease, step=to)
+    return lease
+
+
+def _note(lease: Lease, *, by: User | None, note: str) -> None:
+    LeaseEvent.objects.create(lease=lease, actor=by, from_state=lease.state, to_state=lease.state, note=note[:500])
+
+
+def _member(user: User, organisation: Organisation) -> bool:
+    return user.memberships.filter(organisation=organisation).exists()
+
+
+def _require_owner(lease: Lease, by: User) -> None:
+    if not _member(by, lease.listing.warehouse.organisation):
+        raise NotAllowed("Only the warehouse owner can do this.")
+
+
+def _require_exporter(lease: Lease, by: User) -> None:
+    if not _member(by, lease.exporter):
+        raise NotAllowed("Only the exporter who leased the space can do this.")
+
+
+def _require_verified(organisation: Organisation, action: str) -> None:
+    if not organisation.is_verified:
+        raise OrganisationNotVerified(
+            f"{organisation} must be verified by Wareshare before it can {action}. "
+            "Submit your organisation's details for verification."
+        )
+
+
+# --- Requesting, accepting, declining -----------------------------------------------------
+
+
+@transaction.atomic
+def lease_request(
+    *,
+    listing: Listing,
+    exporter: Organisation,
+    by: User,
+    start: date,
+    end: date,
+    quantity: int,
+    goods_description: str,
+    message: str = "",
+) -> Lease:
+    """Hold capacity and create a lease request with its price frozen.
+
+    Instant-book listings go straight to ``accepted``. Raises OrganisationNotVerified,
+    ListingNotBookable, InvalidDates or CapacityUnavailable, leaving nothing behind.
+    """
+    if not exporter.is_exporter:
+        raise NotAllowed(f"{exporter} is not set up as an exporter.")
+    if not _member(by, exporter):
+        raise NotAllowed("You can only request leases for your own organisation.")
+    _require_verified(exporter, "request a lease")
+    if listing.warehouse.organisation_id == exporter.pk:
+        raise ListingNotBookable("You cannot lease your own organisation's space.")
+    if not listing.is_bookable:
+        raise ListingNotBookable("This listing is not taking bookings right now.")
+    listing_check_booking(listing=listing, start=start, end=end, quantity=quantity)
+    reservation = capacity_reserve(listing=listing, start=start, end=end, quantity=quantity)
+    quote = listing_quote(listing=listing, start=start, end=end, quantity=quantity)
+    lease = Lease.objects.create(
+        listing=listing,
+        exporter=exporter,
+        requested_by=by,
+        reservation=reservation,
+        quantity=quantity,
+        start=start,
+        end=end,
+        goods_description=goods_description,
+        message=message,
+        state=S.REQUESTED,
+        currency=quote.currency,
+        unit_price=quote.unit_price,
+        storage_amount=quote.storage,
+        handling_in_amount=quote.handling_in,
+        handling_out_amount=quote.handling_out,
+        platform_fee=quote.platform_fee,
+        total=quote.total,
+        hold_expires_at=timezone.now() + timedelta(hours=_rules()["HOLD_HOURS"]),
+    )
+    escrow_services.escrow_open(lease=lease, currency=lease.currency)
+    LeaseEvent.objects.create(lease=lease, actor=by, to_state=S.REQUESTED, note=message[:500])
+    if listing.instant_book:
+        return lease_transition(lease=lease, to=S.ACCEPTED, by=None, note="Instant book")
+    lease_notify(lease=lease, step=S.REQUESTED)
+    return lease
+
+
+@transaction.atomic
+def lease_accept(*, lease: Lease, by: User) -> Lease:
+    _require_owner(lease, by)
+    _require_verified(lease.listing.warehouse.organisation, "accept a lease")
+    locked = _lock(lease)
+    return lease_transition(lease=locked.lease, to=S.ACCEPTED, by=by)
+
+
+@transaction.atomic
+def lease_decline(*, lease: Lease, by: User, reason: str) -> Lease:
+    _require_owner(lease, by)
+    if not reason.strip():
+        raise InvalidTransition("Say why you decline, so the exporter can look elsewhere.", code="reason_required")
+    locked = _lock(lease)
+    locked.lease.decline_reason = reason.strip()[:300]
+    return lease_transition(lease=locked.lease, to=S.DECLINED, by=by, note=reason)
+
+
+@transaction.atomic
+def lease_withdraw(*, lease: Lease, by: User) -> Lease:
+    """The exporter withdraws a request, or an accepted lease not yet paid. No money has moved."""
+    _require_exporter(lease, by)
+    locked = _lock(lease)
+    if locked.lease.state not in (S.REQUESTED, S.ACCEPTED):
+        raise InvalidTransition("Only an unpaid lease can be withdrawn; a paid one is cancelled under its policy.")
+    return lease_transition(lease=locked.lease, to=S.CANCELLED, by=by, note="Withdrawn by the exporter")
+
+
+# --- Paying into escrow -------------------------------------------------------------------
+
+
+def lease_pay(*, lease: Lease, by: User, payment_method: str) -> Payment:
+    """Charge the exporter the lease total into escrow; the lease becomes ``funded``.
+
+    1. Under lock: the lease must be ``accepted``; pick the payment attempt (a retry of an
+       attempt with an unknown outcome reuses its idempotency key, so it cannot charge twice).
+    2. No locks held: the processor charges.
+    3. Re-lock and re-check: fund the escrow and move to ``funded``; if the lease expired or
+       was cancelled meanwhile, the money is refunded at once.
+    Raises PaymentDeclined or GatewayUnavailable with the lease and ledger unchanged.
+    """
+    _require_exporter(lease, by)
+    _require_verified(lease.exporter, "pay into escrow")
+    with transaction.atomic():
+        locked = _lock(lease)
+        if locked.lease.state != S.ACCEPTED or locked.escrow is None:
+            raise InvalidTransition(f"A lease that is {locked.lease.get_state_display().lower()} cannot be paid.")
+        payment = escrow_services.payment_start(escrow=locked.escrow, amount=locked.lease.total)
+    payment = escrow_services.payment_charge(
+        payment=payment, payment_method=payment_method, description=f"Wareshare lease #{lease.pk}"
+    )
+    if payment.status == "succeeded":
+        lease_payment_succeeded(payment=payment, by=by)
+    return payment
+
+
+@transaction.atomic
+def lease_payment_succeeded(*, payment: Payment, by: User | None) -> Lease:
+    """Record a succeeded payment (from checkout or a webhook). Idempotent, forward only."""
+    locked = _lock(payment.escrow.lease)
+    lease, escrow = locked.lease, locked.escrow
+    assert escrow is not None
+    payment.refresh_from_db()
+    escrow_services.escrow_fund(escrow=escrow, payment=payment)
+    if lease.state == S.ACCEPTED:
+        return lease_transition(lease=lease, to=S.FUNDED, by=by, note=f"Paid {payment.amount} {payment.currency}")
+    if lease.state in (S.EXPIRED, S.CANCELLED):
+        refund = escrow_services.escrow_refund(
+            escrow=escrow,
+            exporter=lease.exporter,
+            amount=payment.amount,
+            reason="payment arrived after the lease ended",
+            key=f"escrow:{escrow.pk}:refund:late-payment:{payment.pk}",
+        )
+        _note(lease, by=None, note="Payment arrived after the lease ended; refunded in full.")
+        transaction.on_commit(lambda: escrow_services.refund_execute(refund=refund))
+    return lease
+
+
+# --- Shipments and check-in ---------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class DeclaredLine:
+    description: str
+    quantity: int
+    sku: str = ""
+    weight_kg: Decimal | None = None
+
+
+@transaction.atomic
+def shipment_announce(
+    *,
+    lease: Lease,
+    by: User,
+    carrier: str,
+    tracking_number: str,
+    eta: date,
+    lines: list[DeclaredLine],
+    weight_kg: Decimal | None = None,
+    customs_reference: str = "",
+) -> InboundShipment:
+    """The exporter announces goods on their way to a paid lease."""
+    _require_exporter(lease, by)
+    locked = _lock(lease)
+    if locked.lease.state != S.FUNDED:
+        raise InvalidShipment("Shipments can be announced once the lease is paid and before check-in.")
+    if not lines or any(line.quantity < 1 for line in lines):
+        raise InvalidShipment("Declare at least one line with a quantity of 1 or more.")
+    if lease.listing.warehouse.customs_status != "general" and not customs_reference.strip():
+        raise InvalidShipment("This warehouse is bonded: give the customs reference for the goods.")
+    shipment = InboundShipment.objects.create(
+        lease=locked.lease,
+        carrier=carrier,
+        tracking_number=tracking_number,
+        eta=eta,
+        weight_kg=weight_kg,
+        customs_reference=customs_reference,
+    )
+    ShipmentLine.objects.bulk_create(
+        [
+            ShipmentLine(
+                shipment=shipment,
+                description=line.description,
+                quantity=line.quantity,
+                sku=line.sku,
+                weight_kg=line.weight_kg,
+            )
+            for line in lines
+        ]
+    )
+    ShipmentEvent.objects.create(shipment=shipment, status=ShipmentStatus.ANNOUNCED, actor=by)
+    _note(locked.lease, by=by, note=f"Shipment announced: {carrier} {tracking_number}, ETA {eta:%d %b %Y}")
+    lease_notify(lease=locked.lease, step="shipment_announced")
+    return shipment
+
+
+SHIPMENT_FORWARD: list[str] = [ShipmentStatus.ANNOUNCED, ShipmentStatus.IN_TRANSIT, ShipmentStatus.ARRIVED]
+
+
+@transaction.atomic
+def shipment_mark(*, shipment: InboundShipment, by: User, status: str, note: str = "") -> InboundShipment:
+    """The owner moves a shipment forward: in transit, arrived. Never backwards."""
+    _require_owner(shipment.lease, by)
+    _lock(shipment.lease)
+    shipment = InboundShipment.objects.select_for_update().get(pk=shipment.pk)
+    if status not in SHIPMENT_FORWARD or SHIPMENT_FORWARD.index(status) <= (
+        SHIPMENT_FORWARD.index(shipment.status) if shipment.status in SHIPMENT_FORWARD else 99
+    ):
+        raise InvalidShipment(
+            f"A shipment that is {shipment.get_status_display().lower()} cannot be marked "
+            f"{ShipmentStatus(status).label.lower()}."
+        )
+    shipment.status = status
+    shipment.save(update_fields=["status"])
+    ShipmentEvent.objects.create(shipment=shipment, status=status, actor=by, note=note)
+    if status == ShipmentStatus.ARRIVED:
+        _note(shipment.lease, by=by, note=f"Shipment {shipment.tracking_number} arrived")
+        lease_notify(lease=shipment.lease, step="shipment_arrived")
+    return shipment
+
+
+@transaction.atomic
+def checkin_record(
+    *,
+    shipment: InboundShipment,
+    by: User,
+    received: dict[int, int],
+    condition: str = GoodsCondition.GOOD,
+    notes: str = "",
+    photos: list | None = None,
+) -> CheckIn:
+    """The owner counts the goods in. ``received`` maps each declared line's id to the count.
+
+    Records the difference against what was declared and whether it is within tolerance, then
+    moves the lease to ``checked_in``: the exporter's confirmation window starts.
+    """
+    _require_owner(shipment.lease, by)
+    locked = _lock(shipment.lease)
+    shipment = InboundShipment.objects.select_for_update().get(pk=shipment.pk)
+    if shipment.status != ShipmentStatus.ARRIVED:
+        raise InvalidShipment("Mark the shipment as arrived before checking it in.")
+    lines = list(shipment.lines.all())
+    if set(received) != {line.pk for line in lines} or any(count < 0 for count in received.values()):
+        raise InvalidShipment("Give a received count (0 or more) for every declared line.")
+    declared_total = sum(line.quantity for line in lines)
+    received_total = sum(received.values())
+    tolerance = _rules()["CHECKIN_TOLERANCE_PERCENT"]
+    within = abs(received_total - declared_total) * 100 <= tolerance * declared_total
+    checkin = CheckIn.objects.create(
+        shipment=shipment,
+        recorded_by=by,
+        condition=condition,
+        notes=notes,
+        declared_total=declared_total,
+        received_total=received_total,
+        tolerance_percent=tolerance,
+        within_tolerance=within,
+    )
+    CheckInLine.objects.bulk_create(
+        [CheckInLine(checkin=checkin, line=line, received_quantity=received[line.pk]) for line in lines]
+    )
+    for image in photos or []:
+        photo = CheckInPhoto(checkin=checkin, image=image)
+        photo.full_clean(exclude=["checkin"])
+        photo.save()
+    shipment.status = ShipmentStatus.CHECKED_IN
+    shipment.save(update_fields=["status"])
+    ShipmentEvent.objects.create(shipment=shipment, status=ShipmentStatus.CHECKED_IN, actor=by)
+    summary = f"Checked in {received_total} of {declared_total} declared" + (
+        "" if within else f" — outside the {tolerance}% tolerance"
+    )
+    lease_transition(lease=locked.lease, to=S.CHECKED_IN, by=by, note=summary)
+    return checkin
+
+
+# --- Confirmation, dispute, release -------------------------------------------------------
+
+
+def _release(locked: Locked, *, by: User | None, note: str) -> Lease:
+    lease, escrow = locked.lease, locked.escrow
+    assert escrow is not None
+    lease = lease_transition(lease=lease, to=S.ACTIVE, by=by, note=note)
+    payout = escrow_services.escrow_release(
+        escrow=escrow,
+        owner=lease.listing.warehouse.organisation,
+        owner_amount=lease.owner_amount,
+        platform_fee=lease.platform_fee,
+    )
+    transaction.on_commit(lambda: escrow_services.payout_execute(payout=payout))
+    return lease
+
+
+@transaction.atomic
+def lease_confirm(*, lease: Lease, by: User) -> Lease:
+    """The exporter confirms the check-in: the escrow is released to the owner."""
+    _require_exporter(lease, by)
+    locked = _lock(lease)
+    if locked.lease.state != S.CHECKED_IN:
+        raise InvalidTransition(f"A lease that is {locked.lease.get_state_display().lower()} cannot be confirmed.")
+    return _release(locked, by=by, note="Check-in confirmed by the exporter")
+
+
+@transaction.atomic
+def lease_dispute(*, lease: Lease, by: User, reason: str) -> Lease:
+    """The exporter disputes the check-in within the window; the money stays in escrow."""
+    _require_exporter(lease, by)
+    if not reason.strip():
+        raise InvalidTransition("Say what is wrong with the check-in.", code="reason_required")
+    locked = _lock(lease)
+    if locked.lease.state == S.CHECKED_IN and locked.lease.confirm_by and locked.lease.confirm_by < timezone.now():
+        raise InvalidTransition("The confirmation window has closed.", code="window_closed")
+    return lease_transition(lease=locked.lease, to=S.DISPUTED, by=by, note=reason)
+
+
+# --- Sweeps (idempotent; run by `manage.py run_sweeps` and Celery beat) -------------------
+
+
+def _sweep(queryset, step) -> int:  # type: ignore[no-untyped-def]
+    handled = 0
+    for pk in queryset.values_list("pk", flat=True):
+        with transaction.atomic():
+            lease = Lease.objects.get(pk=pk)
+            if step(lease):
+                handled += 1
+    return handled
+
+
+def leases_expire_holds() -> int:
+    """Requests the owner did not answer in time expire and free their capacity."""
+    now = timezone.now()
+
+    def step(lease: Lease) -> bool:
+        locked = _lock(lease)
+        if locked.lease.state != S.REQUESTED or (locked.lease.hold_expires_at or now) > now:
+            return False
+        lease_transition(lease=locked.lease, to=S.EXPIRED, by=None, note="The owner did not answer in time")
+        return True
+
+    return _sweep(Lease.objects.filter(state=S.REQUESTED, hold_expires_at__lte=now), step)
+
+
+def leases_expire_unpaid() -> int:
+    """Accepted leases not paid in time expire and free their capacity."""
+    now = timezone.now()
+
+    def step(lease: Lease) -> bool:
+        locked = _lock(lease)
+        if locked.lease.state != S.ACCEPTED or (locked.lease.payment_due_at or now) > now:
+            return False
+        lease_transition(lease=locked.lease, to=S.EXPIRED, by=None, note="Not paid in time")
+        return True
+
+    return _sweep(Lease.objects.filter(state=S.ACCEPTED, payment_due_at__lte=now), step)
+
+
+def leases_auto_confirm() -> int:
+    """Check-ins the exporter neither confirmed nor disputed in the window confirm themselves."""
+    now = timezone.now()
+
+    def step(lease: Lease) -> bool:
+        locked = _lock(lease)
+        if locked.lease.state != S.CHECKED_IN or (locked.lease.confirm_by or now) > now:
+            return False
+        _release(locked, by=None, note="Confirmed automatically: the window passed without a dispute")
+        return True
+
+    return _sweep(Lease.objects.filter(state=S.CHECKED_IN, confirm_by__lte=now), step)
+
+
+def leases_complete() -> int:
+    """Active leases past their end date complete and free their capacity."""
+    today = timezone.localdate()
+
+    def step(lease: Lease) -> bool:
+        locked = _lock(lease)
+        if locked.lease.state != S.ACTIVE or locked.lease.end >= today:
+            return False
+        lease_transition(lease=locked.lease, to=S.COMPLETED, by=None, note="The lease ended")
+        return True
+
+    return _sweep(Lease.objects.filter(state=S.ACTIVE, end__lt=today), step)

@@ -1,0 +1,595 @@
+"""An in-process fake of Stripe's HTTP API, plugged in as the SDK's HTTP client.
+
+The SDK builds real requests (form encoding, headers, idempotency keys) and parses real-shaped
+JSON answers, so the gateway is tested through the SDK exactly as it talks to Stripe, with no
+network. Only the endpoints the gateway uses exist; anything else answers 404.
+
+    fake = FakeStripe()
+    gateway = StripeGateway(api_key="sk_test_fake", webhook_secret="whsec_test", http_client=fake)
+
+Card tokens: ``pm_card_visa`` (and any other ``pm_card_*``) succeeds; the ``*chargeDeclined*``
+tokens below answer 402 ``card_error``; ``pm_card_authenticationRequired`` leaves the
+PaymentIntent in ``requires_action``; anything not starting with ``pm_card_`` is 400 "No such
+PaymentMethod".
+
+Idempotency is Stripe's: a POST whose ``Idempotency-Key`` was seen before gets the stored answer
+(status and body, header ``Idempotent-Replayed: true``) and changes nothing; the same key on a
+different endpoint or with different parameters is a 400 ``idempotency_error``. Successes and
+card declines are stored; validation errors and injected 5xx are not.
+
+Faults: ``fail_next(n, status)`` answers the next n requests with an error status without applying
+them; ``timeout_next(n, applied=...)`` raises ``stripe.APIConnectionError`` (what a timeout looks
+like to the SDK) before or after applying the request.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import itertools
+import json
+import re
+import threading
+import time
+from collections.abc import Callable, Mapping
+from typing import Any, NamedTuple
+from urllib.parse import parse_qsl, urlsplit
+
+import stripe
+
+Obj = dict[str, Any]
+
+# token -> (error code, decline code, message), as Stripe's test payment methods answer
+DECLINES: dict[str, tuple[str, str, str]] = {
+    "pm_card_chargeDeclined": ("card_declined", "generic_decline", "Your card was declined."),
+    "pm_card_visa_chargeDeclined": ("card_declined", "generic_decline", "Your card was declined."),
+    "pm_card_chargeDeclinedInsufficientFunds": (
+        "card_declined",
+        "insufficient_funds",
+        "Your card has insufficient funds.",
+    ),
+    "pm_card_visa_chargeDeclinedInsufficientFunds": (
+        "card_declined",
+        "insufficient_funds",
+        "Your card has insufficient funds.",
+    ),
+    "pm_card_chargeDeclinedExpiredCard": ("expired_card", "expired_card", "Your card has expired."),
+    "pm_card_chargeDeclinedIncorrectCvc": (
+        "incorrect_cvc",
+        "incorrect_cvc",
+        "Your card's security code is incorrect.",
+    ),
+}
+AUTHENTICATION_REQUIRED = frozenset({"pm_card_authenticationRequired", "pm_card_threeDSecure2Required"})
+ONBOARDING_DUE = ["business_type", "external_account", "tos_acceptance.date", "tos_acceptance.ip"]
+
+
+class FakeRequest(NamedTuple):
+    """One request as it reached the fake. ``params`` are the decoded form (or query) fields,
+    nested (``metadata[lease]`` -> ``{"metadata": {"lease": ...}}``) and still strings, as on the wire."""
+
+    method: str  # "POST", "GET"
+    path: str  # "/v1/payment_intents"
+    params: dict[str, Any]
+    idempotency_key: str | None
+
+
+class _Answer(NamedTuple):
+    status: int
+    body: Obj
+
+
+class _StripeError(Exception):
+    def __init__(self, status: int, error: Obj) -> None:
+        super().__init__(error.get("message", ""))
+        self.answer = _Answer(status, {"error": error})
+
+
+class FakeStripe(stripe.HTTPClient):
+    name = "fake"
+
+    def __init__(self, *, accounts_onboarded: bool = False) -> None:
+        """``accounts_onboarded``: new connected accounts start with payouts enabled and nothing due
+        (otherwise they start as Stripe's do: payouts disabled, onboarding requirements due)."""
+        super().__init__()
+        self.accounts_onboarded = accounts_onboarded
+        self.requests: list[FakeRequest] = []
+        self.payment_intents: list[Obj] = []
+        self.charges: list[Obj] = []
+        self.refunds: list[Obj] = []
+        self.transfers: list[Obj] = []
+        self.reversals: list[Obj] = []
+        self.accounts: list[Obj] = []
+        self.account_links: list[Obj] = []
+        self._objects: dict[str, Obj] = {}
+        self._idempotent: dict[str, tuple[str, dict[str, Any], _Answer]] = {}
+        self._faults: list[tuple[str, int | bool]] = []
+        self._ids = itertools.count(1)
+        self._lock = threading.Lock()
+        self._routes: list[tuple[str, re.Pattern[str], Callable[..., Obj]]] = [
+            ("POST", re.compile(r"/v1/payment_intents"), self._payment_intent_create),
+            ("POST", re.compile(r"/v1/transfers"), self._transfer_create),
+            ("POST", re.compile(r"/v1/transfers/(?P<id>[^/]+)/reversals"), self._reversal_create),
+            ("POST", re.compile(r"/v1/refunds"), self._refund_create),
+            ("POST", re.compile(r"/v1/accounts"), self._account_create),
+            ("POST", re.compile(r"/v1/account_links"), self._account_link_create),
+            ("GET", re.compile(r"/v1/(payment_intents|charges|refunds|transfers|accounts)/(?P<id>[^/]+)"), self._get),
+        ]
+
+    # -- faults and helpers for tests -----------------------------------------------------------
+
+    def fail_next(self, n: int = 1, status: int = 500) -> None:
+        """The next ``n`` requests answer ``status`` with an ``api_error`` body, without being applied."""
+        self._faults.extend([("fail", status)] * n)
+
+    def timeout_next(self, n: int = 1, applied: bool = False) -> None:
+        """The next ``n`` requests raise ``stripe.APIConnectionError``. ``applied=True``: the request
+        took effect (and its answer was stored under its idempotency key) but the answer was lost."""
+        self._faults.extend([("timeout", applied)] * n)
+
+    def get(self, object_id: str) -> Obj:
+        """Any stored object by id (``pi_``, ``ch_``, ``re_``, ``tr_``, ``trr_``, ``acct_``)."""
+        return self._objects[object_id]
+
+    @property
+    def succeeded_charges(self) -> list[Obj]:
+        return [charge for charge in self.charges if charge["status"] == "succeeded"]
+
+    def add_account(self, *, payouts_enabled: bool = True, country: str = "DE", email: str = "") -> str:
+        """Seed a connected account directly (no request recorded); returns its id."""
+        account = self._new_account(country=country, email=email, onboarded=payouts_enabled)
+        return str(account["id"])
+
+    def complete_onboarding(self, account_id: str) -> None:
+        """What happens when the owner finishes Stripe's hosted onboarding."""
+        _onboard(self._objects[account_id])
+
+    # -- stripe.HTTPClient ---------------------------------------------------------------------
+
+    def request(
+        self,
+        method: str,
+        url: str,
+        headers: Mapping[str, str] | None,
+        post_data: Any = None,
+        *,
+        _usage: list[str] | None = None,
+    ) -> tuple[str, int, dict[str, str]]:
+        with self._lock:
+            split = urlsplit(url)
+            method = method.upper()
+            if isinstance(post_data, bytes):
+                post_data = post_data.decode()
+            params = _unflatten(parse_qsl(post_data if method == "POST" else split.query, keep_blank_values=True))
+            key = (headers or {}).get("Idempotency-Key")
+            self.requests.append(FakeRequest(method, split.path, params, key))
+            kind, value = self._faults.pop(0) if self._faults else ("", False)
+            if kind == "fail":
+                error = {"type": "api_error", "message": "Something went wrong on Stripe's end. (fake)"}
+                return self._wire(_Answer(int(value), {"error": error}), key)
+            if kind == "timeout" and not value:
+                raise _timeout()
+            answer, replayed = self._answer(method, split.path, params, key)
+            if kind == "timeout":
+                raise _timeout()
+            return self._wire(answer, key, replayed=replayed)
+
+    def request_stream(
+        self,
+        method: str,
+        url: str,
+        headers: Mapping[str, str] | None,
+        post_data: Any = None,
+        *,
+        _usage: list[str] | None = None,
+    ) -> tuple[Any, int, Mapping[str, str]]:
+        raise NotImplementedError("FakeStripe does not stream")
+
+    def close(self) -> None:
+        pass
+
+    # -- dispatch and idempotency ----------------------------------------------------------------
+
+    def _answer(self, method: str, path: str, params: dict[str, Any], key: str | None) -> tuple[_Answer, bool]:
+        endpoint = f"{method} {path}"
+        if method == "POST" and key and key in self._idempotent:
+            first_endpoint, first_params, answer = self._idempotent[key]
+            if first_endpoint != endpoint:
+                return _idempotency_error(key, "for the same endpoint they were first used for"), False
+            if first_params != params:
+                return _idempotency_error(key, "with the same parameters they were first used with"), False
+            return answer, True
+        answer = self._dispatch(method, path, params)
+        if method == "POST" and key and (answer.status < 400 or answer.status == 402):
+            self._idempotent[key] = (endpoint, params, answer)
+        return answer, False
+
+    def _dispatch(self, method: str, path: str, params: dict[str, Any]) -> _Answer:
+        for route_method, pattern, handler in self._routes:
+            match = pattern.fullmatch(path)
+            if route_method == method and match:
+                try:
+                    return _Answer(200, handler(params, **match.groupdict()))
+                except _StripeError as exc:
+                    return exc.answer
+        error = _invalid(f"Unrecognized request URL ({method}: {path}).")
+        return _Answer(404, error)
+
+    def _wire(self, answer: _Answer, key: str | None, *, replayed: bool = False) -> tuple[str, int, dict[str, str]]:
+        headers = {"Content-Type": "application/json", "Request-Id": f"req_fake{next(self._ids)}"}
+        if key:
+            headers["Idempotency-Key"] = key
+        if replayed:
+            headers["Idempotent-Replayed"] = "true"
+        return json.dumps(answer.body), answer.status, headers
+
+    def _new_id(self, prefix: str) -> str:
+        return f"{prefix}_fake{next(self._ids):06d}"
+
+    def _store(self, collection: list[Obj], obj: Obj) -> Obj:
+        collection.append(obj)
+        self._objects[obj["id"]] = obj
+        return obj
+
+    def _find(self, object_id: str, object_type: str, param: str) -> Obj:
+        obj = self._objects.get(object_id)
+        if obj is None or obj["object"] != object_type:
+            raise _StripeError(
+                400 if param else 404,
+                _error("invalid_request_error", f"No such {object_type}: '{object_id}'", "resource_missing", param),
+            )
+        return obj
+
+    # -- endpoints ---------------------------------------------------------------------------------
+
+    def _payment_intent_create(self, params: dict[str, Any]) -> Obj:
+        amount = _amount(params, required=True)
+        currency = _required(params, "currency")
+        payment_method = _required(params, "payment_method")
+        if not payment_method.startswith("pm_card_"):
+            raise _StripeError(
+                400,
+                _error(
+                    "invalid_request_error",
+                    f"No such PaymentMethod: '{payment_method}'",
+                    "resource_missing",
+                    "payment_method",
+                ),
+            )
+        intent = self._store(
+            self.payment_intents,
+            {
+                "id": (intent_id := self._new_id("pi")),
+                "object": "payment_intent",
+                "amount": amount,
+                "amount_received": 0,
+                "currency": currency,
+                "status": "requires_confirmation",
+                "payment_method": payment_method,
+                "capture_method": params.get("capture_method", "automatic"),
+                "confirmation_method": "automatic",
+                "automatic_payment_methods": _booleans(params.get("automatic_payment_methods")),
+                "client_secret": f"{intent_id}_secret_{hashlib.sha256(intent_id.encode()).hexdigest()[:16]}",
+                "description": params.get("description"),
+                "metadata": params.get("metadata", {}),
+                "transfer_group": params.get("transfer_group"),
+                "latest_charge": None,
+                "last_payment_error": None,
+                "next_action": None,
+                "created": int(time.time()),
+                "livemode": False,
+            },
+        )
+        if params.get("confirm") != "true":
+            return intent
+        if payment_method in AUTHENTICATION_REQUIRED:
+            intent["status"] = "requires_action"
+            intent["next_action"] = {"type": "use_stripe_sdk", "use_stripe_sdk": {"type": "three_d_secure_redirect"}}
+            return intent
+        charge = self._charge_create(intent)
+        intent["latest_charge"] = charge["id"]
+        if payment_method in DECLINES:
+            code, decline_code, message = DECLINES[payment_method]
+            charge.update(status="failed", paid=False, captured=False, failure_code=code, failure_message=message)
+            error = _error("card_error", message, code, "", decline_code=decline_code, charge=charge["id"])
+            intent.update(status="requires_payment_method", last_payment_error=error)
+            raise _StripeError(402, {**error, "payment_intent": intent})
+        intent.update(status="succeeded", amount_received=amount)
+        return intent
+
+    def _charge_create(self, intent: Obj) -> Obj:
+        return self._store(
+            self.charges,
+            {
+                "id": self._new_id("ch"),
+                "object": "charge",
+                "amount": intent["amount"],
+                "amount_captured": intent["amount"],
+                "amount_refunded": 0,
+                "currency": intent["currency"],
+                "status": "succeeded",
+                "paid": True,
+                "captured": True,
+                "refunded": False,
+                "payment_intent": intent["id"],
+                "payment_method": intent["payment_method"],
+                "transfer_group": intent["transfer_group"],
+                "balance_transaction": self._new_id("txn"),
+                "metadata": intent["metadata"],
+                "created": int(time.time()),
+                "livemode": False,
+            },
+        )
+
+    def _transfer_create(self, params: dict[str, Any]) -> Obj:
+        amount = _amount(params, required=True)
+        currency = _required(params, "currency")
+        destination = self._find(_required(params, "destination"), "account", "destination")
+        if destination["capabilities"].get("transfers") != "active":
+            raise _StripeError(
+                400,
+                _invalid(
+                    "Your destination account needs to have at least one of the following capabilities "
+                    "enabled: transfers, crypto_transfers, legacy_payments"
+                ),
+            )
+        source_id = params.get("source_transaction")
+        if source_id:
+            source = self._find(source_id, "charge", "source_transaction")
+            already = sum(t["amount"] for t in self.transfers if t["source_transaction"] == source_id)
+            if source["status"] != "succeeded" or source["currency"] != currency:
+                raise _StripeError(400, _invalid("The source_transaction cannot fund this transfer."))
+            if already + amount > source["amount"]:
+                raise _StripeError(
+                    400, _invalid("Transfers using this transaction as a source must not exceed the source amount.")
+                )
+        return self._store(
+            self.transfers,
+            {
+                "id": self._new_id("tr"),
+                "object": "transfer",
+                "amount": amount,
+                "amount_reversed": 0,
+                "currency": currency,
+                "destination": destination["id"],
+                "source_transaction": source_id,
+                "transfer_group": params.get("transfer_group"),
+                "reversed": False,
+                "metadata": params.get("metadata", {}),
+                "created": int(time.time()),
+                "livemode": False,
+            },
+        )
+
+    def _reversal_create(self, params: dict[str, Any], id: str) -> Obj:
+        transfer = self._find(id, "transfer", "")
+        remaining = transfer["amount"] - transfer["amount_reversed"]
+        amount = _amount(params, required=False) or remaining
+        if amount > remaining:
+            raise _StripeError(400, _invalid("Amount to reverse exceeds the remaining transfer amount.", "amount"))
+        transfer["amount_reversed"] += amount
+        transfer["reversed"] = transfer["amount_reversed"] == transfer["amount"]
+        return self._store(
+            self.reversals,
+            {
+                "id": self._new_id("trr"),
+                "object": "transfer_reversal",
+                "amount": amount,
+                "currency": transfer["currency"],
+                "transfer": transfer["id"],
+                "metadata": params.get("metadata", {}),
+                "created": int(time.time()),
+            },
+        )
+
+    def _refund_create(self, params: dict[str, Any]) -> Obj:
+        if params.get("charge"):
+            charge = self._find(params["charge"], "charge", "charge")
+        elif params.get("payment_intent"):
+            intent = self._find(params["payment_intent"], "payment_intent", "payment_intent")
+            charge = self._find(intent["latest_charge"] or "", "charge", "payment_intent")
+        else:
+            raise _StripeError(400, _invalid("One of charge or payment_intent is required."))
+        if charge["status"] != "succeeded":
+            raise _StripeError(400, _invalid(f"Charge {charge['id']} has not succeeded.", "charge"))
+        remaining = charge["amount"] - charge["amount_refunded"]
+        amount = _amount(params, required=False) or remaining
+        if remaining == 0:
+            raise _StripeError(
+                400, _error("invalid_request_error", f"Charge {charge['id']} has already been refunded.", "charge_already_refunded")
+            )
+        if amount > remaining:
+            raise _StripeError(
+                400,
+                _invalid(f"Refund amount ({amount}) is greater than unrefunded amount on charge ({remaining})", "amount"),
+            )
+        charge["amount_refunded"] += amount
+        charge["refunded"] = charge["amount_refunded"] == charge["amount"]
+        return self._store(
+            self.refunds,
+            {
+                "id": self._new_id("re"),
+                "object": "refund",
+                "amount": amount,
+                "currency": charge["currency"],
+                "charge": charge["id"],
+                "payment_intent": charge["payment_intent"],
+                "status": "succeeded",
+                "metadata": params.get("metadata", {}),
+                "created": int(time.time()),
+            },
+        )
+
+    def _account_create(self, params: dict[str, Any]) -> Obj:
+        account = self._new_account(
+            country=params.get("country", "US"), email=params.get("email", ""), onboarded=self.accounts_onboarded
+        )
+        account["type"] = params.get("type", "standard")
+        account["requested_capabilities"] = sorted(
+            name for name, value in params.get("capabilities", {}).items() if value.get("requested") == "true"
+        )
+        return account
+
+    def _new_account(self, *, country: str, email: str, onboarded: bool) -> Obj:
+        account = self._store(
+            self.accounts,
+            {
+                "id": self._new_id("acct"),
+                "object": "account",
+                "type": "express",
+                "country": country,
+                "email": email,
+                "charges_enabled": False,
+                "payouts_enabled": False,
+                "details_submitted": False,
+                "capabilities": {"card_payments": "inactive", "transfers": "inactive"},
+                "requirements": {
+                    "currently_due": list(ONBOARDING_DUE),
+                    "eventually_due": list(ONBOARDING_DUE),
+                    "past_due": [],
+                    "disabled_reason": "requirements.past_due",
+                },
+                "created": int(time.time()),
+            },
+        )
+        if onboarded:
+            _onboard(account)
+        return account
+
+    def _account_link_create(self, params: dict[str, Any]) -> Obj:
+        account = self._find(_required(params, "account"), "account", "account")
+        link_type = _required(params, "type")
+        if link_type not in ("account_onboarding", "account_update"):
+            raise _StripeError(400, _invalid(f"Invalid type: {link_type}", "type"))
+        now = int(time.time())
+        link = {
+            "object": "account_link",
+            "url": f"https://connect.stripe.com/setup/e/{account['id']}/fake{next(self._ids)}",
+            "created": now,
+            "expires_at": now + 300,
+            # not in Stripe's answer: kept so tests can check what was asked for
+            "account": account["id"],
+            "type": link_type,
+            "refresh_url": params.get("refresh_url"),
+            "return_url": params.get("return_url"),
+        }
+        self.account_links.append(link)
+        return link
+
+    def _get(self, params: dict[str, Any], id: str) -> Obj:
+        obj = self._objects.get(id)
+        if obj is None:
+            raise _StripeError(404, _invalid(f"No such object: '{id}'", "id", code="resource_missing"))
+        return obj
+
+
+def sign_webhook(payload: bytes, secret: str, timestamp: int | None = None) -> str:
+    """A valid ``Stripe-Signature`` header: ``t=<unix time>,v1=<HMAC-SHA256 of "t.payload">``."""
+    t = int(time.time()) if timestamp is None else timestamp
+    signature = hmac.new(secret.encode(), f"{t}.".encode() + payload, hashlib.sha256).hexdigest()
+    return f"t={t},v1={signature}"
+
+
+def event_payload(event_type: str, data_object: Obj, *, event_id: str = "evt_fake1") -> bytes:
+    """The raw body of a Stripe (API version 2025+) snapshot webhook event."""
+    return json.dumps(
+        {
+            "id": event_id,
+            "object": "event",
+            "type": event_type,
+            "api_version": "2025-01-27.acacia",
+            "created": int(time.time()),
+            "livemode": False,
+            "pending_webhooks": 1,
+            "request": {"id": None, "idempotency_key": None},
+            "data": {"object": data_object},
+        }
+    ).encode()
+
+
+# -- wire helpers --------------------------------------------------------------------------------
+
+
+def _unflatten(pairs: list[tuple[str, str]]) -> dict[str, Any]:
+    """``a[b][c]=v`` -> ``{"a": {"b": {"c": "v"}}}``; ``a[0]=v`` -> ``{"a": ["v"]}``."""
+    root: dict[str, Any] = {}
+    for key, value in pairs:
+        head, _, rest = key.partition("[")
+        parts = [head, *re.findall(r"([^\[\]]*)\]", "[" + rest)] if rest else [head]
+        node = root
+        for part in parts[:-1]:
+            node = node.setdefault(part, {})
+        node[parts[-1]] = value
+    return _lists(root)
+
+
+def _lists(node: Any) -> Any:
+    if not isinstance(node, dict):
+        return node
+    converted = {key: _lists(value) for key, value in node.items()}
+    if converted and all(key.isdigit() for key in converted):
+        return [converted[key] for key in sorted(converted, key=int)]
+    return converted
+
+
+def _booleans(node: Any) -> Any:
+    if isinstance(node, dict):
+        return {key: _booleans(value) for key, value in node.items()}
+    return {"true": True, "false": False}.get(node, node) if isinstance(node, str) else node
+
+
+def _amount(params: dict[str, Any], *, required: bool) -> int:
+    raw = params.get("amount")
+    if raw is None and not required:
+        return 0
+    if raw is None or not raw.isdigit() or int(raw) <= 0:
+        raise _StripeError(
+            400,
+            _error("invalid_request_error", "Invalid positive integer", "parameter_invalid_integer", "amount"),
+        )
+    return int(raw)
+
+
+def _required(params: dict[str, Any], name: str) -> str:
+    value = params.get(name)
+    if not value:
+        raise _StripeError(
+            400, _error("invalid_request_error", f"Missing required param: {name}.", "parameter_missing", name)
+        )
+    return str(value)
+
+
+def _error(error_type: str, message: str, code: str = "", param: str = "", **extra: Any) -> Obj:
+    error: Obj = {"type": error_type, "message": message, **extra}
+    if code:
+        error["code"] = code
+    if param:
+        error["param"] = param
+    return error
+
+
+def _invalid(message: str, param: str = "", *, code: str = "") -> Obj:
+    return _error("invalid_request_error", message, code, param)
+
+
+def _idempotency_error(key: str, rule: str) -> _Answer:
+    message = (
+        f"Keys for idempotent requests can only be used {rule}. "
+        f"Try using a key other than '{key}' if you meant to execute a different request."
+    )
+    return _Answer(400, {"error": _error("idempotency_error", message)})
+
+
+def _timeout() -> stripe.APIConnectionError:
+    return stripe.APIConnectionError(
+        "Unexpected error communicating with Stripe.  If this problem persists,\n"
+        "let us know at support@stripe.com.\n\n"
+        "(Network error: ReadTimeout: Read timed out. (read timeout=80))",
+        should_retry=True,
+    )
+
+
+def _onboard(account: Obj) -> None:
+    account.update(charges_enabled=True, payouts_enabled=True, details_submitted=True)
+    account["capabilities"] = {"card_payments": "active", "transfers": "active"}
+    account["requirements"] = {"currently_due": [], "eventually_due": [], "past_due": [], "disabled_reason": None}
