@@ -3,6 +3,7 @@ from typing import Any
 from django.http import HttpRequest
 
 from .middleware import current_membership
+from .selectors import membership_list
 
 
 def organisation(request: HttpRequest) -> dict[str, Any]:
@@ -11,4 +12,5 @@ def organisation(request: HttpRequest) -> dict[str, Any]:
     return {
         "current_membership": membership,
         "current_organisation": membership.organisation if membership else None,
+        "my_memberships": (lambda: list(membership_list(user=request.user))) if membership else (),
     }

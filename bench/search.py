@@ -277,7 +277,7 @@ def main() -> None:
         s["ratio"], s["goal"], s["met"] = ratio, goal, met
         print(f"({mix}) {MIXES[mix]:<54} {s['p50']:7.2f} {s['p95']:7.2f} {ratio:8.1f}× "
               f"{(f'≤{goal}×' if goal else ''):>6} {met:>4}  {s['sql_p50']:7.2f} {s['python_p50']:7.2f} "
-              f"{s['queries']:5.1f} {s['results']:5.1f} {s['empty']:5.0%}")
+              + (f"{s['queries']:5.1f} {s['results']:5.1f} {s['empty']:5.0%}" if mix in "abcf" else f"{s['queries']:5.1f}"))
     print("\nSQL p50 = time inside the database driver; py p50 = the rest (middleware, view, FilterSet, template).")
 
     out = [f"EXPLAIN (ANALYZE, BUFFERS) of the search page queries — {timezone.now():%Y-%m-%d %H:%M} UTC",

@@ -9,7 +9,7 @@ from accounts.models import Organisation
 from common.fields import money_field
 from common.money import CURRENCIES, Money
 from warehouses.models import Listing, Reservation
-from warehouses.validators import photo_extension, photo_size
+from warehouses.validators import photo_content, photo_extension, photo_size
 
 from .choices import GoodsCondition, LeaseState, ShipmentStatus
 
@@ -202,7 +202,7 @@ class CheckInLine(models.Model):
 
 class CheckInPhoto(models.Model):
     checkin = models.ForeignKey(CheckIn, on_delete=models.CASCADE, related_name="photos")
-    image = models.ImageField(upload_to="checkins/%Y/%m/", validators=[photo_extension, photo_size])
+    image = models.ImageField(upload_to="checkins/%Y/%m/", validators=[photo_extension, photo_size, photo_content])
 
     def __str__(self) -> str:
         return str(self.image.name)

@@ -6,4 +6,15 @@ app_name = "leasing"
 urlpatterns = [
     path("owner/", views.owner_dashboard, name="owner_dashboard"),
     path("exporter/", views.exporter_dashboard, name="exporter_dashboard"),
+    path("listings/<int:pk>/request/", views.lease_request, name="lease_request"),
+    path("leases/<int:pk>/", views.lease_detail, name="lease_detail"),
+    path("leases/<int:pk>/accept/", views.lease_accept, name="lease_accept"),
+    path("leases/<int:pk>/decline/", views.lease_decline, name="lease_decline"),
+    path("leases/<int:pk>/withdraw/", views.lease_withdraw, name="lease_withdraw"),
+    path("leases/<int:pk>/confirm/", views.lease_confirm, name="lease_confirm"),
+    path("leases/<int:pk>/dispute/", views.lease_dispute, name="lease_dispute"),
+    path("leases/<int:pk>/pay/", views.lease_pay, name="lease_pay"),
+    path("leases/<int:pk>/shipments/new/", views.shipment_create, name="shipment_create"),
+    path("shipments/<int:pk>/mark/", views.shipment_mark, name="shipment_mark"),
+    path("shipments/<int:pk>/checkin/", views.checkin_create, name="checkin_create"),
 ]

@@ -7,7 +7,6 @@ import django_filters
 from django import forms
 from django.db.models import F, QuerySet
 from django.utils import timezone
-from django_countries import countries
 
 from common.money import CURRENCIES
 
@@ -15,7 +14,7 @@ from .choices import FEATURES, CustomsStatus, Unit
 from .geo import Circle, within
 from .models import Listing, Port
 from .pricing import lease_days
-from .selectors import listing_available, listing_price_for, port_get
+from .selectors import countries_with_listings, listing_bookable_for, listing_price_for, port_get
 
 SORTS = (
     ("price", "Lowest total price"),
@@ -55,7 +54,9 @@ class SearchForm(forms.Form):
 
 
 class ListingSearchFilter(django_filters.FilterSet):
-    country = django_filters.ChoiceFilter(field_name="warehouse__country", choices=countries, label="Country")
+    country = django_filters.ChoiceFilter(
+        field_name="warehouse__country", choices=countries_with_listings, label="Country"
+    )
     city = django_filters.CharFilter(field_name="warehouse__city", lookup_expr="icontains", label="City")
     port = django_filters.CharFilter(method="filter_nothing", label="Near port (UN/LOCODE)")
     radius = django_filters.NumberFilter(
@@ -100,9 +101,8 @@ class ListingSearchFilter(django_filters.FilterSet):
         queryset = super().filter_queryset(queryset)
         data = self.form.cleaned_data
         start, end = data.get("start"), data.get("end")
-        quantity = int(data.get("quantity") or 1)
         if start and end:
-            queryset = listing_available(queryset, start=start, end=end, quantity=quantity)
+            queryset = listing_bookable_for(queryset, start=start, end=end)
         port = self.form.port_obj
         if port:
             radius = float(data.get("radius") or 250)

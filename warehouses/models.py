@@ -9,8 +9,8 @@ from accounts.models import Organisation
 from common.fields import money_field
 from common.money import CURRENCIES
 
-from .choices import CancellationPolicy, CustomsStatus, ListingStatus, PortKind, Unit
-from .validators import photo_extension, photo_size
+from .choices import FEATURES, CancellationPolicy, CustomsStatus, ListingStatus, PortKind, Unit
+from .validators import photo_content, photo_extension, photo_size
 
 
 
@@ -64,10 +64,15 @@ class Warehouse(models.Model):
     def __str__(self) -> str:
         return f"{self.name}, {self.city}"
 
+    @property
+    def feature_labels(self) -> list[str]:
+        """The customs status and every feature the warehouse has, as shown on cards and pages."""
+        return [self.get_customs_status_display()] + [label for name, label in FEATURES if getattr(self, name)]
+
 
 class WarehousePhoto(models.Model):
     warehouse = models.ForeignKey(Warehouse, on_delete=models.CASCADE, related_name="photos")
-    image = models.ImageField(upload_to="warehouses/%Y/%m/", validators=[photo_extension, photo_size])
+    image = models.ImageField(upload_to="warehouses/%Y/%m/", validators=[photo_extension, photo_size, photo_content])
     caption = models.CharField(max_length=200, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
@@ -152,9 +157,6 @@ class CalendarDay(models.Model):
                 condition=Q(reserved__gte=0) & Q(reserved__lte=F("capacity")),
                 name="calendar_reserved_within_capacity",
             ),
-        ]
-        indexes = [
-            models.Index(fields=["day", "listing"], include=["capacity", "reserved"], name="calendar_day_listing"),
         ]
 
     def __str__(self) -> str:

@@ -16,7 +16,9 @@ from django.db.models import (
     QuerySet,
     Subquery,
 )
+from django.core.cache import cache
 from django.utils import timezone
+from django_countries import countries
 
 from accounts.models import Organisation
 
@@ -34,28 +36,79 @@ def listing_public_queryset() -> QuerySet[Listing]:
     )
 
 
-def listing_available(queryset: QuerySet[Listing], *, start: date, end: date, quantity: int) -> QuerySet[Listing]:
-    """Listings with ``quantity`` units free on every day of ``start..end``, annotated ``free_units``.
-
-    Calendar rows run without gaps from ``available_from`` to ``calendar_until``, so coverage is
-    a date comparison; the per-day check is a NOT EXISTS on the (listing, day) key.
-    """
+def listing_bookable_for(queryset: QuerySet[Listing], *, start: date, end: date) -> QuerySet[Listing]:
+    """Cheap, indexable conditions for ``start..end``: the window, the calendar's reach and the
+    lease length. Calendar rows run without gaps from ``available_from`` to ``calendar_until``, so
+    coverage is a date comparison; free capacity is checked by ``listing_available_page``."""
     days = lease_days(start, end)
-    short_day = CalendarDay.objects.filter(
-        listing=OuterRef("pk"), day__range=(start, end), capacity__lt=F("reserved") + quantity
+    return queryset.filter(
+        Q(available_until__isnull=True) | Q(available_until__gte=end),
+        available_from__lte=start,
+        calendar_until__gte=end,
+        min_days__lte=days,
+        max_days__gte=days,
     )
-    return (
-        queryset.filter(available_from__lte=start, calendar_until__gte=end, min_days__lte=days, max_days__gte=days)
-        .filter(Q(available_until__isnull=True) | Q(available_until__gte=end))
-        .exclude(Exists(short_day))
-        .annotate(free_units=free_units_subquery(start=start, end=end))
+
+
+def _short_day(*, start: date, end: date, quantity: int) -> Exists:
+    return Exists(
+        CalendarDay.objects.filter(
+            listing=OuterRef("pk"), day__range=(start, end), capacity__lt=F("reserved") + quantity
+        ).order_by()
     )
+
+
+def listing_available_ids(ids: list[int], *, start: date, end: date, quantity: int) -> set[int]:
+    """Which of ``ids`` have ``quantity`` units free on every day of ``start..end`` (one query)."""
+    free = Listing.objects.filter(pk__in=ids).exclude(_short_day(start=start, end=end, quantity=quantity))
+    return set(free.values_list("pk", flat=True))
+
+
+def listing_available_page(
+    candidates: QuerySet[Listing],
+    *,
+    start: date | None,
+    end: date | None,
+    quantity: int,
+    offset: int,
+    limit: int,
+) -> list[Listing]:
+    """The ``offset:offset+limit`` slice of ``candidates`` (kept in their order) that have space.
+
+    Walks the ordered candidates in batches and checks availability batch by batch, stopping as
+    soon as the page is full: the first page costs a handful of index probes however many
+    listings match (bench/RESULTS.md), instead of an anti-join over every candidate.
+    Returns fully loaded listings (``listing_public_queryset``), annotated with ``free_units``.
+    """
+    wanted = offset + limit
+    if start is None or end is None:
+        page_ids = list(candidates.values_list("pk", flat=True)[offset:wanted])
+    else:
+        batch = max(2 * wanted, 50)
+        found: list[int] = []
+        position = 0
+        while len(found) < wanted:
+            ids = list(candidates.values_list("pk", flat=True)[position : position + batch])
+            available = listing_available_ids(ids, start=start, end=end, quantity=quantity) if ids else set()
+            found.extend(pk for pk in ids if pk in available)
+            position += batch
+            if len(ids) < batch:
+                break
+        page_ids = found[offset:wanted]
+    if not page_ids:
+        return []
+    rows = listing_public_queryset().filter(pk__in=page_ids)
+    if start and end:
+        rows = rows.annotate(free_units=free_units_subquery(start=start, end=end))
+    by_pk = {listing.pk: listing for listing in rows}
+    return [by_pk[pk] for pk in page_ids]
 
 
 def free_units_subquery(*, start: date, end: date) -> Subquery:
     free = ExpressionWrapper(F("capacity") - F("reserved"), output_field=IntegerField())
     return Subquery(
         CalendarDay.objects.filter(listing=OuterRef("pk"), day__range=(start, end))
+        .order_by()
         .values("listing")
         .annotate(free_min=Min(free))
         .values("free_min"),
@@ -136,3 +189,18 @@ def ports_near(*, port: Port, radius_km: float, limit: int = 5) -> list[tuple[Po
         if distance <= radius_km:
             found.append((other, distance))
     return sorted(found, key=lambda pair: pair[1])[:limit]
+
+
+def countries_with_listings() -> list[tuple[str, str]]:
+    """Countries that have active listings, by name: the search's country choices (cached)."""
+
+    def load() -> list[tuple[str, str]]:
+        codes = (
+            Warehouse.objects.filter(listings__status=ListingStatus.ACTIVE)
+            .order_by()
+            .values_list("country", flat=True)
+            .distinct()
+        )
+        return sorted(((code, countries.name(code)) for code in codes), key=lambda pair: pair[1])
+
+    return cache.get_or_set("search:countries", load, timeout=300)

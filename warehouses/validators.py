@@ -1,6 +1,7 @@
 from django.core.exceptions import ValidationError
 from django.core.files import File
 from django.core.validators import FileExtensionValidator
+from PIL import Image, UnidentifiedImageError
 
 MAX_PHOTO_BYTES = 5 * 1024 * 1024
 photo_extension = FileExtensionValidator(["jpg", "jpeg", "png", "webp"])
@@ -8,6 +9,17 @@ photo_extension = FileExtensionValidator(["jpg", "jpeg", "png", "webp"])
 
 def photo_size(file: File) -> None:
     if file.size and file.size > MAX_PHOTO_BYTES:
-        raise ValidationError(
-            f"This photo is {file.size / 1024 / 1024:.1f} MB; the limit is {MAX_PHOTO_BYTES // 1024 // 1024} MB."
-        )
+        limit = MAX_PHOTO_BYTES // 1024 // 1024
+        raise ValidationError(f"This photo is {file.size / 1024 / 1024:.1f} MB; the limit is {limit} MB.")
+
+
+def photo_content(file: File) -> None:
+    """The bytes must be an image Pillow can read, whatever the file is called."""
+    position = file.tell() if hasattr(file, "tell") else 0
+    try:
+        with Image.open(file) as image:
+            image.verify()
+    except (UnidentifiedImageError, OSError, SyntaxError) as error:
+        raise ValidationError("This file is not a JPEG, PNG or WebP image.") from error
+    finally:
+        file.seek(position)

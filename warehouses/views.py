@@ -14,9 +14,16 @@ from common.exceptions import ApplicationError
 
 from .filters import ListingSearchFilter, default_dates
 from .geo import haversine_km
+from .choices import ListingStatus
 from .models import Listing, Port
 from .pricing import Quote, listing_quote
-from .selectors import free_units_subquery, listing_month, listing_public_queryset, ports_near
+from .selectors import (
+    free_units_subquery,
+    listing_available_page,
+    listing_month,
+    listing_public_queryset,
+    ports_near,
+)
 from .services import listing_check_booking
 
 PAGE_SIZE = 20
@@ -73,15 +80,21 @@ def search(request: HttpRequest) -> HttpResponse:
         start, end = default_dates()
         params = QueryDict(mutable=True)
         params.update({"start": start, "end": end, "quantity": "1"})
-    filterset = ListingSearchFilter(params, queryset=listing_public_queryset())
+    filterset = ListingSearchFilter(params, queryset=Listing.objects.filter(status=ListingStatus.ACTIVE))
     results: list[Result] = []
     has_next = False
     page = max(int(params.get("page", "1")) if params.get("page", "1").isdigit() else 1, 1)
     data: dict[str, Any] = {}
     if filterset.is_valid():
         data = filterset.form.cleaned_data
-        offset = (page - 1) * PAGE_SIZE
-        rows = list(filterset.qs[offset : offset + PAGE_SIZE + 1])
+        rows = listing_available_page(
+            filterset.qs,
+            start=data.get("start"),
+            end=data.get("end"),
+            quantity=int(data.get("quantity") or 1),
+            offset=(page - 1) * PAGE_SIZE,
+            limit=PAGE_SIZE + 1,
+        )
         has_next = len(rows) > PAGE_SIZE
         results = [_result(listing, data, filterset.form.port_obj) for listing in rows[:PAGE_SIZE]]
     context = {
@@ -95,8 +108,18 @@ def search(request: HttpRequest) -> HttpResponse:
         if filterset.is_valid() and not results
         else [],
         "has_dates": bool(data.get("start")),
+        "detail_query": _detail_query(data),
     }
     return render(request, "warehouses/search.html", context)
+
+
+def _detail_query(data: dict[str, Any]) -> str:
+    """The dates and quantity searched for, carried to each listing page's quote."""
+    if not data.get("start") or not data.get("end"):
+        return ""
+    return "?" + urlencode(
+        {"start": data["start"].isoformat(), "end": data["end"].isoformat(), "quantity": data.get("quantity") or 1}
+    )
 
 
 def _result(listing: Listing, data: dict[str, Any], port: Port | None) -> Result:

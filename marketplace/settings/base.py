@@ -166,5 +166,3 @@ WARESHARE_SWEEPS: list[str] = [
     "escrow.services.payouts_retry",
     "escrow.services.refunds_retry",
 ]
-# The calendar's covering index uses INCLUDE on PostgreSQL; SQLite builds it without the extra columns.
-SILENCED_SYSTEM_CHECKS = ["models.W040"]

@@ -24,6 +24,7 @@ like to the SDK) before or after applying the request.
 
 from __future__ import annotations
 
+import copy
 import hashlib
 import hmac
 import itertools
@@ -201,7 +202,8 @@ class FakeStripe(stripe.HTTPClient):
             return answer, True
         answer = self._dispatch(method, path, params)
         if method == "POST" and key and (answer.status < 400 or answer.status == 402):
-            self._idempotent[key] = (endpoint, params, answer)
+            # a snapshot: a replay answers what the first request answered, not today's state
+            self._idempotent[key] = (endpoint, params, copy.deepcopy(answer))
         return answer, False
 
     def _dispatch(self, method: str, path: str, params: dict[str, Any]) -> _Answer:
@@ -256,10 +258,12 @@ class FakeStripe(stripe.HTTPClient):
                     "payment_method",
                 ),
             )
+        intent_id = self._new_id("pi")
+        secret = hashlib.sha256(intent_id.encode()).hexdigest()[:16]
         intent = self._store(
             self.payment_intents,
             {
-                "id": (intent_id := self._new_id("pi")),
+                "id": intent_id,
                 "object": "payment_intent",
                 "amount": amount,
                 "amount_received": 0,
@@ -269,7 +273,7 @@ class FakeStripe(stripe.HTTPClient):
                 "capture_method": params.get("capture_method", "automatic"),
                 "confirmation_method": "automatic",
                 "automatic_payment_methods": _booleans(params.get("automatic_payment_methods")),
-                "client_secret": f"{intent_id}_secret_{hashlib.sha256(intent_id.encode()).hexdigest()[:16]}",
+                "client_secret": f"{intent_id}_secret_{secret}",
                 "description": params.get("description"),
                 "metadata": params.get("metadata", {}),
                 "transfer_group": params.get("transfer_group"),
@@ -396,12 +400,19 @@ class FakeStripe(stripe.HTTPClient):
         amount = _amount(params, required=False) or remaining
         if remaining == 0:
             raise _StripeError(
-                400, _error("invalid_request_error", f"Charge {charge['id']} has already been refunded.", "charge_already_refunded")
+                400,
+                _error(
+                    "invalid_request_error",
+                    f"Charge {charge['id']} has already been refunded.",
+                    "charge_already_refunded",
+                ),
             )
         if amount > remaining:
             raise _StripeError(
                 400,
-                _invalid(f"Refund amount ({amount}) is greater than unrefunded amount on charge ({remaining})", "amount"),
+                _invalid(
+                    f"Refund amount ({amount}) is greater than unrefunded amount on charge ({remaining})", "amount"
+                ),
             )
         charge["amount_refunded"] += amount
         charge["refunded"] = charge["amount_refunded"] == charge["amount"]

@@ -123,10 +123,12 @@ class TestRefusals:
         assert lease.state == S.REQUESTED
 
     def test_no_capacity_creates_nothing(self):
-        p = Parties(capacity=3)
+        p = Parties(capacity=5)
+        p.request(quantity=3)
         with pytest.raises(CapacityUnavailable):
-            p.request(quantity=4)
-        assert not Lease.objects.exists()
+            p.request(quantity=3)
+        assert Lease.objects.count() == 1
+        assert reserved_on(p.listing, days_from_now(3)) == 3
 
     def test_a_paused_listing_takes_no_requests(self):
         p = Parties(status="paused")

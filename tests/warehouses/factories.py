@@ -7,8 +7,16 @@ from factory.django import DjangoModelFactory
 
 from tests.accounts.factories import OwnerOrganisationFactory
 from warehouses.choices import CustomsStatus, ListingStatus, Unit
-from warehouses.models import Listing, Warehouse
+from warehouses.models import Listing, Port, Warehouse
+from warehouses.ports import ports_load
 from warehouses.services import calendar_extend
+
+
+def _port(locode: str = "NLRTM") -> str:
+    """Ports come from a data migration; transactional tests flush them, so load them again."""
+    if not Port.objects.filter(pk=locode).exists():
+        ports_load()
+    return locode
 
 
 class WarehouseFactory(DjangoModelFactory):
@@ -22,7 +30,7 @@ class WarehouseFactory(DjangoModelFactory):
     country = "NL"
     latitude = 51.8850
     longitude = 4.4250
-    nearest_port_id = "NLRTM"
+    nearest_port_id = factory.LazyFunction(_port)
     customs_status = CustomsStatus.GENERAL
     timezone = "Europe/Amsterdam"
 

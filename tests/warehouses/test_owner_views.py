@@ -292,7 +292,7 @@ def test_a_refused_status_change_is_explained_and_changes_nothing(owner, warehou
 
     listing.refresh_from_db()
     assert listing.status == ListingStatus.ARCHIVED
-    assert "archived listing cannot become active." in errors(response)
+    assert "This listing is archived; it cannot become active." in errors(response)
 
 
 def test_pausing_a_draft_is_refused(owner, warehouse):

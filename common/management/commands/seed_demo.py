@@ -6,6 +6,8 @@ from django.core.management.base import BaseCommand
 from django.db import transaction
 
 from accounts.demo import DEMO_PASSWORD, DEMO_STAFF_TOTP_SECRET, seed_people
+from escrow.services import payout_account_connect_simulated
+from leasing.demo import seed_leases
 from warehouses.demo import seed_warehouses
 
 
@@ -16,8 +18,15 @@ class Command(BaseCommand):
         with transaction.atomic():
             people = seed_people()
             listings = seed_warehouses(people.owners)
+            for owner in people.owners:
+                payout_account_connect_simulated(
+                    organisation=owner, holder_name=owner.legal_name, iban="NL91ABNA0417164300"
+                )
+            owner_users = {org.pk: org.memberships.get().user for org in people.owners}
+            exporters = [(org.memberships.get().user, org) for org in people.exporters]
+            leases = seed_leases(listings=listings, owners=owner_users, exporters=exporters)
         countries = {str(listing.warehouse.country) for listing in listings}
-        self.stdout.write(f"{len(listings)} listings in {len(countries)} countries.")
+        self.stdout.write(f"{len(listings)} listings in {len(countries)} countries; {leases} new demo leases.")
         self.stdout.write(self.style.SUCCESS("Demo data ready. Sign in at http://127.0.0.1:8000/accounts/login/"))
         rows = [
             ("Warehouse owner", "owner@wareshare.test", people.owners[0].name),
