@@ -21,7 +21,8 @@ class LeaseWalker:
         self.exporter = exporter
 
     def accept(self, lease: Lease) -> None:
-        services.lease_accept(lease=lease, by=self.owner)
+        if lease.state == S.REQUESTED:  # instant-book leases start accepted
+            services.lease_accept(lease=lease, by=self.owner)
 
     def decline(self, lease: Lease) -> None:
         services.lease_decline(lease=lease, by=self.owner, reason="Fully booked for a regular customer")
@@ -114,6 +115,7 @@ def seed_leases(*, listings: list[Listing], owners: dict[int, User], exporters: 
     """One lease per demo state, spread over listings and exporters. Skipped if leases exist."""
     if Lease.objects.exists():
         return 0
+    listings = [listing for listing in listings if not listing.instant_book]
     today = timezone.localdate()
     for index, state in enumerate(DEMO_STATES):
         listing = listings[index % len(listings)]

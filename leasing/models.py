@@ -14,7 +14,6 @@ from warehouses.validators import photo_content, photo_extension, photo_size
 from .choices import GoodsCondition, LeaseState, ShipmentStatus
 
 
-
 class Lease(models.Model):
     """An exporter's lease of ``quantity`` units of a listing for ``start``..``end`` (inclusive).
 
@@ -60,15 +59,6 @@ class Lease(models.Model):
         ]
         constraints = [
             models.CheckConstraint(condition=Q(end__gte=F("start")), name="lease_range_ordered"),
-            models.CheckConstraint(
-                condition=Q(
-                    total=F("storage_amount")
-                    + F("handling_in_amount")
-                    + F("handling_out_amount")
-                    + F("platform_fee")
-                ),
-                name="lease_total_adds_up",
-            ),
         ]
 
     def __str__(self) -> str:
@@ -115,9 +105,7 @@ class InboundShipment(models.Model):
     carrier = models.CharField(max_length=100)
     tracking_number = models.CharField(max_length=100)
     eta = models.DateField("estimated arrival")
-    weight_kg = models.DecimalField(
-        "total weight (kg)", max_digits=12, decimal_places=2, null=True, blank=True
-    )
+    weight_kg = models.DecimalField("total weight (kg)", max_digits=12, decimal_places=2, null=True, blank=True)
     customs_reference = models.CharField(max_length=100, blank=True)
     status = models.CharField(max_length=20, choices=ShipmentStatus.choices, default=ShipmentStatus.ANNOUNCED)
     created_at = models.DateTimeField(auto_now_add=True)

@@ -35,9 +35,7 @@ MESSAGES: dict[str, tuple[str, str, str]] = {
 
 def _emails(organisation: Organisation) -> list[str]:
     return list(
-        User.objects.filter(memberships__organisation=organisation, is_active=True).values_list(
-            "email", flat=True
-        )
+        User.objects.filter(memberships__organisation=organisation, is_active=True).values_list("email", flat=True)
     )
 
 

@@ -39,11 +39,11 @@ STATE_TONE: dict[str, str] = {
 }
 OPEN_STATES = (S.ACCEPTED, S.FUNDED, S.CHECKED_IN, S.DISPUTED, S.ACTIVE)
 CLOSED_STATES = (S.DECLINED, S.EXPIRED, S.CANCELLED, S.COMPLETED, S.TRANSFERRED)
-# The clock that runs in each state: (what must happen by then, the lease field holding the time).
-DEADLINES: dict[str, tuple[str, str]] = {
-    S.REQUESTED: ("The owner answers by", "hold_expires_at"),
-    S.ACCEPTED: ("Payment due by", "payment_due_at"),
-    S.CHECKED_IN: ("Confirm or dispute by", "confirm_by"),
+# The clock that runs in each state: the lease field holding the time, and what it means to each side.
+DEADLINES: dict[str, tuple[str, dict[str, str]]] = {
+    S.REQUESTED: ("hold_expires_at", {OWNER: "Answer by", EXPORTER: "The owner answers by"}),
+    S.ACCEPTED: ("payment_due_at", {OWNER: "The exporter pays by", EXPORTER: "Pay by"}),
+    S.CHECKED_IN: ("confirm_by", {OWNER: "The exporter confirms by", EXPORTER: "Confirm or dispute by"}),
 }
 SHIPMENTS_TO_RECEIVE = (ShipmentStatus.ANNOUNCED, ShipmentStatus.IN_TRANSIT, ShipmentStatus.ARRIVED)
 
@@ -94,7 +94,8 @@ def _with_parties(queryset: QuerySet[Lease]) -> QuerySet[Lease]:
 def lease_breakdown(lease: Lease) -> Quote:
     """The lease's frozen price, in the shape of a quote so one template shows both."""
     subtotal = lease.storage_amount + lease.handling_in_amount + lease.handling_out_amount
-    fee_percent = (lease.platform_fee * 100 / subtotal).quantize(Decimal("0.01")) if subtotal else Decimal(0)
+    # Derived from rounded amounts, so only meaningful to a tenth of a percent.
+    fee_percent = (lease.platform_fee * 100 / subtotal).quantize(Decimal("0.1")) if subtotal else Decimal(0)
     return Quote(
         currency=lease.currency,
         quantity=lease.quantity,
@@ -165,9 +166,9 @@ class LeaseDetail:
         """What must happen by when in the current state, if a clock runs."""
         if self.lease.state not in DEADLINES:
             return None
-        label, name = DEADLINES[self.lease.state]
+        name, labels = DEADLINES[self.lease.state]
         when = getattr(self.lease, name)
-        return (label, when) if when else None
+        return (labels[self.side], when) if when else None
 
 
 def lease_detail_queryset(*, organisation: Organisation) -> QuerySet[Lease]:

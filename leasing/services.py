@@ -54,6 +54,10 @@ TRANSITIONS: dict[str, frozenset[str]] = {
 RELEASES_CAPACITY = frozenset({S.DECLINED, S.EXPIRED, S.CANCELLED, S.COMPLETED})
 
 
+def _name(state: str) -> str:
+    return state.replace("_", " ")
+
+
 def _rules() -> dict:
     return settings.WARESHARE
 
@@ -79,7 +83,7 @@ def lease_transition(*, lease: Lease, to: str, by: User | None, note: str = "") 
     """Move a locked lease to ``to`` if the table allows it; write the event, release capacity
     where the new state says so, and email after commit. Raises InvalidTransition otherwise."""
     if to not in TRANSITIONS[lease.state]:
-        raise InvalidTransition(f"A lease that is {S(lease.state).label.lower()} cannot become {S(to).label.lower()}.")
+        raise InvalidTransition(f"A lease that is {_name(lease.state)} cannot become {_name(to)}.")
     from_state = lease.state
     lease.state = to
     now = timezone.now()
@@ -228,7 +232,7 @@ def lease_pay(*, lease: Lease, by: User, payment_method: str) -> Payment:
     with transaction.atomic():
         locked = _lock(lease)
         if locked.lease.state != S.ACCEPTED or locked.escrow is None:
-            raise InvalidTransition(f"A lease that is {locked.lease.get_state_display().lower()} cannot be paid.")
+            raise InvalidTransition(f"A lease that is {_name(locked.lease.state)} cannot be paid.")
         payment = escrow_services.payment_start(escrow=locked.escrow, amount=locked.lease.total)
     payment = escrow_services.payment_charge(
         payment=payment, payment_method=payment_method, description=f"Wareshare lease #{lease.pk}"
@@ -421,7 +425,7 @@ def lease_confirm(*, lease: Lease, by: User) -> Lease:
     _require_exporter(lease, by)
     locked = _lock(lease)
     if locked.lease.state != S.CHECKED_IN:
-        raise InvalidTransition(f"A lease that is {locked.lease.get_state_display().lower()} cannot be confirmed.")
+        raise InvalidTransition(f"A lease that is {_name(locked.lease.state)} cannot be confirmed.")
     return _release(locked, by=by, note="Check-in confirmed by the exporter")
 
 

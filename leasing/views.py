@@ -241,14 +241,15 @@ def lease_pay(request: OrganisationRequest, pk: int) -> HttpResponse:
         return _to_lease(lease)
     simulated = gateway_name() == "simulated"
     form = CheckoutForm(request.POST or None, simulated=simulated)
-    declined = False
+    suggest_other_card = False
     if request.method == "POST" and form.is_valid():
         try:
             payment = services.lease_pay(
                 lease=lease, by=request.user, payment_method=form.cleaned_data["payment_method"]
             )
         except PaymentDeclined as error:
-            declined = True
+            # The processor's words first; add the way out only where they do not give it.
+            suggest_other_card = "another card" not in error.detail.lower()
             form.add_error(None, error.detail)
         except GatewayUnavailable as error:
             form.add_error(None, f"{GATEWAY_SILENT} ({error.detail})")
@@ -266,7 +267,7 @@ def lease_pay(request: OrganisationRequest, pk: int) -> HttpResponse:
         "breakdown": lease_breakdown(lease),
         "form": form,
         "simulated": simulated,
-        "declined": declined,
+        "suggest_other_card": suggest_other_card,
         "stripe_publishable_key": settings.STRIPE_PUBLISHABLE_KEY,
     }
     return render(request, "leasing/checkout.html", context)

@@ -6,6 +6,7 @@ from decimal import Decimal
 from django.utils import timezone
 
 from accounts.models import Organisation
+from common.money import quantize
 
 from .choices import CancellationPolicy, CustomsStatus, ListingStatus, Unit
 from .models import Listing, Warehouse
@@ -176,7 +177,7 @@ def seed_warehouses(owners: list[Organisation]) -> list[Listing]:
                     description=f"{title} in {name}, a short drive from the terminals.",
                     unit=unit,
                     capacity=capacity,
-                    price_per_unit_day=Decimal(price) * (1 + Decimal(index % 4) / 10),
+                    price_per_unit_day=quantize(Decimal(price) * (1 + Decimal(index % 4) / 10), currency),
                     currency=currency,
                     handling_in_fee=Decimal(handling),
                     handling_out_fee=Decimal(handling),

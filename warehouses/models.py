@@ -13,7 +13,6 @@ from .choices import FEATURES, CancellationPolicy, CustomsStatus, ListingStatus,
 from .validators import photo_content, photo_extension, photo_size
 
 
-
 class Port(models.Model):
     """A sea or air port from the shipped UN/LOCODE list (docs/data-sources.md)."""
 

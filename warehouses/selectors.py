@@ -3,6 +3,7 @@
 from dataclasses import dataclass
 from datetime import date, timedelta
 
+from django.core.cache import cache
 from django.db.models import (
     DecimalField,
     Exists,
@@ -16,7 +17,6 @@ from django.db.models import (
     QuerySet,
     Subquery,
 )
-from django.core.cache import cache
 from django.utils import timezone
 from django_countries import countries
 

@@ -12,9 +12,9 @@ from django.utils import timezone
 
 from common.exceptions import ApplicationError
 
+from .choices import ListingStatus
 from .filters import ListingSearchFilter, default_dates
 from .geo import haversine_km
-from .choices import ListingStatus
 from .models import Listing, Port
 from .pricing import Quote, listing_quote
 from .selectors import (

@@ -93,6 +93,9 @@ def test_price_is_frozen_at_request(settings):
     assert lease.handling_out_amount == Decimal("20.00")
     assert lease.platform_fee == Decimal("6.00")
     assert lease.total == Decimal("126.00")
+    assert (
+        lease.total == lease.storage_amount + lease.handling_in_amount + lease.handling_out_amount + lease.platform_fee
+    )
 
 
 def test_instant_book_skips_the_request():
