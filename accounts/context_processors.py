@@ -12,5 +12,5 @@ def organisation(request: HttpRequest) -> dict[str, Any]:
     return {
         "current_membership": membership,
         "current_organisation": membership.organisation if membership else None,
-        "my_memberships": (lambda: list(membership_list(user=request.user))) if membership else (),
+        "my_memberships": (lambda: list(membership_list(user=membership.user))) if membership else (),
     }

@@ -38,13 +38,55 @@ from django.utils import timezone  # noqa: E402
 
 CALENDAR = "warehouses_calendarday"
 # Currency by warehouse country (others price in USD); rates turn a EUR base price into it.
-EURO = "AT BE CY DE EE ES FI FR GR HR IE IT LT LU LV MT NL PT SI SK".split()
+EURO = [
+    "AT",
+    "BE",
+    "CY",
+    "DE",
+    "EE",
+    "ES",
+    "FI",
+    "FR",
+    "GR",
+    "HR",
+    "IE",
+    "IT",
+    "LT",
+    "LU",
+    "LV",
+    "MT",
+    "NL",
+    "PT",
+    "SI",
+    "SK",
+]
 CURRENCY_BY_COUNTRY = {c: "EUR" for c in EURO} | {
-    "US": "USD", "GB": "GBP", "CN": "CNY", "HK": "HKD", "SG": "SGD", "JP": "JPY",
-    "KR": "KRW", "AU": "AUD", "CA": "CAD", "AE": "AED", "BR": "BRL",
+    "US": "USD",
+    "GB": "GBP",
+    "CN": "CNY",
+    "HK": "HKD",
+    "SG": "SGD",
+    "JP": "JPY",
+    "KR": "KRW",
+    "AU": "AUD",
+    "CA": "CAD",
+    "AE": "AED",
+    "BR": "BRL",
 }
-RATE = {"EUR": 1, "USD": 1.08, "GBP": 0.85, "CNY": 7.8, "HKD": 8.4, "SGD": 1.45, "JPY": 165,
-        "KRW": 1450, "AUD": 1.65, "CAD": 1.48, "AED": 3.97, "BRL": 5.9}
+RATE = {
+    "EUR": 1,
+    "USD": 1.08,
+    "GBP": 0.85,
+    "CNY": 7.8,
+    "HKD": 8.4,
+    "SGD": 1.45,
+    "JPY": 165,
+    "KRW": 1450,
+    "AUD": 1.65,
+    "CAD": 1.48,
+    "AED": 3.97,
+    "BRL": 5.9,
+}
 ZERO_DECIMAL = {"JPY", "KRW"}
 
 
@@ -95,9 +137,7 @@ def saved_calendar_indexes() -> list[tuple[str, str, str]]:
         )
         rows = cursor.fetchall()
         for pos, (kind, name, definition) in enumerate(rows):
-            cursor.execute(
-                "INSERT INTO bench_saved_index VALUES (%s, %s, %s, %s)", [pos, kind, name, definition]
-            )
+            cursor.execute("INSERT INTO bench_saved_index VALUES (%s, %s, %s, %s)", [pos, kind, name, definition])
     return rows
 
 
@@ -140,7 +180,9 @@ def main() -> None:
 
     name = connection.settings_dict["NAME"]
     if connection.vendor != "postgresql" or "bench" not in name:
-        sys.exit(f"Refusing: needs a PostgreSQL database whose name contains 'bench' (got {connection.vendor} {name!r}).")
+        sys.exit(
+            f"Refusing: needs a PostgreSQL database whose name contains 'bench' (got {connection.vendor} {name!r})."
+        )
 
     total = time.perf_counter()
     print(f"Database {name}: {n_owners} owners, {n_warehouses} warehouses, {n_listings} listings × {days} days")
@@ -157,8 +199,12 @@ def main() -> None:
 
     today = timezone.localdate()
     params = {
-        "today": today, "days": days, "n_owners": n_owners, "n_warehouses": n_warehouses,
-        "n_listings": n_listings, "seed": args.seed,
+        "today": today,
+        "days": days,
+        "n_owners": n_owners,
+        "n_warehouses": n_warehouses,
+        "n_listings": n_listings,
+        "seed": args.seed,
     }
     run("SET synchronous_commit = off")
     run("SET maintenance_work_mem = '512MB'")
@@ -168,7 +214,7 @@ def main() -> None:
         # 7 M-row insert set-based (needs a superuser, as in the benchmark setup).
         run("SET session_replication_role = replica")
         fk_skipped = True
-    except Exception:  # noqa: BLE001
+    except Exception:
         fk_skipped = False
 
     if existing or args.reset:

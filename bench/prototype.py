@@ -97,12 +97,16 @@ def main() -> None:
         f"AND w.latitude BETWEEN {circle.latitude - circle.lat_delta} AND {circle.latitude + circle.lat_delta} "
         f"AND w.longitude BETWEEN {circle.longitude - circle.lon_delta} AND {circle.longitude + circle.lon_delta} "
         f"AND (w.latitude - {circle.latitude}) ^ 2 + ((w.longitude - {circle.longitude}) * {circle.lon_scale}) ^ 2"
-        f" <= {circle.lat_delta ** 2}"
+        f" <= {circle.lat_delta**2}"
     )
     cases = [
         ("(f) no filters, 30 days, 1 unit", f"start={start}&end={end}&quantity=1", 1, ""),
-        ("(c) forklift + max_price 1.44, 30 days", f"features=forklift&max_price=1.44&start={start}&end={end}", 1,
-         "AND w.forklift AND l.price_per_unit_day <= 1.44"),
+        (
+            "(c) forklift + max_price 1.44, 30 days",
+            f"features=forklift&max_price=1.44&start={start}&end={end}",
+            1,
+            "AND w.forklift AND l.price_per_unit_day <= 1.44",
+        ),
         ("(b) NLRTM 500 km, 30 days, 40 units", f"port=NLRTM&radius=500&start={start}&end={end}&quantity=40", 40, box),
     ]
     out = [f"Prototype plans ({timezone.now():%Y-%m-%d %H:%M} UTC): rewritten page query, covering index present", ""]
@@ -130,10 +134,14 @@ def main() -> None:
         rows.append(result)
     with connection.cursor() as cursor:
         cursor.execute("ANALYZE warehouses_calendarday")
-    print(f"{'case':<42} {'same page':>9} {'ORM':>8} {'ORM+idx':>8} {'sorted':>8} {'sorted+idx':>10}   (median ms, EXPLAIN ANALYZE)")
+    print(
+        f"{'case':<42} {'same page':>9} {'ORM':>8} {'ORM+idx':>8} {'sorted':>8} {'sorted+idx':>10}   (median ms, EXPLAIN ANALYZE)"
+    )
     for r in rows:
-        print(f"{r['case']:<42} {str(r['same_page']):>9} {r['orm']:8.2f} {r['orm_covering']:8.2f} "
-              f"{r['sorted_first']:8.2f} {r['sorted_first_covering']:10.2f}")
+        print(
+            f"{r['case']:<42} {r['same_page']!s:>9} {r['orm']:8.2f} {r['orm_covering']:8.2f} "
+            f"{r['sorted_first']:8.2f} {r['sorted_first_covering']:10.2f}"
+        )
     Path(ROOT / "bench" / "explain-prototype.txt").write_text("\n".join(out) + "\n")
     print("Plans written to bench/explain-prototype.txt")
 

@@ -113,8 +113,13 @@ class Workload:
         if mix == "b":
             start, end = self.dates(30)
             return "/search/?" + urlencode(
-                {"port": rng.choice(self.ports), "radius": 500, "start": start, "end": end,
-                 "quantity": rng.choice(QUANTITIES)}
+                {
+                    "port": rng.choice(self.ports),
+                    "radius": 500,
+                    "start": start,
+                    "end": end,
+                    "quantity": rng.choice(QUANTITIES),
+                }
             )
         if mix == "c":
             start, end = self.dates(rng.randint(14, 60))
@@ -163,8 +168,13 @@ def measure(client: Client, workload: Workload, mixes: list[str], rounds: int, w
                     raise SystemExit(f"{url} → {response.status_code}")
                 if round_no >= warmup:
                     samples[mix].append(
-                        {"url": url, "ms": elapsed * 1000, "sql_ms": timer.seconds * 1000, "queries": timer.queries,
-                         "results": len(RESULT_CARD.findall(response.content))}
+                        {
+                            "url": url,
+                            "ms": elapsed * 1000,
+                            "sql_ms": timer.seconds * 1000,
+                            "queries": timer.queries,
+                            "results": len(RESULT_CARD.findall(response.content)),
+                        }
                     )
     return samples
 
@@ -224,8 +234,14 @@ def machine() -> dict:
         cursor.execute("SELECT version()")
         version = cursor.fetchone()[0]
         settings = {}
-        for name in ("shared_buffers", "work_mem", "effective_cache_size", "random_page_cost", "jit",
-                     "max_parallel_workers_per_gather"):
+        for name in (
+            "shared_buffers",
+            "work_mem",
+            "effective_cache_size",
+            "random_page_cost",
+            "jit",
+            "max_parallel_workers_per_gather",
+        ):
             cursor.execute(f"SHOW {name}")
             settings[name] = cursor.fetchone()[0]
         cursor.execute(
@@ -234,8 +250,15 @@ def machine() -> dict:
             "(SELECT count(*) FROM warehouses_calendarday), pg_size_pretty(pg_database_size(current_database()))"
         )
         listings, warehouses, countries, days, size = cursor.fetchone()
-    return {"postgres": version, "settings": settings, "listings": listings, "warehouses": warehouses,
-            "countries": countries, "calendar_days": days, "db_size": size}
+    return {
+        "postgres": version,
+        "settings": settings,
+        "listings": listings,
+        "warehouses": warehouses,
+        "countries": countries,
+        "calendar_days": days,
+        "db_size": size,
+    }
 
 
 def main() -> None:
@@ -251,8 +274,10 @@ def main() -> None:
     rng = random.Random(args.seed)
     workload = Workload(rng)
     info = machine()
-    print(f"{info['postgres'].split(' on ')[0]}; {info['listings']} active listings, {info['warehouses']} warehouses "
-          f"in {info['countries']} countries, {info['calendar_days']:,} calendar days; db {info['db_size']}")
+    print(
+        f"{info['postgres'].split(' on ')[0]}; {info['listings']} active listings, {info['warehouses']} warehouses "
+        f"in {info['countries']} countries, {info['calendar_days']:,} calendar days; db {info['db_size']}"
+    )
     if workload.horizon is None or workload.horizon < workload.today + timedelta(days=300):
         print(f"WARNING: the calendar ends {workload.horizon}, before today + 300 days: regenerate with --reset.")
 
@@ -262,8 +287,10 @@ def main() -> None:
     started = time.perf_counter()
     samples = measure(client, workload, mixes, args.requests, args.warmup)
     stats = summarise(samples)
-    print(f"\n{args.requests} requests per mix after {args.warmup} warm-up rounds, interleaved "
-          f"({time.perf_counter() - started:.0f} s)\n")
+    print(
+        f"\n{args.requests} requests per mix after {args.warmup} warm-up rounds, interleaved "
+        f"({time.perf_counter() - started:.0f} s)\n"
+    )
 
     floor = stats.get("e", {}).get("p95")
     header = f"{'mix':<58} {'p50 ms':>7} {'p95 ms':>7} {'p95/floor':>9} {'goal':>6} {'met':>4}  {'SQL p50':>7} {'py p50':>7} {'q/req':>5} {'rows':>5} {'empty':>5}"
@@ -275,21 +302,35 @@ def main() -> None:
         goal = GOALS.get(mix)
         met = ("yes" if ratio <= goal else "NO") if goal and floor else ""
         s["ratio"], s["goal"], s["met"] = ratio, goal, met
-        print(f"({mix}) {MIXES[mix]:<54} {s['p50']:7.2f} {s['p95']:7.2f} {ratio:8.1f}× "
-              f"{(f'≤{goal}×' if goal else ''):>6} {met:>4}  {s['sql_p50']:7.2f} {s['python_p50']:7.2f} "
-              + (f"{s['queries']:5.1f} {s['results']:5.1f} {s['empty']:5.0%}" if mix in "abcf" else f"{s['queries']:5.1f}"))
+        print(
+            f"({mix}) {MIXES[mix]:<54} {s['p50']:7.2f} {s['p95']:7.2f} {ratio:8.1f}× "
+            f"{(f'≤{goal}×' if goal else ''):>6} {met:>4}  {s['sql_p50']:7.2f} {s['python_p50']:7.2f} "
+            + (
+                f"{s['queries']:5.1f} {s['results']:5.1f} {s['empty']:5.0%}"
+                if mix in "abcf"
+                else f"{s['queries']:5.1f}"
+            )
+        )
     print("\nSQL p50 = time inside the database driver; py p50 = the rest (middleware, view, FilterSet, template).")
 
-    out = [f"EXPLAIN (ANALYZE, BUFFERS) of the search page queries — {timezone.now():%Y-%m-%d %H:%M} UTC",
-           f"{info['postgres']}", f"settings: {info['settings']}", ""]
+    out = [
+        f"EXPLAIN (ANALYZE, BUFFERS) of the search page queries — {timezone.now():%Y-%m-%d %H:%M} UTC",
+        f"{info['postgres']}",
+        f"settings: {info['settings']}",
+        "",
+    ]
     probe = random.Random(args.seed + 1000)
     workload.rng = probe
     for mix in ("b", "c", "a", "f"):
         if mix not in stats:
             continue
         explain(client, workload.url(mix), out, f"({mix}) {MIXES[mix]} — typical request")
-        explain(client, stats[mix]["slowest"], out, f"({mix}) {MIXES[mix]} — slowest measured request "
-                                                     f"({max(r['ms'] for r in samples[mix]):.1f} ms)")
+        explain(
+            client,
+            stats[mix]["slowest"],
+            out,
+            f"({mix}) {MIXES[mix]} — slowest measured request ({max(r['ms'] for r in samples[mix]):.1f} ms)",
+        )
     Path(args.explain).write_text("\n".join(out) + "\n")
     print(f"Plans written to {args.explain}")
     if args.json:

@@ -19,7 +19,6 @@ from common.money import CURRENCIES
 from .choices import PaymentStatus, PayoutStatus, RefundStatus
 
 
-
 class Escrow(models.Model):
     """The money held for one lease. Its balance is derived from the ledger, never stored."""
 

@@ -286,6 +286,8 @@ def refunds_retry() -> int:
 @transaction.atomic
 def payout_account_connect_simulated(*, organisation: Organisation, holder_name: str, iban: str) -> PayoutAccount:
     """The simulated gateway's onboarding: a bank account form, ready at once."""
+    if not organisation.is_owner:
+        raise EscrowError("Only warehouse owners are paid out.", code="not_an_owner")
     account, _ = PayoutAccount.objects.update_or_create(
         organisation=organisation,
         defaults={
@@ -302,7 +304,7 @@ def payout_account_connect_simulated(*, organisation: Organisation, holder_name:
 
 def payout_account_start_stripe(*, organisation: Organisation, email: str) -> PayoutAccount:
     """Create (once) the owner's Express account; onboarding continues on Stripe's pages."""
-    existing = PayoutAccount.objects.filter(organisation=organisation).first()
+    existing = PayoutAccount.objects.filter(organisation=organisation, gateway="stripe").first()
     if existing:
         return existing
     status = get_gateway().account_create(
@@ -310,7 +312,7 @@ def payout_account_start_stripe(*, organisation: Organisation, email: str) -> Pa
         country=str(organisation.country or "NL"),
         idempotency_key=f"org:{organisation.pk}:account",
     )
-    account, _ = PayoutAccount.objects.get_or_create(
+    account, _ = PayoutAccount.objects.update_or_create(
         organisation=organisation,
         defaults={
             "gateway": "stripe",

@@ -5,7 +5,7 @@ from datetime import timedelta
 
 from django.utils import timezone
 
-from accounts.models import User
+from accounts.models import Organisation, User
 from warehouses.models import Listing
 
 from . import services
@@ -76,7 +76,7 @@ class LeaseWalker:
 
     def steps_to(self, state: str) -> list[Callable[[Lease], object]]:
         paid: list[Callable[[Lease], object]] = [self.accept, self.pay]
-        return {
+        steps: dict[str, list[Callable[[Lease], object]]] = {
             S.REQUESTED: [],
             S.ACCEPTED: [self.accept],
             S.DECLINED: [self.decline],
@@ -87,7 +87,8 @@ class LeaseWalker:
             S.DISPUTED: [*paid, self.check_in, self.dispute],
             S.ACTIVE: [*paid, self.check_in, self.confirm],
             S.COMPLETED: [*paid, self.check_in, self.confirm, self.complete],
-        }[state]
+        }
+        return steps[state]
 
     def walk(self, lease: Lease, state: str) -> Lease:
         for step in self.steps_to(state):
@@ -111,7 +112,7 @@ DEMO_STATES = [
 ]
 
 
-def seed_leases(*, listings: list[Listing], owners: dict[int, User], exporters: list[tuple[User, object]]) -> int:
+def seed_leases(*, listings: list[Listing], owners: dict[int, User], exporters: list[tuple[User, Organisation]]) -> int:
     """One lease per demo state, spread over listings and exporters. Skipped if leases exist."""
     if Lease.objects.exists():
         return 0
@@ -123,7 +124,7 @@ def seed_leases(*, listings: list[Listing], owners: dict[int, User], exporters: 
         start = today + timedelta(days=5 + index)
         lease = services.lease_request(
             listing=listing,
-            exporter=organisation,  # type: ignore[arg-type]
+            exporter=organisation,
             by=exporter,
             start=start,
             end=start + timedelta(days=29),

@@ -40,6 +40,7 @@ class Lease(models.Model):
     handling_in_amount = money_field()
     handling_out_amount = money_field()
     platform_fee = money_field()
+    platform_fee_percent = models.DecimalField(max_digits=5, decimal_places=2)
     total = money_field()
 
     hold_expires_at = models.DateTimeField(null=True, blank=True)

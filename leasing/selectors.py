@@ -93,9 +93,6 @@ def _with_parties(queryset: QuerySet[Lease]) -> QuerySet[Lease]:
 
 def lease_breakdown(lease: Lease) -> Quote:
     """The lease's frozen price, in the shape of a quote so one template shows both."""
-    subtotal = lease.storage_amount + lease.handling_in_amount + lease.handling_out_amount
-    # Derived from rounded amounts, so only meaningful to a tenth of a percent.
-    fee_percent = (lease.platform_fee * 100 / subtotal).quantize(Decimal("0.1")) if subtotal else Decimal(0)
     return Quote(
         currency=lease.currency,
         quantity=lease.quantity,
@@ -105,7 +102,7 @@ def lease_breakdown(lease: Lease) -> Quote:
         handling_in=lease.handling_in_amount,
         handling_out=lease.handling_out_amount,
         platform_fee=lease.platform_fee,
-        fee_percent=fee_percent,
+        fee_percent=lease.platform_fee_percent,
     )
 
 

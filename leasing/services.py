@@ -10,6 +10,7 @@ from datetime import date, timedelta
 from decimal import Decimal
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
@@ -175,6 +176,7 @@ def lease_request(
         handling_in_amount=quote.handling_in,
         handling_out_amount=quote.handling_out,
         platform_fee=quote.platform_fee,
+        platform_fee_percent=quote.fee_percent,
         total=quote.total,
         hold_expires_at=timezone.now() + timedelta(hours=_rules()["HOLD_HOURS"]),
     )
@@ -332,12 +334,10 @@ def shipment_mark(*, shipment: InboundShipment, by: User, status: str, note: str
     _require_owner(shipment.lease, by)
     _lock(shipment.lease)
     shipment = InboundShipment.objects.select_for_update().get(pk=shipment.pk)
-    if status not in SHIPMENT_FORWARD or SHIPMENT_FORWARD.index(status) <= (
-        SHIPMENT_FORWARD.index(shipment.status) if shipment.status in SHIPMENT_FORWARD else 99
-    ):
+    current = SHIPMENT_FORWARD.index(shipment.status) if shipment.status in SHIPMENT_FORWARD else len(SHIPMENT_FORWARD)
+    if status not in SHIPMENT_FORWARD[current + 1 :]:
         raise InvalidShipment(
-            f"A shipment that is {shipment.get_status_display().lower()} cannot be marked "
-            f"{ShipmentStatus(status).label.lower()}."
+            f"A shipment that is {shipment.get_status_display().lower()} cannot be marked {_name(str(status))}."
         )
     shipment.status = status
     shipment.save(update_fields=["status"])
@@ -346,6 +346,17 @@ def shipment_mark(*, shipment: InboundShipment, by: User, status: str, note: str
         _note(shipment.lease, by=by, note=f"Shipment {shipment.tracking_number} arrived")
         lease_notify(lease=shipment.lease, step="shipment_arrived")
     return shipment
+
+
+def _valid_photos(photos: list) -> list:
+    """Run the photo field's validators (type, size, real image) before anything is written."""
+    field = CheckInPhoto._meta.get_field("image")
+    for image in photos:
+        try:
+            field.run_validators(image)
+        except ValidationError as error:
+            raise InvalidShipment(f"{getattr(image, 'name', 'A photo')}: {' '.join(error.messages)}") from error
+    return photos
 
 
 @transaction.atomic
@@ -364,6 +375,7 @@ def checkin_record(
     moves the lease to ``checked_in``: the exporter's confirmation window starts.
     """
     _require_owner(shipment.lease, by)
+    images = _valid_photos(photos or [])
     locked = _lock(shipment.lease)
     shipment = InboundShipment.objects.select_for_update().get(pk=shipment.pk)
     if shipment.status != ShipmentStatus.ARRIVED:
@@ -388,10 +400,7 @@ def checkin_record(
     CheckInLine.objects.bulk_create(
         [CheckInLine(checkin=checkin, line=line, received_quantity=received[line.pk]) for line in lines]
     )
-    for image in photos or []:
-        photo = CheckInPhoto(checkin=checkin, image=image)
-        photo.full_clean(exclude=["checkin"])
-        photo.save()
+    CheckInPhoto.objects.bulk_create([CheckInPhoto(checkin=checkin, image=image) for image in images])
     shipment.status = ShipmentStatus.CHECKED_IN
     shipment.save(update_fields=["status"])
     ShipmentEvent.objects.create(shipment=shipment, status=ShipmentStatus.CHECKED_IN, actor=by)
@@ -429,6 +438,11 @@ def lease_confirm(*, lease: Lease, by: User) -> Lease:
     return _release(locked, by=by, note="Check-in confirmed by the exporter")
 
 
+def lease_dispute_open(lease: Lease) -> bool:
+    """Whether the exporter may still dispute the check-in (the window has not closed)."""
+    return lease.state == S.CHECKED_IN and (lease.confirm_by is None or lease.confirm_by >= timezone.now())
+
+
 @transaction.atomic
 def lease_dispute(*, lease: Lease, by: User, reason: str) -> Lease:
     """The exporter disputes the check-in within the window; the money stays in escrow."""
@@ -436,7 +450,7 @@ def lease_dispute(*, lease: Lease, by: User, reason: str) -> Lease:
     if not reason.strip():
         raise InvalidTransition("Say what is wrong with the check-in.", code="reason_required")
     locked = _lock(lease)
-    if locked.lease.state == S.CHECKED_IN and locked.lease.confirm_by and locked.lease.confirm_by < timezone.now():
+    if locked.lease.state == S.CHECKED_IN and not lease_dispute_open(locked.lease):
         raise InvalidTransition("The confirmation window has closed.", code="window_closed")
     return lease_transition(lease=locked.lease, to=S.DISPUTED, by=by, note=reason)
 

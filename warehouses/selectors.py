@@ -203,4 +203,4 @@ def countries_with_listings() -> list[tuple[str, str]]:
         )
         return sorted(((code, countries.name(code)) for code in codes), key=lambda pair: pair[1])
 
-    return cache.get_or_set("search:countries", load, timeout=300)
+    return cache.get_or_set("search:countries", load, timeout=300) or []

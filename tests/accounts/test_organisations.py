@@ -63,17 +63,13 @@ def test_dashboards_follow_what_the_organisation_does(client):
 
 
 class TestInvitations:
-    def test_admin_invites_and_the_invitee_joins_after_signing_up(
-        self, client, django_capture_on_commit_callbacks
-    ):
+    def test_admin_invites_and_the_invitee_joins_after_signing_up(self, client, django_capture_on_commit_callbacks):
         organisation = OrganisationFactory()
         admin = member_of(organisation)
         client.force_login(admin)
 
         with django_capture_on_commit_callbacks(execute=True):
-            response = client.post(
-                reverse("accounts:members"), {"email": "Colleague@Example.com", "role": "member"}
-            )
+            response = client.post(reverse("accounts:members"), {"email": "Colleague@Example.com", "role": "member"})
 
         assert response["Location"] == reverse("accounts:members")
         invitation = Invitation.objects.get(organisation=organisation)
@@ -135,9 +131,7 @@ class TestInvitations:
         client.force_login(UserFactory(email="late@example.com"))
         client.post(reverse("accounts:invitation_accept", args=[invitation.token]))
 
-        assert not Membership.objects.filter(
-            organisation=organisation, user__email="late@example.com"
-        ).exists()
+        assert not Membership.objects.filter(organisation=organisation, user__email="late@example.com").exists()
 
     def test_another_organisations_invitation_is_a_404(self, client):
         theirs = InvitationFactory()

@@ -22,9 +22,7 @@ def test_signup_sends_verification_then_confirming_signs_in(client):
 
     # Until the address is confirmed, the password alone does not sign in.
     client.logout()
-    response = client.post(
-        reverse("account_login"), {"login": SIGNUP["email"], "password": SIGNUP["password1"]}
-    )
+    response = client.post(reverse("account_login"), {"login": SIGNUP["email"], "password": SIGNUP["password1"]})
     assert response["Location"] == reverse("account_email_verification_sent")
     assert "_auth_user_id" not in client.session
 
@@ -34,9 +32,7 @@ def test_signup_sends_verification_then_confirming_signs_in(client):
     assert client.session["_auth_user_id"] == str(User.objects.get(email=SIGNUP["email"]).pk)
 
     client.logout()
-    response = client.post(
-        reverse("account_login"), {"login": SIGNUP["email"], "password": SIGNUP["password1"]}
-    )
+    response = client.post(reverse("account_login"), {"login": SIGNUP["email"], "password": SIGNUP["password1"]})
     assert response.status_code == 302
     assert client.session["_auth_user_id"]
 
