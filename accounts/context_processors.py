@@ -1,8 +1,9 @@
-from typing import Any
+from typing import Any, cast
 
 from django.http import HttpRequest
 
 from .middleware import current_membership
+from .models import User
 from .selectors import membership_list
 
 
@@ -12,5 +13,6 @@ def organisation(request: HttpRequest) -> dict[str, Any]:
     return {
         "current_membership": membership,
         "current_organisation": membership.organisation if membership else None,
-        "my_memberships": (lambda: list(membership_list(user=membership.user))) if membership else (),
+        # membership implies a signed-in user; the list is built only if a template asks for it
+        "my_memberships": (lambda: list(membership_list(user=cast(User, request.user)))) if membership else (),
     }

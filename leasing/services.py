@@ -91,6 +91,8 @@ def lease_transition(*, lease: Lease, to: str, by: User | None, note: str = "") 
     if to == S.ACCEPTED:
         lease.hold_expires_at = None
         lease.payment_due_at = now + timedelta(hours=_rules()["PAYMENT_HOURS"])
+    elif to == S.FUNDED:
+        lease.payment_due_at = None
     elif to == S.CHECKED_IN:
         lease.confirm_by = now + timedelta(hours=_rules()["CONFIRMATION_HOURS"])
     lease.save()

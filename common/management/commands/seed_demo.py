@@ -4,6 +4,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand
 from django.db import transaction
+from django.test.utils import override_settings
 
 from accounts.demo import DEMO_PASSWORD, DEMO_STAFF_TOTP_SECRET, seed_people
 from escrow.services import payout_account_connect_simulated
@@ -15,7 +16,8 @@ class Command(BaseCommand):
     help = "Create (or top up) the demo data and print the demo logins."
 
     def handle(self, *args: Any, **options: Any) -> None:
-        with transaction.atomic():
+        # The demo's history would otherwise send dozens of lease emails to the console.
+        with override_settings(EMAIL_BACKEND="django.core.mail.backends.dummy.EmailBackend"), transaction.atomic():
             people = seed_people()
             listings = seed_warehouses(people.owners)
             for owner in people.owners:
