@@ -1,3 +1,5 @@
+from django.urls import reverse
+
 from common.exceptions import ApplicationError
 
 
@@ -15,5 +17,10 @@ class AlreadyAMember(ApplicationError):
 
 
 class OrganisationNotVerified(ApplicationError):
+    """Raised for the organisation that is acting, so the link goes to its own verification page."""
+
     code = "organisation_not_verified"
     status = 403
+
+    def __init__(self, detail: str, *, code: str | None = None) -> None:
+        super().__init__(detail, code=code, link=("Verify your organisation", reverse("trust:verification")))

@@ -11,6 +11,9 @@ from decimal import ROUND_HALF_UP, Decimal
 
 # Currencies without a minor unit (ISO 4217 exponent 0) that the platform accepts.
 ZERO_DECIMAL = frozenset({"JPY", "KRW", "VND", "CLP", "ISK", "UGX", "XOF", "XAF"})
+# Currencies with three decimals (ISO 4217 exponent 3). Stripe takes them in minor units (fils,
+# baisa, millimes) but only with the last digit 0: the Stripe gateway refuses anything finer.
+THREE_DECIMAL = frozenset({"KWD", "BHD", "JOD", "OMR", "TND"})
 CURRENCIES = (
     ("EUR", "Euro"),
     ("USD", "US dollar"),
@@ -29,7 +32,10 @@ SYMBOLS = {"EUR": "€", "GBP": "£", "USD": "US$", "CNY": "CN¥", "JPY": "JP¥"
 
 
 def exponent(currency: str) -> int:
-    return 0 if currency.upper() in ZERO_DECIMAL else 2
+    code = currency.upper()
+    if code in ZERO_DECIMAL:
+        return 0
+    return 3 if code in THREE_DECIMAL else 2
 
 
 def quantize(amount: Decimal, currency: str) -> Decimal:
@@ -75,7 +81,7 @@ class Money:
 
 
 def format_money(amount: Decimal, currency: str) -> str:
-    value = quantize(amount, currency)
+    value = quantize(amount, currency) + 0  # + 0 turns -0.00 (a float sum's residue) into 0.00
     digits = exponent(currency)
     text = f"{value:,.{digits}f}"
     symbol = SYMBOLS.get(currency)

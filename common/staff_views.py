@@ -1,17 +1,13 @@
-"""The staff console: verification, disputes, blacklist and ledger screens hang off here."""
+"""The staff console's front page: the head of each queue. The screens behind it live with their
+domain (``trust.staff_views``) and are listed in ``common.staff_urls``."""
 
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
-from accounts.choices import VerificationStatus
 from accounts.decorators import staff_required
-from accounts.models import Organisation
+from trust.selectors import console_get
 
 
 @staff_required
 def console(request: HttpRequest) -> HttpResponse:
-    context = {
-        "pending_verifications": Organisation.objects.filter(verification_status=VerificationStatus.PENDING).count(),
-        "organisations": Organisation.objects.count(),
-    }
-    return render(request, "staff/console.html", context)
+    return render(request, "staff/console.html", {"console": console_get()})

@@ -1,9 +1,16 @@
+import logging
+
+import redis
+from django.conf import settings
 from django.db import DatabaseError, connection
+from django.db.migrations.executor import MigrationExecutor
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.cache import never_cache
 
 from accounts.middleware import current_organisation
+
+logger = logging.getLogger(__name__)
 
 
 def landing(request: HttpRequest) -> HttpResponse:
@@ -20,6 +27,51 @@ def healthz(request: HttpRequest) -> JsonResponse:
     except DatabaseError as error:
         return JsonResponse({"status": "error", "database": str(error) or "unavailable"}, status=503)
     return JsonResponse({"status": "ok", "database": "ok"})
+
+
+def _check_database() -> str:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT 1")
+        cursor.fetchone()
+    return "ok"
+
+
+def _check_redis() -> str:
+    """Every Redis the deployment uses (cache, broker), or "skipped" when none is configured."""
+    urls = {getattr(settings, "REDIS_URL", ""), settings.CELERY_BROKER_URL} - {""}
+    urls = {url for url in urls if url.startswith(("redis://", "rediss://", "unix://"))}
+    if not urls:
+        return "skipped"
+    for url in sorted(urls):
+        client = redis.Redis.from_url(url, socket_connect_timeout=2, socket_timeout=2)
+        try:
+            client.ping()
+        finally:
+            client.close()
+    return "ok"
+
+
+def _check_migrations() -> str:
+    executor = MigrationExecutor(connection)
+    unapplied = executor.migration_plan(executor.loader.graph.leaf_nodes())
+    if unapplied:
+        raise RuntimeError(f"{len(unapplied)} unapplied migration(s)")
+    return "ok"
+
+
+@never_cache
+def readyz(request: HttpRequest) -> JsonResponse:
+    """Readiness: the database answers, Redis answers (when configured), every migration is
+    applied. 200 when all pass, 503 naming the failed check otherwise; details go to the log."""
+    checks: dict[str, str] = {}
+    for name, check in (("database", _check_database), ("redis", _check_redis), ("migrations", _check_migrations)):
+        try:
+            checks[name] = check()
+        except (DatabaseError, redis.RedisError, OSError, RuntimeError) as error:
+            logger.warning("readyz: %s check failed: %s", name, error)
+            checks[name] = "error"
+    ok = all(value in ("ok", "skipped") for value in checks.values())
+    return JsonResponse({"status": "ok" if ok else "error", **checks}, status=200 if ok else 503)
 
 
 def dashboard(request: HttpRequest) -> HttpResponse:

@@ -27,7 +27,8 @@ def refund_exporter(org_id: int) -> str:
 def account_balance(account: str, currency: str) -> Decimal:
     """Debits minus credits on ``account`` in ``currency``."""
     total = LedgerEntry.objects.filter(account=account, currency=currency).aggregate(s=Sum("amount"))["s"]
-    return total or Decimal("0.00")
+    # SQLite sums decimals as floats (20.00 + 28.30 - 48.30 = 3.6e-15): round back to the currency.
+    return quantize(Decimal(total), currency) if total is not None else Decimal("0.00")
 
 
 def escrow_held(escrow: Escrow) -> Decimal:
@@ -50,6 +51,8 @@ def ledger_post(
     existing = Posting.objects.filter(idempotency_key=key).first()
     if existing:
         return existing
+    if escrow is not None and escrow.currency != currency:
+        raise LedgerUnbalanced(f"posting {key} is in {currency} but its escrow holds {escrow.currency}")
     lines = [(account, amount) for account, amount in lines if amount]
     if not lines:
         raise LedgerUnbalanced(f"posting {key} has no non-zero lines")
@@ -71,4 +74,4 @@ def ledger_post(
 def ledger_totals() -> dict[str, Decimal]:
     """Sum of all entries per currency: zero for every currency when the ledger balances."""
     rows = LedgerEntry.objects.values("currency").annotate(total=Sum("amount")).order_by("currency")
-    return {row["currency"]: row["total"] for row in rows}
+    return {row["currency"]: quantize(Decimal(row["total"]), row["currency"]) for row in rows}

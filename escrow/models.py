@@ -3,7 +3,8 @@
 Ledger rows are append-only: ``LedgerEntry.save`` refuses updates and ``delete`` is refused.
 An entry's ``amount`` is signed: debits positive, credits negative; every posting sums to zero.
 Account names: ``gateway``, ``escrow:lease:<id>``, ``payable:owner:<org>``,
-``revenue:platform_fee``, ``expense:processor_fee``, ``refund:exporter:<org>``.
+``revenue:platform_fee``, ``expense:processor_fee``, ``refund:exporter:<org>``; for card disputes
+``chargeback:lease:<id>``, ``receivable:owner:<org>`` and ``loss:chargeback`` (docs/operations.md).
 """
 
 from decimal import Decimal
@@ -16,7 +17,7 @@ from accounts.models import Organisation
 from common.fields import money_field
 from common.money import CURRENCIES
 
-from .choices import PaymentStatus, PayoutStatus, RefundStatus
+from .choices import ChargebackStatus, PaymentStatus, PayoutStatus, RefundStatus, ReversalStatus
 
 
 class Escrow(models.Model):
@@ -189,6 +190,50 @@ class WebhookEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.type} {self.event_id}"
+
+
+class Chargeback(models.Model):
+    """A card dispute on a lease's charge (Stripe ``dp_…``). While one is open the escrow is frozen.
+
+    Created by whichever of ``charge.dispute.created`` / ``charge.dispute.closed`` arrives first;
+    the status only moves forward (open → won | lost). The money is in the ledger (escrow/chargebacks.py)."""
+
+    escrow = models.ForeignKey(Escrow, on_delete=models.PROTECT, related_name="chargebacks")
+    dispute_id = models.CharField(max_length=100, unique=True)
+    charge_id = models.CharField(max_length=100)
+    amount = money_field()
+    currency = models.CharField(max_length=3, choices=CURRENCIES)
+    reason = models.CharField(max_length=100, blank=True)
+    status = models.CharField(max_length=10, choices=ChargebackStatus.choices, default=ChargebackStatus.OPEN)
+    opened_at = models.DateTimeField(auto_now_add=True)
+    closed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["opened_at", "pk"]
+
+    def __str__(self) -> str:
+        return f"Chargeback {self.dispute_id} {self.status}"
+
+
+class TransferReversal(models.Model):
+    """Pulling (part of) an owner's transfer back after a lost chargeback. ``idempotency_key`` is
+    ``escrow:<id>:chargeback:<dispute>:reversal`` (``…:reversal:<payout sequence>`` after the first)."""
+
+    chargeback = models.ForeignKey(Chargeback, on_delete=models.PROTECT, related_name="reversals")
+    payout = models.ForeignKey(Payout, on_delete=models.PROTECT, related_name="reversals")
+    idempotency_key = models.CharField(max_length=200, unique=True)
+    amount = money_field()
+    currency = models.CharField(max_length=3, choices=CURRENCIES)
+    status = models.CharField(max_length=20, choices=ReversalStatus.choices, default=ReversalStatus.PENDING)
+    processor_id = models.CharField(max_length=100, blank=True)
+    failure_message = models.CharField(max_length=300, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["created_at", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.idempotency_key} {self.status}"
 
 
 ZERO = Decimal("0")

@@ -338,3 +338,60 @@ def payout_account_require(organisation: Organisation) -> PayoutAccount:
     if account is None:
         raise PayoutAccountMissing("Connect a payout account to be paid.")
     return account
+
+
+# --- Added for Connect and checkout (new functions only) ----------------------------------------
+
+
+def payouts_waiting_dispatch(*, organisation: Organisation) -> int:
+    """The owner's payout account became ready: queue its payouts that waited (or failed) for it.
+    Each runs ``payout_execute`` after commit with its own key, so queuing twice pays once."""
+    from common.tasks import task_dispatch
+
+    from . import tasks
+
+    ids = list(
+        Payout.objects.filter(
+            organisation=organisation, status__in=[PayoutStatus.WAITING, PayoutStatus.FAILED, PayoutStatus.PENDING]
+        ).values_list("pk", flat=True)
+    )
+    for pk in ids:
+        task_dispatch(tasks.payout_execute, pk)
+    return len(ids)
+
+
+def payment_finalize(*, payment: Payment) -> Payment:
+    """After the browser finished 3-D Secure (``requires_action``): ask the processor how the payment
+    ended and record it, forward only. Raises PaymentDeclined if authentication failed (the attempt
+    is ``failed`` and the next try starts a new one); an answer still pending changes nothing."""
+    payment = Payment.objects.select_related("escrow").get(pk=payment.pk)
+    if payment.status == PaymentStatus.SUCCEEDED or not payment.processor_id:
+        return payment
+    try:
+        result = get_gateway().payment_status(payment_id=payment.processor_id)
+    except PaymentDeclined as error:
+        _payment_record(payment, status=PaymentStatus.FAILED, failure_message=error.detail[:300])
+        raise
+    if result.status != "succeeded":
+        return payment
+    return _payment_record(payment, status=PaymentStatus.SUCCEEDED, charge_id=result.charge_id, failure_message="")
+
+
+def payment_open_settle(*, escrow: Escrow) -> Payment | None:
+    """Before another card is charged: an attempt left in ``requires_action`` (3-D Secure abandoned)
+    cannot be reused, because its idempotency key is bound to the first card at the processor. Ask the
+    processor how it ended: if it succeeded after all, record that and return it (the caller funds the
+    lease); otherwise cancel it there, so it can never complete later, and mark it failed (the next
+    charge starts a new attempt). Returns None then. Holds no locks while calling the processor."""
+    payment = escrow.payments.filter(status=PaymentStatus.REQUIRES_ACTION).order_by("-attempt").first()
+    if payment is None:
+        return None
+    try:
+        settled = payment_finalize(payment=payment)
+    except PaymentDeclined:
+        return None
+    if settled.status == PaymentStatus.SUCCEEDED:
+        return settled
+    get_gateway().payment_cancel(payment_id=payment.processor_id, idempotency_key=f"{payment.idempotency_key}:cancel")
+    _payment_record(payment, status=PaymentStatus.FAILED, failure_message="Abandoned: another card was used")
+    return None

@@ -10,10 +10,11 @@ from accounts.decorators import organisation_required
 from accounts.types import OrganisationRequest
 from common.exceptions import ApplicationError
 
-from . import services
+from . import selectors, services
 from .forms import SimulatedPayoutAccountForm
 from .gateways import gateway_name, get_gateway
 from .models import PayoutAccount
+from .selectors import requirement_label
 
 ADMINS_ONLY = "Only organisation admins can change where the organisation is paid."
 
@@ -36,7 +37,16 @@ def payout_account(request: OrganisationRequest) -> HttpResponse:
             else:
                 messages.success(request, f"Payouts go to the account ending {account.iban_last4}.")
                 return redirect("escrow:payout_account")
-    context = {"account": account, "form": form, "simulated": simulated, "can_change": request.membership.is_admin}
+    context = {
+        "account": account,
+        "form": form,
+        "simulated": simulated,
+        "can_change": request.membership.is_admin,
+        "still_needed": list(
+            dict.fromkeys(requirement_label(code) for code in (account.requirements if account else []))
+        ),
+        "waiting": selectors.payouts_waiting(organisation=organisation),
+    }
     return render(request, "escrow/payout_account.html", context)
 
 

@@ -2,6 +2,13 @@
 
 A replayed event id is a no-op. An event that fails to process answers 500 so the processor
 retries it; the stored row keeps the error for staff.
+
+Every handler is also safe on its own when the same change arrives again under another event id,
+or out of order: states only move forward (a payment never leaves ``succeeded``, a dispute never
+leaves ``won``/``lost``), ledger postings are keyed by the business action, money the processor
+moved at our request is recorded by re-running that request with its idempotency key (the
+processor replays its first answer), and ``account.updated`` re-reads the account instead of
+trusting a snapshot that may be older than one already applied.
 """
 
 import logging
@@ -13,25 +20,27 @@ from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
-from .choices import PaymentStatus
+from . import chargebacks, services
+from .choices import PaymentStatus, RefundStatus, ReversalStatus
 from .exceptions import WebhookInvalid
 from .gateways import _gateway
-from .models import Payment, PayoutAccount, WebhookEvent
+from .models import Payment, PayoutAccount, Refund, TransferReversal, WebhookEvent
 
 logger = logging.getLogger(__name__)
 
 
-def _payment_for(intent: dict[str, Any]) -> Payment | None:
+def _payment_for(intent: dict[str, Any], *, open_attempt: bool = True) -> Payment | None:
     """The payment an intent belongs to: by processor id, or (if the webhook overtook our own
-    record of the answer) by the escrow in its metadata and the open attempt."""
+    record of the answer, ``open_attempt``) the escrow's open attempt that never learned its
+    intent id (a timeout). An attempt that knows another intent id is never taken for this one."""
     payment = Payment.objects.filter(processor_id=intent["id"]).first()
-    if payment:
+    if payment or not open_attempt:
         return payment
     escrow_id = (intent.get("metadata") or {}).get("escrow")
     if not escrow_id:
         return None
     return (
-        Payment.objects.filter(escrow_id=escrow_id)
+        Payment.objects.filter(escrow_id=escrow_id, processor_id="")
         .exclude(status__in=[PaymentStatus.SUCCEEDED, PaymentStatus.FAILED])
         .order_by("-attempt")
         .first()
@@ -56,7 +65,9 @@ def _payment_succeeded(intent: dict[str, Any]) -> None:
 
 
 def _payment_failed(intent: dict[str, Any]) -> None:
-    payment = _payment_for(intent)
+    """Only a payment known by this intent id: a late failure of an earlier attempt must not mark a
+    later, open attempt failed (its retry with its own key gets the real answer)."""
+    payment = _payment_for(intent, open_attempt=False)
     if payment is None:
         return
     error = intent.get("last_payment_error") or {}
@@ -66,16 +77,51 @@ def _payment_failed(intent: dict[str, Any]) -> None:
 
 
 def _account_updated(account: dict[str, Any]) -> None:
-    requirements = (account.get("requirements") or {}).get("currently_due") or []
-    PayoutAccount.objects.filter(account_id=account["id"]).update(
-        payouts_enabled=bool(account.get("payouts_enabled")), requirements=requirements
-    )
+    """Re-read the account (a snapshot may be older than one applied already); once payouts are
+    enabled, the owner's waiting payouts are sent."""
+    payout_account = PayoutAccount.objects.filter(account_id=account["id"]).first()
+    if payout_account is None:
+        logger.info("account.updated for an account Wareshare does not know: %s", account["id"])
+        return
+    if payout_account.gateway == "stripe":
+        payout_account = services.payout_account_refresh(account=payout_account)
+    if payout_account.payouts_enabled:
+        services.payouts_waiting_dispatch(organisation=payout_account.organisation)
+
+
+def _charge_refunded(charge: dict[str, Any]) -> None:
+    """A refund went through: record any of ours whose answer was lost (same key, replayed answer)."""
+    payment = Payment.objects.filter(charge_id=charge["id"], status=PaymentStatus.SUCCEEDED).first()
+    if payment is None:
+        logger.warning("charge.refunded for a charge Wareshare does not know: %s", charge["id"])
+        return
+    for refund in Refund.objects.filter(escrow_id=payment.escrow_id).exclude(status=RefundStatus.SUCCEEDED):
+        services.refund_execute(refund=refund)
+
+
+def _transfer_reversed(transfer: dict[str, Any]) -> None:
+    """A transfer was reversed: record any of our reversals whose answer was lost. A reversal made
+    outside Wareshare (the dashboard) is not guessed at: ``escrow_reconcile`` reports it."""
+    for reversal in TransferReversal.objects.filter(payout__processor_id=transfer["id"]).exclude(
+        status=ReversalStatus.SUCCEEDED
+    ):
+        chargebacks.reversal_execute(reversal=reversal)
+
+
+def _dispute(dispute: dict[str, Any]) -> None:
+    chargebacks.chargeback_record(dispute=dispute)
 
 
 HANDLERS = {
     "payment_intent.succeeded": _payment_succeeded,
     "payment_intent.payment_failed": _payment_failed,
     "account.updated": _account_updated,
+    "charge.refunded": _charge_refunded,
+    "transfer.reversed": _transfer_reversed,
+    "charge.dispute.created": _dispute,
+    "charge.dispute.closed": _dispute,
+    "charge.dispute.funds_withdrawn": _dispute,
+    "charge.dispute.funds_reinstated": _dispute,
 }
 
 

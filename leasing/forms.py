@@ -8,6 +8,7 @@ from django.core.files.uploadedfile import UploadedFile
 from django.forms import BaseFormSet, formset_factory
 
 from common.exceptions import ApplicationError
+from trust.forms import EvidenceFilesField
 from warehouses.models import Listing
 from warehouses.services import listing_check_booking
 
@@ -75,11 +76,20 @@ class DeclineForm(forms.Form):
 class DisputeForm(forms.Form):
     prefix = "dispute"
     reason = forms.CharField(
-        label="What is wrong with the check-in?",
-        max_length=300,
-        widget=forms.Textarea(attrs={"rows": 2}),
-        help_text="The money stays in escrow while Wareshare staff review the evidence.",
+        label="What is wrong?",
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text="What is wrong with the check-in, or what was damaged or lost.",
     )
+    claimed_amount = forms.DecimalField(
+        label="Amount you claim",
+        required=False,
+        min_value=0,
+        max_digits=14,
+        decimal_places=2,
+        help_text="Leave empty to claim everything held in escrow.",
+    )
+    evidence = EvidenceFilesField(label="Evidence (photos, documents)", required=False)
 
 
 class ShipmentMarkForm(forms.Form):

@@ -15,11 +15,13 @@ from django.urls import reverse
 from accounts.models import Organisation, User
 from escrow.ledger import escrow_held
 from escrow.models import Escrow, Payment, Payout, PayoutAccount, Refund
+from trust.models import Dispute
+from trust.selectors import dispute_latest_for, review_written
 from warehouses.pricing import Quote
 
 from .choices import LeaseState, ShipmentStatus
 from .models import CheckInPhoto, InboundShipment, Lease, LeaseEvent, ShipmentEvent, ShipmentLine
-from .services import SHIPMENT_FORWARD, TRANSITIONS
+from .services import SHIPMENT_FORWARD, TRANSITIONS, lease_dispute_open
 
 S = LeaseState
 OWNER, EXPORTER = "owner", "exporter"
@@ -149,6 +151,8 @@ class LeaseDetail:
     payouts: list[Payout]
     refunds: list[Refund]
     actions: LeaseActions
+    dispute: Dispute | None = None  # the latest dispute, open or resolved
+    review_due: bool = False  # the lease is complete and the viewer's side has not reviewed it
 
     @property
     def is_owner(self) -> bool:
@@ -194,6 +198,7 @@ def lease_detail_get(*, lease: Lease, organisation: Organisation) -> LeaseDetail
         payments = list(escrow.payments.all())
         payouts = list(escrow.payouts.all())
         refunds = list(escrow.refunds.all())
+    review_due = lease.state == S.COMPLETED and review_written(lease=lease, organisation=organisation) is None
     return LeaseDetail(
         lease=lease,
         side=side,
@@ -206,6 +211,8 @@ def lease_detail_get(*, lease: Lease, organisation: Organisation) -> LeaseDetail
         payouts=payouts,
         refunds=refunds,
         actions=lease_actions(lease=lease, side=side, shipments=shipments),
+        dispute=dispute_latest_for(lease=lease),
+        review_due=review_due,
     )
 
 
@@ -244,7 +251,9 @@ def lease_actions(*, lease: Lease, side: str, shipments: list[InboundShipment]) 
         actions.pay = lease.state == S.ACCEPTED
         actions.announce = lease.state == S.FUNDED
         actions.confirm = lease.state == S.CHECKED_IN and S.ACTIVE in allowed
-        actions.dispute = lease.state == S.CHECKED_IN and S.DISPUTED in allowed
+    # The exporter disputes the check-in in its window; either side reports damage or loss on an active lease.
+    can_dispute = S.DISPUTED in allowed and lease_dispute_open(lease)
+    actions.dispute = can_dispute and (side == EXPORTER or lease.state == S.ACTIVE)
     return actions
 
 

@@ -5,19 +5,27 @@ changes ``Lease.state``. Services lock rows in one order — listing → lease �
 ``select_for_update`` (``_lock``), re-check the state under the lock, and send emails after commit.
 """
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.core.files import File
 from django.db import transaction
 from django.utils import timezone
 
 from accounts.exceptions import OrganisationNotVerified
 from accounts.models import Organisation, User
+from common.tasks import task_dispatch
 from escrow import services as escrow_services
+from escrow import tasks as escrow_tasks
 from escrow.models import Escrow, Payment
+
+# trust builds disputes on this module's lock and transition; the cycle is resolved at call time.
+from trust import rating as trust_rating
+from trust import services as trust_services
 from warehouses.exceptions import ListingNotBookable
 from warehouses.models import Listing
 from warehouses.pricing import listing_quote
@@ -44,7 +52,7 @@ TRANSITIONS: dict[str, frozenset[str]] = {
     S.FUNDED: frozenset({S.CHECKED_IN, S.CANCELLED}),
     S.CHECKED_IN: frozenset({S.ACTIVE, S.DISPUTED}),
     S.DISPUTED: frozenset({S.ACTIVE, S.CANCELLED}),
-    S.ACTIVE: frozenset({S.COMPLETED, S.TRANSFERRED}),
+    S.ACTIVE: frozenset({S.COMPLETED, S.TRANSFERRED, S.DISPUTED}),  # disputed: damage or loss
     S.DECLINED: frozenset(),
     S.EXPIRED: frozenset(),
     S.CANCELLED: frozenset(),
@@ -53,6 +61,8 @@ TRANSITIONS: dict[str, frozenset[str]] = {
 }
 # Reaching one of these gives the held capacity back to the calendar.
 RELEASES_CAPACITY = frozenset({S.DECLINED, S.EXPIRED, S.CANCELLED, S.COMPLETED})
+# Reaching one of these changes a fact a credit rating counts (trust.rating): both sides are re-rated.
+RATED = frozenset({S.EXPIRED, S.CANCELLED, S.CHECKED_IN, S.ACTIVE, S.COMPLETED})
 
 
 def _name(state: str) -> str:
@@ -80,9 +90,13 @@ def _lock(lease: Lease) -> Locked:
     return Locked(lease=fresh, escrow=escrow)
 
 
-def lease_transition(*, lease: Lease, to: str, by: User | None, note: str = "") -> Lease:
+lease_lock = _lock  # public, for trust's dispute services, which keep the same lock order
+
+
+def lease_transition(*, lease: Lease, to: str, by: User | None, note: str = "", notify: bool = True) -> Lease:
     """Move a locked lease to ``to`` if the table allows it; write the event, release capacity
-    where the new state says so, and email after commit. Raises InvalidTransition otherwise."""
+    where the new state says so, and email after commit (unless ``notify`` is False: the caller
+    sends its own message, e.g. a dispute's). Raises InvalidTransition otherwise."""
     if to not in TRANSITIONS[lease.state]:
         raise InvalidTransition(f"A lease that is {_name(lease.state)} cannot become {_name(to)}.")
     from_state = lease.state
@@ -99,7 +113,10 @@ def lease_transition(*, lease: Lease, to: str, by: User | None, note: str = "") 
     LeaseEvent.objects.create(lease=lease, actor=by, from_state=from_state, to_state=to, note=note[:500])
     if to in RELEASES_CAPACITY and lease.reservation is not None:
         capacity_release(reservation=lease.reservation)
-    lease_notify(lease=lease, step=to)
+    if notify:
+        lease_notify(lease=lease, step=to)
+    if to in RATED:
+        trust_rating.ratings_recompute_later([lease.exporter, lease.owner])
     return lease
 
 
@@ -154,10 +171,13 @@ def lease_request(
     if not _member(by, exporter):
         raise NotAllowed("You can only request leases for your own organisation.")
     _require_verified(exporter, "request a lease")
+    trust_services.organisation_require_in_good_standing(exporter, "request a lease")
     if listing.warehouse.organisation_id == exporter.pk:
         raise ListingNotBookable("You cannot lease your own organisation's space.")
     if not listing.is_bookable:
         raise ListingNotBookable("This listing is not taking bookings right now.")
+    # An instant-book lease is accepted without the owner acting: the owner must be allowed to take it.
+    trust_services.organisation_require_in_good_standing(listing.warehouse.organisation, "take bookings")
     listing_check_booking(listing=listing, start=start, end=end, quantity=quantity)
     reservation = capacity_reserve(listing=listing, start=start, end=end, quantity=quantity)
     quote = listing_quote(listing=listing, start=start, end=end, quantity=quantity)
@@ -194,6 +214,7 @@ def lease_request(
 def lease_accept(*, lease: Lease, by: User) -> Lease:
     _require_owner(lease, by)
     _require_verified(lease.listing.warehouse.organisation, "accept a lease")
+    trust_services.organisation_require_in_good_standing(lease.listing.warehouse.organisation, "accept a lease")
     locked = _lock(lease)
     return lease_transition(lease=locked.lease, to=S.ACCEPTED, by=by)
 
@@ -233,6 +254,13 @@ def lease_pay(*, lease: Lease, by: User, payment_method: str) -> Payment:
     """
     _require_exporter(lease, by)
     _require_verified(lease.exporter, "pay into escrow")
+    trust_services.organisation_require_in_good_standing(lease.exporter, "pay into escrow")
+    open_escrow = Escrow.objects.filter(lease_id=lease.pk).first()
+    if open_escrow is not None:  # an abandoned 3-D Secure attempt is settled first (no locks held)
+        settled = escrow_services.payment_open_settle(escrow=open_escrow)
+        if settled is not None:
+            lease_payment_succeeded(payment=settled, by=by)
+            return settled
     with transaction.atomic():
         locked = _lock(lease)
         if locked.lease.state != S.ACCEPTED or locked.escrow is None:
@@ -265,8 +293,23 @@ def lease_payment_succeeded(*, payment: Payment, by: User | None) -> Lease:
             key=f"escrow:{escrow.pk}:refund:late-payment:{payment.pk}",
         )
         _note(lease, by=None, note="Payment arrived after the lease ended; refunded in full.")
-        transaction.on_commit(lambda: escrow_services.refund_execute(refund=refund))
+        task_dispatch(escrow_tasks.refund_execute, refund.pk)
     return lease
+
+
+def lease_pay_finalize(*, lease: Lease, by: User, payment_id: str) -> Payment:
+    """The browser finished 3-D Secure for the payment ``payment_id`` (the processor's id): read the
+    outcome from the processor and, if it succeeded, fund the lease (``lease_payment_succeeded``;
+    the ``payment_intent.succeeded`` webhook gets there too, whichever comes first).
+    Raises PaymentDeclined if authentication failed."""
+    _require_exporter(lease, by)
+    payment = Payment.objects.filter(escrow__lease=lease, processor_id=payment_id).first() if payment_id else None
+    if payment is None:
+        raise NotAllowed("This payment does not belong to this lease.")
+    payment = escrow_services.payment_finalize(payment=payment)
+    if payment.status == "succeeded":
+        lease_payment_succeeded(payment=payment, by=by)
+    return payment
 
 
 # --- Shipments and check-in ---------------------------------------------------------------
@@ -426,7 +469,7 @@ def _release(locked: Locked, *, by: User | None, note: str) -> Lease:
         owner_amount=lease.owner_amount,
         platform_fee=lease.platform_fee,
     )
-    transaction.on_commit(lambda: escrow_services.payout_execute(payout=payout))
+    task_dispatch(escrow_tasks.payout_execute, payout.pk)
     return lease
 
 
@@ -441,20 +484,39 @@ def lease_confirm(*, lease: Lease, by: User) -> Lease:
 
 
 def lease_dispute_open(lease: Lease) -> bool:
-    """Whether the exporter may still dispute the check-in (the window has not closed)."""
+    """Whether a dispute can be opened now: on the check-in while its window is open (the
+    exporter), or for damage or loss while the lease is active (either side)."""
+    if lease.state == S.ACTIVE:
+        return True
     return lease.state == S.CHECKED_IN and (lease.confirm_by is None or lease.confirm_by >= timezone.now())
 
 
-@transaction.atomic
-def lease_dispute(*, lease: Lease, by: User, reason: str) -> Lease:
-    """The exporter disputes the check-in within the window; the money stays in escrow."""
-    _require_exporter(lease, by)
-    if not reason.strip():
-        raise InvalidTransition("Say what is wrong with the check-in.", code="reason_required")
-    locked = _lock(lease)
-    if locked.lease.state == S.CHECKED_IN and not lease_dispute_open(locked.lease):
-        raise InvalidTransition("The confirmation window has closed.", code="window_closed")
-    return lease_transition(lease=locked.lease, to=S.DISPUTED, by=by, note=reason)
+def lease_dispute(
+    *,
+    lease: Lease,
+    by: User,
+    reason: str,
+    kind: str = "check_in",
+    claimed_amount: Decimal | None = None,
+    evidence: Sequence[File] = (),
+    organisation: Organisation | None = None,
+) -> Lease:
+    """Open a dispute; what escrow holds stays there until Wareshare staff resolve it.
+
+    ``kind`` "check_in" (the default): the exporter disputes the check-in within the window.
+    ``kind`` "damage_or_loss": either side, on an active lease. The dispute itself (claimed amount,
+    evidence, thread) is ``trust.services.dispute_open``; this is the lease-side entry point.
+    """
+    dispute = trust_services.dispute_open(
+        lease=lease,
+        by=by,
+        reason=reason,
+        kind=kind,
+        claimed_amount=claimed_amount,
+        evidence=evidence,
+        organisation=organisation,
+    )
+    return dispute.lease
 
 
 # --- Sweeps (idempotent; run by `manage.py run_sweeps` and Celery beat) -------------------
@@ -506,6 +568,8 @@ def leases_auto_confirm() -> int:
         locked = _lock(lease)
         if locked.lease.state != S.CHECKED_IN or (locked.lease.confirm_by or now) > now:
             return False
+        if locked.escrow is not None and locked.escrow.frozen:
+            return False  # a card dispute is open: nothing is released until it is decided
         _release(locked, by=None, note="Confirmed automatically: the window passed without a dispute")
         return True
 

@@ -8,21 +8,24 @@ from django.conf import settings
 from django.contrib import messages
 from django.core.paginator import Page, Paginator
 from django.db.models import QuerySet
-from django.http import HttpResponse
+from django.http import HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from accounts.decorators import organisation_required
 from accounts.types import OrganisationRequest
-from common.exceptions import ApplicationError
-from common.money import format_money
+from common.exceptions import ApplicationError, error_html
+from common.money import Money, format_money
 from escrow.choices import PaymentStatus
 from escrow.exceptions import GatewayUnavailable, PaymentDeclined
-from escrow.gateways import gateway_name
+from escrow.gateways import gateway_name, get_gateway
+from trust.selectors import dispute_latest_for
 from warehouses.pricing import listing_quote
 from warehouses.selectors import listing_public_queryset
 
 from . import services
+from .choices import LeaseState
 from .forms import (
     CheckInForm,
     CheckoutForm,
@@ -112,7 +115,7 @@ def lease_request(request: OrganisationRequest, pk: int) -> HttpResponse:
                     listing=listing, exporter=request.organisation, by=request.user, **form.cleaned_data
                 )
             except ApplicationError as error:
-                form.add_error(None, error.detail)
+                form.add_error(None, error_html(error))
             else:
                 if listing.instant_book:
                     messages.success(request, "Booked. Pay into escrow to secure the space.")
@@ -166,7 +169,7 @@ def lease_accept(request: OrganisationRequest, pk: int) -> HttpResponse:
     try:
         services.lease_accept(lease=lease, by=request.user)
     except ApplicationError as error:
-        messages.error(request, error.detail)
+        messages.error(request, error_html(error))
     else:
         messages.success(request, f"Accepted. {lease.exporter} has been asked to pay into escrow.")
     return _to_lease(lease)
@@ -214,19 +217,30 @@ def lease_confirm(request: OrganisationRequest, pk: int) -> HttpResponse:
     return _to_lease(lease)
 
 
-@organisation_required(exporter=True)
+@organisation_required
 @require_POST
 def lease_dispute(request: OrganisationRequest, pk: int) -> HttpResponse:
-    lease = _lease(request, pk, EXPORTER)
-    form = DisputeForm(request.POST)
+    """Either side may ask; the service decides who may dispute what (the exporter the check-in,
+    either side damage or loss on an active lease)."""
+    lease = get_object_or_404(lease_detail_queryset(organisation=request.organisation), pk=pk)
+    form = DisputeForm(request.POST, request.FILES)
     if form.is_valid():
         try:
-            services.lease_dispute(lease=lease, by=request.user, reason=form.cleaned_data["reason"])
+            services.lease_dispute(
+                lease=lease,
+                by=request.user,
+                reason=form.cleaned_data["reason"],
+                kind="damage_or_loss" if lease.state == LeaseState.ACTIVE else "check_in",
+                claimed_amount=form.cleaned_data["claimed_amount"],
+                evidence=form.cleaned_data["evidence"],
+                organisation=request.organisation,
+            )
         except ApplicationError as error:
-            form.add_error("reason", error.detail)
+            form.add_error(None, error_html(error))
         else:
-            messages.success(request, "Dispute opened. The money stays in escrow while Wareshare reviews it.")
-            return _to_lease(lease)
+            messages.success(request, "Dispute opened. What escrow holds stays there while Wareshare reviews it.")
+            dispute = dispute_latest_for(lease=lease)
+            return redirect("trust:dispute_detail", pk=dispute.pk) if dispute else _to_lease(lease)
     return _render_detail(request, lease, dispute_form=form)
 
 
@@ -235,13 +249,24 @@ def lease_dispute(request: OrganisationRequest, pk: int) -> HttpResponse:
 
 @organisation_required(exporter=True)
 def lease_pay(request: OrganisationRequest, pk: int) -> HttpResponse:
+    """The checkout. With Stripe, static/js/checkout.js posts here with ``Accept: application/json``:
+    first the PaymentMethod id (answers the status, and the client secret when the bank asks for
+    3-D Secure), then, once the browser handled that, ``payment_intent`` to finalize."""
     lease = _lease(request, pk, EXPORTER)
+    wants_json = "application/json" in request.headers.get("Accept", "")
+    payment_id = request.POST.get("payment_intent") or request.GET.get("payment_intent") or ""
+    if payment_id:
+        return _lease_pay_finalize(request, lease, payment_id, wants_json=wants_json)
     if not lease_actions(lease=lease, side=EXPORTER, shipments=[]).pay:
-        messages.info(request, f"This lease is {lease.get_state_display().lower()}: there is nothing to pay.")
+        detail = f"This lease is {lease.get_state_display().lower()}: there is nothing to pay."
+        if wants_json:
+            return JsonResponse({"code": "nothing_to_pay", "detail": detail, "redirect": _lease_url(lease)}, status=409)
+        messages.info(request, detail)
         return _to_lease(lease)
     simulated = gateway_name() == "simulated"
     form = CheckoutForm(request.POST or None, simulated=simulated)
     suggest_other_card = False
+    status, code = 400, "invalid"
     if request.method == "POST" and form.is_valid():
         try:
             payment = services.lease_pay(
@@ -251,17 +276,37 @@ def lease_pay(request: OrganisationRequest, pk: int) -> HttpResponse:
             # The processor's words first; add the way out only where they do not give it.
             suggest_other_card = "another card" not in error.detail.lower()
             form.add_error(None, error.detail)
+            status, code = error.status, error.code
         except GatewayUnavailable as error:
             form.add_error(None, f"{GATEWAY_SILENT} ({error.detail})")
+            status, code = error.status, error.code
         except ApplicationError as error:
-            form.add_error(None, error.detail)
+            form.add_error(None, error_html(error))
+            status, code = error.status, error.code
         else:
+            if wants_json:
+                return JsonResponse(
+                    {
+                        "status": payment.status,
+                        "payment_intent": payment.processor_id,
+                        "client_secret": (
+                            payment.client_secret if payment.status == PaymentStatus.REQUIRES_ACTION else ""
+                        ),
+                        "redirect": _lease_url(lease),
+                    }
+                )
             if payment.status == PaymentStatus.SUCCEEDED:
                 paid = format_money(payment.amount, payment.currency)
                 messages.success(request, f"Paid {paid} into escrow. The owner is paid only after you confirm.")
             else:
                 messages.warning(request, "Your bank asks you to confirm this payment before it completes.")
             return _to_lease(lease)
+    if wants_json and request.method == "POST":
+        detail = " ".join(str(e) for e in form.non_field_errors()) or "Check the payment details."
+        return JsonResponse({"code": code, "detail": detail}, status=status)
+    stripe_checkout = None
+    if not simulated and settings.STRIPE_PUBLISHABLE_KEY:
+        stripe_checkout = get_gateway().checkout_options(amount=Money(lease.total, lease.currency))
     context = {
         "lease": lease,
         "breakdown": lease_breakdown(lease),
@@ -269,8 +314,38 @@ def lease_pay(request: OrganisationRequest, pk: int) -> HttpResponse:
         "simulated": simulated,
         "suggest_other_card": suggest_other_card,
         "stripe_publishable_key": settings.STRIPE_PUBLISHABLE_KEY,
+        "stripe_checkout": stripe_checkout,
     }
     return render(request, "leasing/checkout.html", context)
+
+
+def _lease_url(lease: Lease) -> str:
+    return reverse("leasing:lease_detail", args=[lease.pk])
+
+
+def _lease_pay_finalize(
+    request: OrganisationRequest, lease: Lease, payment_id: str, *, wants_json: bool
+) -> HttpResponse:
+    """After 3-D Secure in the browser (or Stripe's redirect back with ``?payment_intent=``)."""
+    try:
+        payment = services.lease_pay_finalize(lease=lease, by=request.user, payment_id=payment_id)
+    except ApplicationError as error:
+        if wants_json:
+            return JsonResponse(error.as_json(), status=error.status)
+        messages.error(request, error.detail)
+        return redirect("leasing:lease_pay", pk=lease.pk)
+    if payment.status == PaymentStatus.SUCCEEDED:
+        paid = format_money(payment.amount, payment.currency)
+        detail = f"Paid {paid} into escrow. The owner is paid only after you confirm."
+    else:
+        detail = "Your bank is still confirming the payment; this lease shows it as paid once it completes."
+    if wants_json:
+        return JsonResponse({"status": payment.status, "detail": detail, "redirect": _lease_url(lease)})
+    if payment.status == PaymentStatus.SUCCEEDED:
+        messages.success(request, detail)
+    else:
+        messages.info(request, detail)
+    return _to_lease(lease)
 
 
 # --- Shipments and check-in --------------------------------------------------------------------

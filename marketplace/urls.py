@@ -8,14 +8,18 @@ from common import views as common_views
 urlpatterns = [
     path("", common_views.landing, name="landing"),
     path("healthz", common_views.healthz, name="healthz"),
+    path("readyz", common_views.readyz, name="readyz"),
     path("dashboard/", common_views.dashboard, name="dashboard"),
     path("accounts/", include("allauth.urls")),
     path("organisations/", include("accounts.urls")),
     path("staff/", include("common.staff_urls")),
     path("", include("warehouses.urls")),
     path("", include("leasing.urls")),
+    path("", include("trust.urls")),
     path("escrow/", include("escrow.urls")),
     path("admin/", admin.site.urls),
+    path("api/v1/", include("api.urls")),
+    path("integrations/", include("api.page_urls")),
 ]
 if settings.DEBUG:
     urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)

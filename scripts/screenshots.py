@@ -3,9 +3,11 @@
     .venv/bin/python scripts/screenshots.py http://127.0.0.1:8000 /tmp/shots \
         anon:/ anon:/search/ owner@wareshare.test:/owner/ ...
 
-Each target is ``<login or anon>:<path>``; logins use the demo password. Uses Debian's chromium.
+Each target is ``<login or anon>:<path>``; logins use the demo password, and the staff login
+enters the code from ``manage.py demo_totp`` (run it with the server's settings). Uses Debian's chromium.
 """
 
+import subprocess
 import sys
 from pathlib import Path
 
@@ -19,6 +21,12 @@ ARGS = [
     "--no-first-run",
 ]
 PASSWORD = "wareshare-demo"
+
+
+def _demo_totp() -> str:
+    """The demo staff user's current code, from the same settings as the server (DEBUG on)."""
+    manage = Path(__file__).resolve().parents[1] / "manage.py"
+    return subprocess.check_output([sys.executable, str(manage), "demo_totp"], text=True).strip()
 
 
 def main(base: str, out: str, targets: list[str]) -> None:
@@ -37,6 +45,10 @@ def main(base: str, out: str, targets: list[str]) -> None:
                     page.fill("input[name=password]", PASSWORD)
                     page.click("button[type=submit]")
                     page.wait_for_load_state()
+                    if page.locator("input[name=code]").count():  # staff: the authenticator step
+                        page.fill("input[name=code]", _demo_totp())
+                        page.click("button[type=submit]")
+                        page.wait_for_load_state()
                 contexts[who] = context
             page = contexts[who].new_page()
             page.goto(base + path)

@@ -9,6 +9,7 @@ from django.db.models import F, QuerySet
 from django.utils import timezone
 
 from common.money import CURRENCIES
+from trust.selectors import organisation_blacklisted_ids
 
 from .choices import FEATURES, CustomsStatus, Unit
 from .geo import Circle, within
@@ -48,6 +49,8 @@ class SearchForm(forms.Form):
             self.port_obj = port
         elif data.get("radius"):
             self.add_error("port", "Choose a port to search around.")
+        if data.get("max_price") is not None and not data.get("currency"):
+            self.add_error("currency", "Choose the currency of the maximum price: prices are not converted.")
         if data.get("sort") == "distance" and not locode:
             self.add_error("sort", "Sorting by distance needs a port.")
         return data
@@ -98,7 +101,9 @@ class ListingSearchFilter(django_filters.FilterSet):
         return queryset.filter(**{f"warehouse__{feature}": True for feature in value})
 
     def filter_queryset(self, queryset: QuerySet) -> QuerySet:
+        # Blacklisted owners' listings leave search (page and API alike).
         queryset = super().filter_queryset(queryset)
+        queryset = queryset.exclude(warehouse__organisation_id__in=organisation_blacklisted_ids())
         data = self.form.cleaned_data
         start, end = data.get("start"), data.get("end")
         if start and end:

@@ -41,6 +41,28 @@ class AccountStatus:
     requirements: list[str] = field(default_factory=list)
 
 
+@dataclass(frozen=True)
+class ProcessorItem:
+    """One money movement as the processor records it, for reconciliation."""
+
+    id: str
+    amount: Money
+    status: str = ""
+    parent: str = ""  # the charge of a refund or dispute, the transfer of a reversal
+
+
+@dataclass(frozen=True)
+class Activity:
+    """Everything the processor did for one transfer group (one lease): succeeded charges, refunds,
+    transfers to connected accounts, transfer reversals and card disputes."""
+
+    charges: tuple[ProcessorItem, ...] = ()
+    refunds: tuple[ProcessorItem, ...] = ()
+    transfers: tuple[ProcessorItem, ...] = ()
+    reversals: tuple[ProcessorItem, ...] = ()
+    disputes: tuple[ProcessorItem, ...] = ()
+
+
 class Gateway(ABC):
     name: str
 
@@ -92,3 +114,22 @@ class Gateway(ABC):
     @abstractmethod
     def webhook_event(self, *, payload: bytes, signature: str) -> dict[str, Any]:
         """Verify a webhook's signature and return the event; raises ``WebhookInvalid``."""
+
+    @abstractmethod
+    def payment_status(self, *, payment_id: str) -> ChargeResult:
+        """The payment ``payment_id`` (a ``ChargeResult.id``) as the processor sees it now: used after
+        the browser finished 3-D Secure. Raises ``PaymentDeclined`` if it failed for good."""
+
+    @abstractmethod
+    def payment_cancel(self, *, payment_id: str, idempotency_key: str) -> None:
+        """Cancel a payment that was never completed (3-D Secure abandoned), so it cannot complete later.
+        Raises ``GatewayUnavailable`` if the processor refuses (e.g. it succeeded meanwhile)."""
+
+    @abstractmethod
+    def activity(self, *, transfer_group: str) -> Activity:
+        """What the processor recorded for ``transfer_group``: the other side of reconciliation."""
+
+    def checkout_options(self, *, amount: Money) -> dict[str, Any]:
+        """What the browser's payment form needs (Stripe Elements: amount in minor units, currency).
+        Empty for gateways without a browser part."""
+        return {}

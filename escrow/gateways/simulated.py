@@ -19,7 +19,7 @@ from typing import Any, TypeVar, cast
 from common.money import Money, to_minor
 from escrow.exceptions import GatewayUnavailable, PaymentDeclined, WebhookInvalid
 
-from .base import AccountStatus, ChargeResult, Gateway, RefundResult, TransferResult
+from .base import AccountStatus, Activity, ChargeResult, Gateway, ProcessorItem, RefundResult, TransferResult
 
 T = TypeVar("T")
 
@@ -124,6 +124,51 @@ class SimulatedGateway(Gateway):
 
     def webhook_event(self, *, payload: bytes, signature: str) -> dict[str, Any]:
         raise WebhookInvalid("The simulated gateway sends no webhooks.")
+
+    def payment_status(self, *, payment_id: str) -> ChargeResult:
+        """Simulated charges never need authentication: the remembered result, else the recorded one."""
+        with self._lock:
+            for stored in self._results.values():
+                if isinstance(stored, ChargeResult) and stored.id == payment_id:
+                    return stored
+        from escrow.models import Payment
+
+        payment = Payment.objects.filter(processor_id=payment_id, status="succeeded").first()
+        if payment is None:
+            raise GatewayUnavailable("The simulated gateway does not know this payment.")
+        return ChargeResult(id=payment.processor_id, charge_id=payment.charge_id, status="succeeded")
+
+    def payment_cancel(self, *, payment_id: str, idempotency_key: str) -> None:
+        """Simulated payments never wait for authentication: there is nothing to cancel."""
+
+    def activity(self, *, transfer_group: str) -> Activity:
+        """The simulated processor keeps no books of its own, so its side of reconciliation is rebuilt
+        from the escrow app's rows (each done Payment, Refund, Payout and reversal with its ``sim_`` id).
+        Reconciling then checks that those rows and the ledger agree: a row marked paid without its
+        posting, or a posting without its row, still shows up."""
+        from escrow.models import Payment, Payout, Refund, TransferReversal
+
+        if not transfer_group.startswith("lease_"):
+            return Activity()
+        lease_id = transfer_group.removeprefix("lease_")
+
+        def item(object_id: str, amount: Any, currency: str, parent: str = "") -> ProcessorItem:
+            return ProcessorItem(id=object_id, amount=Money(amount, currency), status="succeeded", parent=parent)
+
+        payments = Payment.objects.filter(escrow__lease_id=lease_id, status="succeeded")
+        charge_ids = {payment.escrow_id: payment.charge_id for payment in payments}
+        refunds = Refund.objects.filter(escrow__lease_id=lease_id, status="succeeded", processor_id__startswith="sim_")
+        payouts = Payout.objects.filter(escrow__lease_id=lease_id, status="paid")
+        reversals = TransferReversal.objects.filter(chargeback__escrow__lease_id=lease_id, status="succeeded")
+        return Activity(
+            charges=tuple(item(p.charge_id, p.amount, p.currency) for p in payments),
+            refunds=tuple(item(r.processor_id, r.amount, r.currency, charge_ids.get(r.escrow_id, "")) for r in refunds),
+            transfers=tuple(item(p.processor_id, p.amount, p.currency) for p in payouts),
+            reversals=tuple(
+                item(r.processor_id, r.amount, r.currency, r.payout.processor_id)
+                for r in reversals.select_related("payout")
+            ),
+        )
 
     def _once(self, operation: str, idempotency_key: str, request: tuple[Any, ...], run: Callable[[], T]) -> T:
         slot = (operation, idempotency_key, request)

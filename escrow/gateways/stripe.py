@@ -21,10 +21,10 @@ from typing import Any
 
 import stripe
 
-from common.money import Money, to_minor
+from common.money import THREE_DECIMAL, Money, from_minor, to_minor
 from escrow.exceptions import GatewayUnavailable, PaymentDeclined, WebhookInvalid
 
-from .base import AccountStatus, ChargeResult, Gateway, RefundResult, TransferResult
+from .base import AccountStatus, Activity, ChargeResult, Gateway, ProcessorItem, RefundResult, TransferResult
 
 logger = logging.getLogger(__name__)
 
@@ -156,12 +156,75 @@ class StripeGateway(Gateway):
             raise WebhookInvalid("The webhook payload is not a Stripe event.") from exc
         return event.to_dict()
 
+    def payment_status(self, *, payment_id: str) -> ChargeResult:
+        """Retrieve the PaymentIntent (after the browser handled ``requires_action``)."""
+        with _stripe_errors("payment_status", ""):
+            intent = self._client.v1.payment_intents.retrieve(payment_id)
+        return _charge_result(intent, "")
+
+    def payment_cancel(self, *, payment_id: str, idempotency_key: str) -> None:
+        with _stripe_errors("payment_cancel", idempotency_key):
+            self._client.v1.payment_intents.cancel(
+                payment_id, params={"cancellation_reason": "abandoned"}, options={"idempotency_key": idempotency_key}
+            )
+
+    def activity(self, *, transfer_group: str) -> Activity:
+        """Charges and transfers are listed by ``transfer_group``; refunds and disputes per charge,
+        reversals per transfer. Every list is paged through to the end."""
+        charges: list[ProcessorItem] = []
+        refunds: list[ProcessorItem] = []
+        disputes: list[ProcessorItem] = []
+        transfers: list[ProcessorItem] = []
+        reversals: list[ProcessorItem] = []
+        v1 = self._client.v1
+        with _stripe_errors("activity", ""):
+            for charge in v1.charges.list(params={"transfer_group": transfer_group, "limit": 100}).auto_paging_iter():
+                if charge.status != "succeeded" or not charge.amount_captured:
+                    continue
+                charges.append(_item(charge.id, charge.amount_captured, charge.currency, charge.status))
+                for refund in v1.refunds.list(params={"charge": charge.id, "limit": 100}).auto_paging_iter():
+                    if refund.status in ("succeeded", "pending"):
+                        refunds.append(_item(refund.id, refund.amount, refund.currency, refund.status, charge.id))
+                for dispute in v1.disputes.list(params={"charge": charge.id, "limit": 100}).auto_paging_iter():
+                    disputes.append(_item(dispute.id, dispute.amount, dispute.currency, dispute.status, charge.id))
+            for transfer in v1.transfers.list(
+                params={"transfer_group": transfer_group, "limit": 100}
+            ).auto_paging_iter():
+                transfers.append(_item(transfer.id, transfer.amount, transfer.currency, "", transfer.destination or ""))
+                if transfer.amount_reversed:
+                    for reversal in v1.transfers.reversals.list(transfer.id, params={"limit": 100}).auto_paging_iter():
+                        reversals.append(_item(reversal.id, reversal.amount, reversal.currency, "", transfer.id))
+        return Activity(
+            charges=tuple(charges),
+            refunds=tuple(refunds),
+            transfers=tuple(transfers),
+            reversals=tuple(reversals),
+            disputes=tuple(disputes),
+        )
+
+    def checkout_options(self, *, amount: Money) -> dict[str, Any]:
+        """The Payment Element's deferred-intent options: it must know the amount and currency."""
+        return {"amount": _minor(amount), "currency": amount.currency.lower()}
+
+
+def _item(object_id: str, minor: int, currency: str, status: str = "", parent: Any = "") -> ProcessorItem:
+    code = currency.upper()
+    parent_id = parent if isinstance(parent, str) else getattr(parent, "id", "")
+    return ProcessorItem(id=object_id, amount=Money(from_minor(minor, code), code), status=status, parent=parent_id)
+
 
 def _minor(amount: Money) -> int:
-    """Minor units, checked before any request: a non-positive amount is a bug, not a payment."""
+    """Minor units, checked before any request: a non-positive amount is a bug, not a payment.
+
+    Three-decimal currencies (KWD, BHD, JOD, OMR, TND) go in thousandths, but Stripe accepts only
+    multiples of ten (the last digit 0): a finer amount is refused here rather than rounded."""
     minor = to_minor(amount.amount, amount.currency)
     if minor <= 0:
         raise ValueError(f"amount must be positive, got {amount.amount} {amount.currency}")
+    if amount.currency.upper() in THREE_DECIMAL and minor % 10:
+        raise ValueError(
+            f"{amount.amount} {amount.currency}: Stripe takes three-decimal currencies only to two decimals"
+        )
     return minor
 
 
@@ -177,9 +240,11 @@ def _charge_result(intent: stripe.PaymentIntent, idempotency_key: str) -> Charge
             status="requires_action",
             client_secret=intent.client_secret or "",
         )
-    if intent.status == "requires_payment_method":  # declined without a card_error (defensive)
+    if intent.status == "requires_payment_method":  # declined, or 3-D Secure failed
         error = intent.last_payment_error
         raise PaymentDeclined((error.message if error else None) or DECLINED)
+    if intent.status == "canceled":
+        raise PaymentDeclined("The payment was cancelled. Try again.")
     logger.error(
         "stripe charge: unexpected PaymentIntent status %s (%s, key %s)", intent.status, intent.id, idempotency_key
     )

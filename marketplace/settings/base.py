@@ -30,6 +30,7 @@ INSTALLED_APPS = [
     "warehouses",
     "leasing",
     "escrow",
+    "trust",
 ]
 
 MIDDLEWARE = [
@@ -97,6 +98,7 @@ STATICFILES_DIRS = [BASE_DIR / "static"]
 STATIC_ROOT = BASE_DIR / "staticfiles"
 MEDIA_URL = "/media/"
 MEDIA_ROOT = e.MEDIA_ROOT
+PRIVATE_MEDIA_ROOT = e.PRIVATE_MEDIA_ROOT  # trust/storage.py: documents and evidence, never served
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
@@ -165,4 +167,42 @@ WARESHARE_SWEEPS: list[str] = [
     "leasing.services.leases_complete",
     "escrow.services.payouts_retry",
     "escrow.services.refunds_retry",
+    "escrow.chargebacks.chargebacks_recover",
+    "escrow.reconcile.escrow_reconcile_sweep",
+    "trust.services.blacklist_expire_due",
+    "trust.rating.ratings_recompute_all",
 ]
+
+# --- REST API v1 (api/): DRF, the OpenAPI schema, outbound webhooks. -------------------------
+INSTALLED_APPS += ["rest_framework", "drf_spectacular", "drf_spectacular_sidecar", "api"]
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": ["api.auth.ApiKeyAuthentication", "rest_framework.authentication.SessionAuthentication"],
+    "DEFAULT_PERMISSION_CLASSES": ["api.permissions.IsOrganisationMember"],
+    "DEFAULT_THROTTLE_CLASSES": ["api.throttling.ApiRateThrottle"],
+    "DEFAULT_THROTTLE_RATES": {"api_key": "600/min", "user": "600/min", "anon": "120/min"},
+    "DEFAULT_PAGINATION_CLASS": "api.pagination.Cursor",
+    "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_SCHEMA_CLASS": "api.schema.AutoSchema",
+    "EXCEPTION_HANDLER": "api.exceptions.exception_handler",
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Wareshare API",
+    "DESCRIPTION": "Search, book and track warehouse space. See docs/api.md for auth, errors and webhooks.",
+    "VERSION": "1.0.0",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SCHEMA_PATH_PREFIX": "/api/v1",
+    "COMPONENT_SPLIT_REQUEST": True,
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    "ENUM_NAME_OVERRIDES": {
+        "LeaseStateEnum": "leasing.choices.LeaseState",
+        "ShipmentStatusEnum": "leasing.choices.ShipmentStatus",
+        "ListingStatusEnum": "warehouses.choices.ListingStatus",
+    },
+}
+# Outbound webhooks: https only unless DEBUG or this is set (tests deliver to 127.0.0.1).
+WARESHARE_WEBHOOKS_ALLOW_HTTP = False
+WARESHARE_SWEEPS += ["api.webhooks.deliveries_send", "api.idempotency.idempotency_records_purge"]

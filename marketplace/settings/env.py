@@ -19,10 +19,13 @@ SECRET_KEY = env.str("DJANGO_SECRET_KEY", default="")
 ALLOWED_HOSTS = env.list("DJANGO_ALLOWED_HOSTS", default=[])
 CSRF_TRUSTED_ORIGINS = env.list("DJANGO_CSRF_TRUSTED_ORIGINS", default=[])
 DATABASE_URL = env.str("DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'var' / 'db.sqlite3'}")
+DATABASE_URL_GIVEN = bool(env.str("DATABASE_URL", default=""))  # production refuses the SQLite default
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="Wareshare <no-reply@wareshare.test>")
 EMAIL_URL = env.str("EMAIL_URL", default="")
 SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000")
 MEDIA_ROOT = env.path("MEDIA_ROOT", default=BASE_DIR / "var" / "media")
+# KYC documents and dispute evidence: outside MEDIA_ROOT, never served as /media/ (trust/storage.py).
+PRIVATE_MEDIA_ROOT = env.path("PRIVATE_MEDIA_ROOT", default=BASE_DIR / "var" / "private")
 
 # Payments: the Stripe gateway is used when a secret key is set, the simulated one otherwise.
 STRIPE_SECRET_KEY = env.str("STRIPE_SECRET_KEY", default="")
@@ -31,7 +34,28 @@ STRIPE_WEBHOOK_SECRET = env.str("STRIPE_WEBHOOK_SECRET", default="")
 
 # Background work: Celery with Redis in production; the embedded runner otherwise.
 CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default="")
-REDIS_URL = env.str("REDIS_URL", default="")
+REDIS_URL = env.str("REDIS_URL", default="")  # cache (and /readyz checks it) when set
+CELERY_RESULT_BACKEND = env.str("CELERY_RESULT_BACKEND", default=REDIS_URL or CELERY_BROKER_URL)
+
+# Production serving (read by settings/production.py and gunicorn.conf.py).
+STATIC_ROOT = env.path("DJANGO_STATIC_ROOT", default=BASE_DIR / "staticfiles")
+SECURE_SSL_REDIRECT = env.bool("DJANGO_SECURE_SSL_REDIRECT", default=True)
+CONN_MAX_AGE = env.int("DJANGO_CONN_MAX_AGE", default=60)
+LOG_LEVEL = env.str("DJANGO_LOG_LEVEL", default="INFO")
+TRUSTED_PROXY_COUNT = env.int("DJANGO_TRUSTED_PROXY_COUNT", default=0)  # proxies that set X-Forwarded-For
+GUNICORN_BIND = env.str("GUNICORN_BIND", default="127.0.0.1:8000")
+GUNICORN_WORKERS = env.int("GUNICORN_WORKERS", default=2)
+GUNICORN_THREADS = env.int("GUNICORN_THREADS", default=1)
+GUNICORN_TIMEOUT = env.int("GUNICORN_TIMEOUT", default=30)
+
+# Media on S3-compatible storage (django-storages) when a bucket is named; local files otherwise.
+# Without keys, boto3 uses the instance's role.
+AWS_STORAGE_BUCKET_NAME = env.str("AWS_STORAGE_BUCKET_NAME", default="")
+AWS_S3_ENDPOINT_URL = env.str("AWS_S3_ENDPOINT_URL", default="")
+AWS_S3_REGION_NAME = env.str("AWS_S3_REGION_NAME", default="")
+AWS_S3_CUSTOM_DOMAIN = env.str("AWS_S3_CUSTOM_DOMAIN", default="")
+AWS_ACCESS_KEY_ID = env.str("AWS_ACCESS_KEY_ID", default="")
+AWS_SECRET_ACCESS_KEY = env.str("AWS_SECRET_ACCESS_KEY", default="")
 
 # Business rules (all overridable per deployment).
 PLATFORM_FEE_PERCENT = Decimal(env.str("WARESHARE_PLATFORM_FEE_PERCENT", default="5.00"))

@@ -39,3 +39,13 @@ def fake_stripe():
 def stripe_gateway(fake_stripe):
     """The real StripeGateway (and SDK) talking to ``fake_stripe``."""
     return StripeGateway(api_key="sk_test_fake", webhook_secret="whsec_test", http_client=fake_stripe)
+
+
+@pytest.fixture
+def stripe_mode(settings, monkeypatch, stripe_gateway, fake_stripe):
+    """Stripe keys set: every service uses the StripeGateway wired to the fake."""
+    settings.STRIPE_SECRET_KEY = "sk_test_fake"
+    settings.STRIPE_PUBLISHABLE_KEY = "pk_test_fake"
+    settings.STRIPE_WEBHOOK_SECRET = "whsec_test"
+    monkeypatch.setattr("escrow.gateways._gateway", lambda name: stripe_gateway)
+    return fake_stripe

@@ -20,6 +20,22 @@ card declines are stored; validation errors and injected 5xx are not.
 Faults: ``fail_next(n, status)`` answers the next n requests with an error status without applying
 them; ``timeout_next(n, applied=...)`` raises ``stripe.APIConnectionError`` (what a timeout looks
 like to the SDK) before or after applying the request.
+
+Lists: ``GET /v1/charges`` (``transfer_group``, ``payment_intent``), ``/v1/refunds`` (``charge``),
+``/v1/transfers`` (``transfer_group``), ``/v1/transfers/<id>/reversals``, ``/v1/disputes``
+(``charge``), newest first, paged with ``limit`` and ``starting_after`` like Stripe's.
+
+What happens at Stripe without a request (tests drive it): ``authenticate(pi, succeed=...)`` (the
+browser finished 3-D Secure), ``dispute_create(ch)`` / ``dispute_close(dp, "won" | "lost")`` (a
+cardholder's chargeback; the platform balance is debited at creation and credited back if won),
+``account_set(acct, payouts_enabled=...)``, ``complete_onboarding(acct)``.
+
+Events: every change appends a snapshot event to ``events`` (``payment_intent.succeeded``,
+``payment_intent.payment_failed``, ``charge.refunded``, ``transfer.created``, ``transfer.reversed``,
+``charge.dispute.created`` / ``closed`` / ``funds_withdrawn`` / ``funds_reinstated``,
+``account.updated``); ``webhook(event)`` gives the body and a valid ``Stripe-Signature`` for it.
+``balance(currency)`` is the platform balance in minor units (charges − refunds − transfers +
+reversals − disputed funds), without fees.
 """
 
 from __future__ import annotations
@@ -102,6 +118,9 @@ class FakeStripe(stripe.HTTPClient):
         self.reversals: list[Obj] = []
         self.accounts: list[Obj] = []
         self.account_links: list[Obj] = []
+        self.disputes: list[Obj] = []
+        self.events: list[Obj] = []
+        self.webhook_secret = "whsec_test"
         self._objects: dict[str, Obj] = {}
         self._idempotent: dict[str, tuple[str, dict[str, Any], _Answer]] = {}
         self._faults: list[tuple[str, int | bool]] = []
@@ -109,12 +128,22 @@ class FakeStripe(stripe.HTTPClient):
         self._lock = threading.Lock()
         self._routes: list[tuple[str, re.Pattern[str], Callable[..., Obj]]] = [
             ("POST", re.compile(r"/v1/payment_intents"), self._payment_intent_create),
+            ("POST", re.compile(r"/v1/payment_intents/(?P<id>[^/]+)/cancel"), self._payment_intent_cancel),
             ("POST", re.compile(r"/v1/transfers"), self._transfer_create),
             ("POST", re.compile(r"/v1/transfers/(?P<id>[^/]+)/reversals"), self._reversal_create),
             ("POST", re.compile(r"/v1/refunds"), self._refund_create),
             ("POST", re.compile(r"/v1/accounts"), self._account_create),
             ("POST", re.compile(r"/v1/account_links"), self._account_link_create),
-            ("GET", re.compile(r"/v1/(payment_intents|charges|refunds|transfers|accounts)/(?P<id>[^/]+)"), self._get),
+            (
+                "GET",
+                re.compile(r"/v1/(payment_intents|charges|refunds|transfers|accounts|disputes)/(?P<id>[^/]+)"),
+                self._get,
+            ),
+            ("GET", re.compile(r"/v1/charges"), self._list_charges),
+            ("GET", re.compile(r"/v1/refunds"), self._list_refunds),
+            ("GET", re.compile(r"/v1/transfers"), self._list_transfers),
+            ("GET", re.compile(r"/v1/transfers/(?P<id>[^/]+)/reversals"), self._list_reversals),
+            ("GET", re.compile(r"/v1/disputes"), self._list_disputes),
         ]
 
     # -- faults and helpers for tests -----------------------------------------------------------
@@ -127,6 +156,11 @@ class FakeStripe(stripe.HTTPClient):
         """The next ``n`` requests raise ``stripe.APIConnectionError``. ``applied=True``: the request
         took effect (and its answer was stored under its idempotency key) but the answer was lost."""
         self._faults.extend([("timeout", applied)] * n)
+
+    def clear_faults(self) -> list[tuple[str, int | bool]]:
+        """Drop the faults no request consumed; returns them."""
+        left, self._faults = self._faults, []
+        return left
 
     def get(self, object_id: str) -> Obj:
         """Any stored object by id (``pi_``, ``ch_``, ``re_``, ``tr_``, ``trr_``, ``acct_``)."""
@@ -143,7 +177,116 @@ class FakeStripe(stripe.HTTPClient):
 
     def complete_onboarding(self, account_id: str) -> None:
         """What happens when the owner finishes Stripe's hosted onboarding."""
-        _onboard(self._objects[account_id])
+        with self._lock:
+            _onboard(self._objects[account_id])
+            self._emit("account.updated", self._objects[account_id])
+
+    def account_set(self, account_id: str, *, payouts_enabled: bool) -> None:
+        """Stripe enables or disables an account's payouts (onboarding done, or new requirements due)."""
+        with self._lock:
+            account = self._objects[account_id]
+            if payouts_enabled:
+                _onboard(account)
+            else:
+                account.update(payouts_enabled=False)
+                account["capabilities"] = {**account["capabilities"], "transfers": "inactive"}
+                account["requirements"] = {
+                    "currently_due": ["individual.verification.document"],
+                    "eventually_due": ["individual.verification.document"],
+                    "past_due": ["individual.verification.document"],
+                    "disabled_reason": "requirements.past_due",
+                }
+            self._emit("account.updated", account)
+
+    def authenticate(self, intent_id: str, *, succeed: bool = True) -> Obj:
+        """The payer finished (or failed) 3-D Secure in the browser for a ``requires_action`` intent."""
+        with self._lock:
+            intent = self._objects[intent_id]
+            if intent["status"] != "requires_action":
+                return intent  # cancelled meanwhile: the challenge no longer completes anything
+            intent["next_action"] = None
+            if not succeed:
+                error = _error(
+                    "card_error",
+                    "We are unable to authenticate your payment method. Please choose a different payment "
+                    "method and try again.",
+                    "payment_intent_authentication_failure",
+                )
+                intent.update(status="requires_payment_method", last_payment_error=error)
+                self._emit("payment_intent.payment_failed", intent)
+                return intent
+            charge = self._charge_create(intent)
+            intent.update(status="succeeded", amount_received=intent["amount"], latest_charge=charge["id"])
+            self._emit("payment_intent.succeeded", intent)
+            return intent
+
+    def dispute_create(self, charge_id: str, *, amount: int | None = None, reason: str = "fraudulent") -> Obj:
+        """The cardholder disputes a charge: Stripe debits the disputed amount from the platform at once."""
+        with self._lock:
+            charge = self._objects[charge_id]
+            dispute_amount = amount if amount is not None else charge["amount"] - charge["amount_refunded"]
+            dispute = self._store(
+                self.disputes,
+                {
+                    "id": self._new_id("dp"),
+                    "object": "dispute",
+                    "amount": dispute_amount,
+                    "currency": charge["currency"],
+                    "charge": charge["id"],
+                    "payment_intent": charge["payment_intent"],
+                    "reason": reason,
+                    "status": "needs_response",
+                    "is_charge_refundable": False,
+                    "created": int(time.time()),
+                    "livemode": False,
+                },
+            )
+            charge["disputed"] = True
+            self._emit("charge.dispute.created", dispute)
+            self._emit("charge.dispute.funds_withdrawn", dispute)
+            return dispute
+
+    def dispute_close(self, dispute_id: str, status: str) -> Obj:
+        """The card network decides: ``won`` (funds reinstated) or ``lost`` (the money stays with the cardholder)."""
+        assert status in ("won", "lost")
+        with self._lock:
+            dispute = self._objects[dispute_id]
+            assert dispute["status"] not in ("won", "lost"), "a dispute closes once"
+            dispute["status"] = status
+            if status == "won":
+                self._emit("charge.dispute.funds_reinstated", dispute)
+            self._emit("charge.dispute.closed", dispute)
+            return dispute
+
+    def balance(self, currency: str) -> int:
+        """The platform's balance in ``currency`` (minor units), fees left out."""
+        cur = currency.lower()
+        total = sum(c["amount_captured"] for c in self.succeeded_charges if c["currency"] == cur)
+        total -= sum(r["amount"] for r in self.refunds if r["currency"] == cur)
+        total -= sum(t["amount"] for t in self.transfers if t["currency"] == cur)
+        total += sum(r["amount"] for r in self.reversals if r["currency"] == cur)
+        total -= sum(d["amount"] for d in self.disputes if d["currency"] == cur and d["status"] != "won")
+        return total
+
+    def webhook(self, event: Obj, *, timestamp: int | None = None) -> tuple[bytes, str]:
+        """The body Stripe would POST for ``event`` and a valid ``Stripe-Signature`` header for it."""
+        payload = json.dumps(event).encode()
+        return payload, sign_webhook(payload, self.webhook_secret, timestamp)
+
+    def _emit(self, event_type: str, obj: Obj) -> None:
+        self.events.append(
+            {
+                "id": self._new_id("evt"),
+                "object": "event",
+                "type": event_type,
+                "api_version": "2025-01-27.acacia",
+                "created": int(time.time()),
+                "livemode": False,
+                "pending_webhooks": 1,
+                "request": {"id": None, "idempotency_key": None},
+                "data": {"object": copy.deepcopy(obj)},
+            }
+        )
 
     # -- stripe.HTTPClient ---------------------------------------------------------------------
 
@@ -297,8 +440,28 @@ class FakeStripe(stripe.HTTPClient):
             charge.update(status="failed", paid=False, captured=False, failure_code=code, failure_message=message)
             error = _error("card_error", message, code, "", decline_code=decline_code, charge=charge["id"])
             intent.update(status="requires_payment_method", last_payment_error=error)
+            self._emit("payment_intent.payment_failed", intent)
             raise _StripeError(402, {**error, "payment_intent": intent})
         intent.update(status="succeeded", amount_received=amount)
+        self._emit("payment_intent.succeeded", intent)
+        return intent
+
+    def _payment_intent_cancel(self, params: dict[str, Any], id: str) -> Obj:
+        intent = self._find(id, "payment_intent", "")
+        cancelable = ("requires_payment_method", "requires_confirmation", "requires_action", "requires_capture")
+        if intent["status"] not in cancelable:
+            raise _StripeError(
+                400,
+                _error(
+                    "invalid_request_error",
+                    "You cannot cancel this PaymentIntent because it has a status of "
+                    f"{intent['status']}. Only a PaymentIntent with one of the following statuses may be "
+                    f"canceled: {', '.join(cancelable)}, processing.",
+                    "payment_intent_unexpected_state",
+                ),
+            )
+        intent.update(status="canceled", cancellation_reason=params.get("cancellation_reason"), next_action=None)
+        self._emit("payment_intent.canceled", intent)
         return intent
 
     def _charge_create(self, intent: Obj) -> Obj:
@@ -315,6 +478,7 @@ class FakeStripe(stripe.HTTPClient):
                 "paid": True,
                 "captured": True,
                 "refunded": False,
+                "disputed": False,
                 "payment_intent": intent["id"],
                 "payment_method": intent["payment_method"],
                 "transfer_group": intent["transfer_group"],
@@ -347,7 +511,7 @@ class FakeStripe(stripe.HTTPClient):
                 raise _StripeError(
                     400, _invalid("Transfers using this transaction as a source must not exceed the source amount.")
                 )
-        return self._store(
+        transfer = self._store(
             self.transfers,
             {
                 "id": self._new_id("tr"),
@@ -364,6 +528,8 @@ class FakeStripe(stripe.HTTPClient):
                 "livemode": False,
             },
         )
+        self._emit("transfer.created", transfer)
+        return transfer
 
     def _reversal_create(self, params: dict[str, Any], id: str) -> Obj:
         transfer = self._find(id, "transfer", "")
@@ -373,7 +539,7 @@ class FakeStripe(stripe.HTTPClient):
             raise _StripeError(400, _invalid("Amount to reverse exceeds the remaining transfer amount.", "amount"))
         transfer["amount_reversed"] += amount
         transfer["reversed"] = transfer["amount_reversed"] == transfer["amount"]
-        return self._store(
+        reversal = self._store(
             self.reversals,
             {
                 "id": self._new_id("trr"),
@@ -385,6 +551,8 @@ class FakeStripe(stripe.HTTPClient):
                 "created": int(time.time()),
             },
         )
+        self._emit("transfer.reversed", transfer)
+        return reversal
 
     def _refund_create(self, params: dict[str, Any]) -> Obj:
         if params.get("charge"):
@@ -396,6 +564,15 @@ class FakeStripe(stripe.HTTPClient):
             raise _StripeError(400, _invalid("One of charge or payment_intent is required."))
         if charge["status"] != "succeeded":
             raise _StripeError(400, _invalid(f"Charge {charge['id']} has not succeeded.", "charge"))
+        if any(d["charge"] == charge["id"] and d["status"] != "won" for d in self.disputes):
+            raise _StripeError(
+                400,
+                _error(
+                    "invalid_request_error",
+                    f"Charge {charge['id']} has been charged back; cannot issue a refund.",
+                    "charge_disputed",
+                ),
+            )
         remaining = charge["amount"] - charge["amount_refunded"]
         amount = _amount(params, required=False) or remaining
         if remaining == 0:
@@ -416,7 +593,7 @@ class FakeStripe(stripe.HTTPClient):
             )
         charge["amount_refunded"] += amount
         charge["refunded"] = charge["amount_refunded"] == charge["amount"]
-        return self._store(
+        refund = self._store(
             self.refunds,
             {
                 "id": self._new_id("re"),
@@ -430,6 +607,8 @@ class FakeStripe(stripe.HTTPClient):
                 "created": int(time.time()),
             },
         )
+        self._emit("charge.refunded", charge)
+        return refund
 
     def _account_create(self, params: dict[str, Any]) -> Obj:
         account = self._new_account(
@@ -493,6 +672,23 @@ class FakeStripe(stripe.HTTPClient):
             raise _StripeError(404, _invalid(f"No such object: '{id}'", "id", code="resource_missing"))
         return obj
 
+    def _list_charges(self, params: dict[str, Any]) -> Obj:
+        return _page("/v1/charges", self.charges, params, ("transfer_group", "payment_intent"))
+
+    def _list_refunds(self, params: dict[str, Any]) -> Obj:
+        return _page("/v1/refunds", self.refunds, params, ("charge", "payment_intent"))
+
+    def _list_transfers(self, params: dict[str, Any]) -> Obj:
+        return _page("/v1/transfers", self.transfers, params, ("transfer_group", "destination"))
+
+    def _list_reversals(self, params: dict[str, Any], id: str) -> Obj:
+        transfer = self._find(id, "transfer", "")
+        reversals = [r for r in self.reversals if r["transfer"] == transfer["id"]]
+        return _page(f"/v1/transfers/{id}/reversals", reversals, params, ())
+
+    def _list_disputes(self, params: dict[str, Any]) -> Obj:
+        return _page("/v1/disputes", self.disputes, params, ("charge", "payment_intent"))
+
 
 def sign_webhook(payload: bytes, secret: str, timestamp: int | None = None) -> str:
     """A valid ``Stripe-Signature`` header: ``t=<unix time>,v1=<HMAC-SHA256 of "t.payload">``."""
@@ -519,6 +715,27 @@ def event_payload(event_type: str, data_object: Obj, *, event_id: str = "evt_fak
 
 
 # -- wire helpers --------------------------------------------------------------------------------
+
+
+def _page(url: str, collection: list[Obj], params: dict[str, Any], filters: tuple[str, ...]) -> Obj:
+    """A Stripe list: newest first, ``limit`` (1–100, default 10), ``starting_after`` an id."""
+    unknown = set(params) - set(filters) - {"limit", "starting_after", "expand"}
+    if unknown:
+        raise _StripeError(400, _invalid(f"Received unknown parameter: {sorted(unknown)[0]}", sorted(unknown)[0]))
+    items = [
+        obj for obj in reversed(collection) if all(obj.get(name) == params[name] for name in filters if name in params)
+    ]
+    limit = int(params.get("limit", 10))
+    if not 1 <= limit <= 100:
+        raise _StripeError(400, _invalid("Invalid limit: must be between 1 and 100", "limit"))
+    start = 0
+    if params.get("starting_after"):
+        ids = [obj["id"] for obj in items]
+        if params["starting_after"] not in ids:
+            raise _StripeError(400, _invalid("Invalid starting_after id", "starting_after"))
+        start = ids.index(params["starting_after"]) + 1
+    page = items[start : start + limit]
+    return {"object": "list", "data": page, "has_more": start + limit < len(items), "url": url}
 
 
 def _unflatten(pairs: list[tuple[str, str]]) -> dict[str, Any]:

@@ -118,7 +118,7 @@ class TestFilters:
         assert set(titles(response)) == {"r-pallet", "r-sqm", "h-pallet"}
 
     def test_max_price(self, client, world):
-        assert set(titles(search(client, max_price="1.00"))) == {"r-sqm", "h-pallet"}
+        assert set(titles(search(client, max_price="1.00", currency="EUR"))) == {"r-sqm", "h-pallet"}
 
     def test_currency(self, client, world):
         assert titles(search(client, currency="CNY")) == ["s-cbm"]
@@ -165,6 +165,7 @@ class TestBadInput:
             ({"start": "not-a-date", "end": "2099-01-05"}, "start", "valid date"),
             ({"radius": "50"}, "port", "Choose a port"),
             ({"sort": "distance"}, "sort", "needs a port"),
+            ({"max_price": "2"}, "currency", "Choose the currency"),
         ],
     )
     def test_gives_a_clear_message_not_a_500(self, client, world, params, field, message):

@@ -9,6 +9,7 @@ from django.test.utils import override_settings
 from accounts.demo import DEMO_PASSWORD, DEMO_STAFF_TOTP_SECRET, seed_people
 from escrow.services import payout_account_connect_simulated
 from leasing.demo import seed_leases
+from trust.demo import seed_trust
 from warehouses.demo import seed_warehouses
 
 
@@ -27,14 +28,18 @@ class Command(BaseCommand):
             owner_users = {org.pk: org.memberships.get().user for org in people.owners}
             exporters = [(org.memberships.get().user, org) for org in people.exporters]
             leases = seed_leases(listings=listings, owners=owner_users, exporters=exporters)
+            trust = seed_trust(people=people, listings=listings)
         countries = {str(listing.warehouse.country) for listing in listings}
         self.stdout.write(f"{len(listings)} listings in {len(countries)} countries; {leases} new demo leases.")
+        self.stdout.write("Trust: " + ", ".join(f"{count} {what}" for what, count in trust.items()) + ".")
         self.stdout.write(self.style.SUCCESS("Demo data ready. Sign in at http://127.0.0.1:8000/accounts/login/"))
         rows = [
             ("Warehouse owner", "owner@wareshare.test", people.owners[0].name),
             ("Warehouse owner", "owner2@wareshare.test", people.owners[1].name),
             ("Exporter", "exporter@wareshare.test", people.exporters[0].name),
             ("Exporter", "exporter2@wareshare.test", people.exporters[1].name),
+            ("Owner, pending", "owner3@wareshare.test", "Hamburg Cold Chain, waiting for verification"),
+            ("Exporter, barred", "exporter3@wareshare.test", "Blue Harbour Freight, blacklisted"),
             ("Platform staff", "staff@wareshare.test", "staff console (MFA)"),
         ]
         for role, email, org in rows:

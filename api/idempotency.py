@@ -1,0 +1,89 @@
+"""``Idempotency-Key`` on writes: a retry gets the first answer and changes nothing.
+
+The record is reserved (a UNIQUE row per organisation, key and path) *before* the write runs, so
+two concurrent requests with one key cannot both write: the second gets 409 until the first has
+answered, then the stored answer. A different body under a used key is 422. Server errors (5xx)
+are not stored, so the client may retry them with the same key; the services' own idempotency
+(e.g. ``lease_pay``'s payment attempt key) keeps such a retry from charging twice.
+"""
+
+import hashlib
+import json
+from collections.abc import Callable
+from datetime import timedelta
+from functools import wraps
+from typing import Any
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from rest_framework.exceptions import ValidationError
+from rest_framework.renderers import JSONRenderer
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from .exceptions import IdempotencyInProgress, IdempotencyKeyReused
+from .models import IdempotencyRecord
+
+HEADER = "Idempotency-Key"
+REPLAYED_HEADER = "Idempotent-Replayed"
+KEEP_FOR = timedelta(hours=24)
+
+Handler = Callable[..., Response]
+
+
+def _request_hash(request: Request) -> str:
+    canonical = json.dumps(request.data, sort_keys=True, separators=(",", ":"), default=str)
+    return hashlib.sha256(f"{request.method}\n{canonical}".encode()).hexdigest()
+
+
+def idempotent(handler: Handler) -> Handler:
+    """Wrap a write handler of an APIView (runs after authentication, permissions, throttling)."""
+
+    @wraps(handler)
+    def wrapper(view: APIView, request: Request, *args: Any, **kwargs: Any) -> Response:
+        key = request.headers.get(HEADER)
+        if key is None:
+            return handler(view, request, *args, **kwargs)
+        if not 1 <= len(key) <= 255:
+            raise ValidationError({HEADER: ["Use 1 to 255 characters."]})
+        organisation = request.organisation  # type: ignore[attr-defined]
+        digest = _request_hash(request)
+        try:
+            with transaction.atomic():
+                record = IdempotencyRecord.objects.create(
+                    organisation=organisation, key=key, method=request.method, path=request.path, request_hash=digest
+                )
+        except IntegrityError:
+            return _replay(organisation=organisation, key=key, request=request, digest=digest)
+        try:
+            try:
+                response = handler(view, request, *args, **kwargs)
+            except Exception as exc:  # turned into its JSON error; unhandled ones re-raise below
+                response = view.handle_exception(exc)
+        except BaseException:
+            record.delete()
+            raise
+        if response.status_code >= 500:
+            record.delete()
+            return response
+        body = json.loads(JSONRenderer().render(response.data)) if response.data is not None else None
+        IdempotencyRecord.objects.filter(pk=record.pk).update(status_code=response.status_code, response_body=body)
+        return response
+
+    return wrapper
+
+
+def _replay(*, organisation: Any, key: str, request: Request, digest: str) -> Response:
+    record = IdempotencyRecord.objects.get(organisation=organisation, key=key, path=request.path)
+    if record.request_hash != digest or record.method != request.method:
+        raise IdempotencyKeyReused()
+    if record.status_code is None:
+        raise IdempotencyInProgress()
+    return Response(record.response_body, status=record.status_code, headers={REPLAYED_HEADER: "true"})
+
+
+def idempotency_records_purge() -> int:
+    """Sweep: forget answers older than a day (a retry after that is a new request)."""
+    deleted, _ = IdempotencyRecord.objects.filter(created_at__lt=timezone.now() - KEEP_FOR).delete()
+    return deleted

@@ -1,0 +1,78 @@
+"""Cursor pagination on every list: opaque ``next``/``previous`` links, no COUNT query.
+
+Search cannot use a database cursor (availability is checked batch by batch in sort order), so it
+pages with its own opaque cursor over ``listing_available_page`` (see ``views.search``)."""
+
+import base64
+import binascii
+from typing import Any
+
+from rest_framework.exceptions import NotFound, ValidationError
+from rest_framework.filters import OrderingFilter
+from rest_framework.pagination import CursorPagination
+from rest_framework.request import Request
+
+
+class Cursor(CursorPagination):
+    page_size = 25
+    page_size_query_param = "page_size"
+    max_page_size = 100
+    ordering = ("-created_at", "-pk")
+
+    def decode_cursor(self, request: Request) -> Any:
+        try:
+            return super().decode_cursor(request)
+        except NotFound:
+            raise ValidationError({self.cursor_query_param: ["Invalid cursor."]}) from None
+
+    def get_schema_operation_parameters(self, view: Any) -> list[dict[str, Any]]:
+        parameters = super().get_schema_operation_parameters(view)
+        for parameter in parameters:
+            if parameter["name"] == self.page_size_query_param:
+                parameter["schema"].update(minimum=1, maximum=self.max_page_size)
+                parameter["description"] = f"Results per page (default {self.page_size}, at most {self.max_page_size})."
+            else:
+                parameter["description"] = "From a `next` or `previous` link."
+        return parameters
+
+
+class Ordering(OrderingFilter):
+    """DRF's ordering parameter, with its allowed values listed in the schema."""
+
+    def get_schema_operation_parameters(self, view: Any) -> list[dict[str, Any]]:
+        fields = list(getattr(view, "ordering_fields", []))
+        values = [value for name in fields for value in (name, f"-{name}")]
+        default = ", ".join(getattr(view, "ordering", ()))
+        return [
+            {
+                "name": self.ordering_param,
+                "required": False,
+                "in": "query",
+                "description": f"Sort by one field, `-` for descending (default: {default}).",
+                "schema": {"type": "string", "enum": values},
+            }
+        ]
+
+
+def cursor_by(*ordering: str) -> type[Cursor]:
+    """A Cursor paginator for a fixed ordering (lists that offer no ``ordering`` parameter)."""
+    return type(f"CursorBy{''.join(name.strip('-').title() for name in ordering)}", (Cursor,), {"ordering": ordering})
+
+
+def offset_cursor_encode(offset: int) -> str:
+    return base64.urlsafe_b64encode(f"o={offset}".encode()).decode().rstrip("=")
+
+
+def offset_cursor_decode(cursor: str | None) -> int:
+    if not cursor:
+        return 0
+    name, offset = "", -1
+    try:
+        text = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
+        name, _, value = text.partition("=")
+        offset = int(value)
+    except (binascii.Error, UnicodeDecodeError, ValueError):
+        pass
+    if name != "o" or not 0 <= offset <= 10_000:
+        raise ValidationError({"cursor": ["Invalid cursor."]})
+    return offset

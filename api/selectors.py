@@ -1,0 +1,75 @@
+"""Reads the API needs beyond the pages' selectors. Querysets only, loaded in a fixed number of
+queries however many rows a page has."""
+
+from dataclasses import dataclass
+from decimal import Decimal
+
+from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
+
+from accounts.models import Organisation
+from escrow.ledger import escrow_held
+from escrow.models import Escrow, Payment, Payout, Posting, Refund
+from leasing.models import InboundShipment, Lease, ShipmentLine
+from leasing.selectors import lease_visible_to
+from warehouses.choices import ListingStatus
+from warehouses.models import Listing, Warehouse
+
+
+def listing_visible(*, organisation: Organisation | None) -> QuerySet[Listing]:
+    """Active listings, and every listing of ``organisation`` (drafts and paused ones too)."""
+    visible = Q(status=ListingStatus.ACTIVE)
+    if organisation is not None:
+        visible |= Q(warehouse__organisation=organisation)
+    return Listing.objects.filter(visible).select_related("warehouse__organisation", "warehouse__nearest_port")
+
+
+def warehouse_visible(*, organisation: Organisation | None) -> QuerySet[Warehouse]:
+    """Warehouses with an active listing, and every warehouse of ``organisation``."""
+    visible = Q(Exists(Listing.objects.filter(warehouse=OuterRef("pk"), status=ListingStatus.ACTIVE)))
+    if organisation is not None:
+        visible |= Q(organisation=organisation)
+    return Warehouse.objects.filter(visible).select_related("organisation", "nearest_port").prefetch_related("photos")
+
+
+def lease_api_queryset(*, organisation: Organisation) -> QuerySet[Lease]:
+    return lease_visible_to(organisation=organisation).select_related("listing__warehouse__organisation", "exporter")
+
+
+def shipment_visible(*, organisation: Organisation) -> QuerySet[InboundShipment]:
+    """Shipments of leases ``organisation`` takes part in, with lines, counts and check-in."""
+    return (
+        InboundShipment.objects.filter(
+            Q(lease__exporter=organisation) | Q(lease__listing__warehouse__organisation=organisation)
+        )
+        .select_related("checkin__recorded_by")
+        .prefetch_related(Prefetch("lines", queryset=ShipmentLine.objects.select_related("received")))
+    )
+
+
+@dataclass
+class EscrowSummary:
+    lease: int
+    currency: str
+    frozen: bool
+    held: Decimal
+    payments: list[Payment]
+    payouts: list[Payout]
+    refunds: list[Refund]
+    postings: list[Posting]
+
+
+def escrow_summary(*, lease: Lease) -> EscrowSummary | None:
+    """What the escrow of ``lease`` holds, how money moved, and its ledger postings."""
+    escrow = Escrow.objects.filter(lease=lease).first()
+    if escrow is None:
+        return None
+    return EscrowSummary(
+        lease=lease.pk,
+        currency=escrow.currency,
+        frozen=escrow.frozen,
+        held=escrow_held(escrow),
+        payments=list(escrow.payments.all()),
+        payouts=list(escrow.payouts.all()),
+        refunds=list(escrow.refunds.all()),
+        postings=list(escrow.postings.prefetch_related("entries")),
+    )

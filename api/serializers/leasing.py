@@ -1,0 +1,252 @@
+from typing import Any
+
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+from leasing.choices import GoodsCondition, LeaseState, ShipmentStatus
+from leasing.models import CheckIn, CheckInLine, InboundShipment, Lease, LeaseEvent, ShipmentEvent, ShipmentLine
+from leasing.selectors import EXPORTER, OWNER
+from warehouses.choices import ListingStatus
+from warehouses.models import Listing
+
+from .common import OrganisationRefSerializer, user_display
+from .warehouses import MAX_UNITS
+
+
+@extend_schema_field({"type": "string", "nullable": True})
+class ActorField(serializers.Field):
+    """The person who took a step (name or email); empty for automatic steps."""
+
+    def to_representation(self, value: Any) -> str | None:
+        return user_display(value)
+
+
+class LeaseListingSerializer(serializers.ModelSerializer):
+    warehouse = serializers.IntegerField(source="warehouse_id")
+
+    class Meta:
+        model = Listing
+        fields = ["id", "title", "unit", "warehouse"]
+        read_only_fields = fields
+
+
+class LeaseSerializer(serializers.ModelSerializer):
+    listing = LeaseListingSerializer(read_only=True)
+    owner = OrganisationRefSerializer(source="listing.warehouse.organisation", read_only=True)
+    exporter = OrganisationRefSerializer(read_only=True)
+    side = serializers.SerializerMethodField(help_text="Your side of this lease.")
+    days = serializers.IntegerField(read_only=True)
+
+    class Meta:
+        model = Lease
+        fields = [
+            "id",
+            "listing",
+            "owner",
+            "exporter",
+            "side",
+            "state",
+            "quantity",
+            "start",
+            "end",
+            "days",
+            "goods_description",
+            "message",
+            "currency",
+            "unit_price",
+            "storage_amount",
+            "handling_in_amount",
+            "handling_out_amount",
+            "platform_fee",
+            "platform_fee_percent",
+            "total",
+            "hold_expires_at",
+            "payment_due_at",
+            "confirm_by",
+            "decline_reason",
+            "created_at",
+            "updated_at",
+        ]
+        read_only_fields = fields
+
+    @extend_schema_field(serializers.ChoiceField(choices=[OWNER, EXPORTER]))
+    def get_side(self, lease: Lease) -> str:
+        organisation = self.context["request"].organisation
+        return EXPORTER if lease.exporter_id == organisation.pk else OWNER
+
+
+class LeaseRequestSerializer(serializers.Serializer):
+    listing = serializers.PrimaryKeyRelatedField(
+        queryset=Listing.objects.filter(status=ListingStatus.ACTIVE).select_related("warehouse"),
+        help_text="An active listing (from search).",
+    )
+    start = serializers.DateField()
+    end = serializers.DateField()
+    quantity = serializers.IntegerField(min_value=1, max_value=MAX_UNITS)
+    goods_description = serializers.CharField(max_length=300)
+    message = serializers.CharField(required=False, allow_blank=True, default="", max_length=2000)
+
+
+class ReasonSerializer(serializers.Serializer):
+    reason = serializers.CharField(max_length=300, help_text="Shown to the other side.")
+
+
+class PaySerializer(serializers.Serializer):
+    payment_method = serializers.CharField(
+        max_length=200,
+        help_text="A payment method token: a Stripe PaymentMethod id, or a test card such as pm_card_visa.",
+    )
+
+
+class PaymentSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    attempt = serializers.IntegerField()
+    status = serializers.CharField()
+    amount = serializers.DecimalField(max_digits=14, decimal_places=2)
+    currency = serializers.CharField()
+    client_secret = serializers.CharField(help_text="Stripe only: to finish 3-D Secure in the browser.")
+    failure_message = serializers.CharField()
+    created_at = serializers.DateTimeField()
+
+
+class PayResultSerializer(serializers.Serializer):
+    lease = LeaseSerializer()
+    payment = PaymentSerializer()
+
+
+class StateField(serializers.ChoiceField):
+    """A lease state, or null where an event has none (the first event has no ``from_state``)."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(choices=LeaseState.choices, allow_null=True, read_only=True, **kwargs)
+
+    def to_representation(self, value: Any) -> str | None:
+        return value or None
+
+
+class LeaseEventSerializer(serializers.ModelSerializer):
+    actor = ActorField(read_only=True)
+    from_state = StateField()
+    to_state = StateField()
+
+    class Meta:
+        model = LeaseEvent
+        fields = ["id", "from_state", "to_state", "note", "actor", "created_at"]
+        read_only_fields = fields
+
+
+class ShipmentLineSerializer(serializers.ModelSerializer):
+    received_quantity = serializers.SerializerMethodField()
+
+    class Meta:
+        model = ShipmentLine
+        fields = ["id", "sku", "description", "quantity", "weight_kg", "received_quantity"]
+        read_only_fields = fields
+
+    @extend_schema_field(serializers.IntegerField(allow_null=True))
+    def get_received_quantity(self, line: ShipmentLine) -> int | None:
+        received = getattr(line, "received", None)
+        return received.received_quantity if received else None
+
+
+class CheckInLineSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = CheckInLine
+        fields = ["line", "received_quantity"]
+        read_only_fields = fields
+
+
+class CheckInSerializer(serializers.ModelSerializer):
+    recorded_by = ActorField(read_only=True)
+    difference = serializers.IntegerField(read_only=True)
+
+    class Meta:
+        model = CheckIn
+        fields = [
+            "id",
+            "shipment",
+            "condition",
+            "notes",
+            "declared_total",
+            "received_total",
+            "difference",
+            "tolerance_percent",
+            "within_tolerance",
+            "recorded_by",
+            "created_at",
+        ]
+        read_only_fields = fields
+
+
+class ShipmentSerializer(serializers.ModelSerializer):
+    lines = ShipmentLineSerializer(many=True, read_only=True)
+    checkin = serializers.SerializerMethodField()
+
+    class Meta:
+        model = InboundShipment
+        fields = [
+            "id",
+            "lease",
+            "carrier",
+            "tracking_number",
+            "eta",
+            "weight_kg",
+            "customs_reference",
+            "status",
+            "lines",
+            "checkin",
+            "created_at",
+        ]
+        read_only_fields = fields
+
+    @extend_schema_field(CheckInSerializer(allow_null=True))
+    def get_checkin(self, shipment: InboundShipment) -> dict[str, Any] | None:
+        checkin = getattr(shipment, "checkin", None)
+        return CheckInSerializer(checkin, context=self.context).data if checkin else None
+
+
+class DeclaredLineSerializer(serializers.Serializer):
+    description = serializers.CharField(max_length=200)
+    quantity = serializers.IntegerField(min_value=1, max_value=MAX_UNITS)
+    sku = serializers.CharField(max_length=100, required=False, allow_blank=True, default="")
+    weight_kg = serializers.DecimalField(max_digits=12, decimal_places=2, min_value=0, required=False, allow_null=True)
+
+
+class ShipmentAnnounceSerializer(serializers.Serializer):
+    carrier = serializers.CharField(max_length=100)
+    tracking_number = serializers.CharField(max_length=100)
+    eta = serializers.DateField(help_text="Estimated arrival.")
+    weight_kg = serializers.DecimalField(max_digits=12, decimal_places=2, min_value=0, required=False, allow_null=True)
+    customs_reference = serializers.CharField(max_length=100, required=False, allow_blank=True, default="")
+    lines = DeclaredLineSerializer(many=True, min_length=1, max_length=200)
+
+
+class ShipmentMarkSerializer(serializers.Serializer):
+    status = serializers.ChoiceField(choices=[ShipmentStatus.IN_TRANSIT, ShipmentStatus.ARRIVED])
+    note = serializers.CharField(max_length=300, required=False, allow_blank=True, default="")
+
+
+class ShipmentEventSerializer(serializers.ModelSerializer):
+    actor = ActorField(read_only=True)
+
+    class Meta:
+        model = ShipmentEvent
+        fields = ["id", "status", "note", "actor", "created_at"]
+        read_only_fields = fields
+
+
+class ReceivedLineSerializer(serializers.Serializer):
+    line = serializers.IntegerField(help_text="A declared line's id.")
+    quantity = serializers.IntegerField(min_value=0, max_value=MAX_UNITS)
+
+
+class CheckInRecordSerializer(serializers.Serializer):
+    received = ReceivedLineSerializer(many=True, min_length=1, max_length=200, help_text="One count per declared line.")
+    condition = serializers.ChoiceField(choices=GoodsCondition.choices, default=GoodsCondition.GOOD)
+    notes = serializers.CharField(required=False, allow_blank=True, default="", max_length=5000)
+
+    def validate_received(self, rows: list[dict[str, int]]) -> dict[int, int]:
+        received = {row["line"]: row["quantity"] for row in rows}
+        if len(received) != len(rows):
+            raise serializers.ValidationError("Give each line once.")
+        return received  # type: ignore[return-value]

@@ -1,0 +1,49 @@
+"""``/api/v1/``: the REST API, its OpenAPI schema and its browsable docs (self-hosted assets)."""
+
+from django.urls import path, re_path
+from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
+from rest_framework.permissions import AllowAny
+
+from .views import leasing, not_found, warehouses
+
+app_name = "api"
+
+public = {"permission_classes": [AllowAny], "authentication_classes": []}
+
+urlpatterns = [
+    path("schema/", SpectacularAPIView.as_view(**public), name="schema"),
+    path("docs/", SpectacularSwaggerView.as_view(url_name="api:schema", **public), name="docs"),
+    path("redoc/", SpectacularRedocView.as_view(url_name="api:schema", **public), name="redoc"),
+    path("me/", warehouses.MeView.as_view(), name="me"),
+    path("search/", warehouses.SearchView.as_view(), name="search"),
+    path("listings/", warehouses.ListingListView.as_view(), name="listing_list"),
+    path("listings/<int:pk>/", warehouses.ListingDetailView.as_view(), name="listing_detail"),
+    path("listings/<int:pk>/status/", warehouses.ListingStatusView.as_view(), name="listing_status"),
+    path("listings/<int:pk>/calendar/", warehouses.ListingCalendarView.as_view(), name="listing_calendar"),
+    path("listings/<int:pk>/exceptions/", warehouses.CapacityExceptionListView.as_view(), name="exception_list"),
+    path(
+        "listings/<int:pk>/exceptions/<int:exception_pk>/",
+        warehouses.CapacityExceptionDetailView.as_view(),
+        name="exception_detail",
+    ),
+    path("warehouses/", warehouses.WarehouseListView.as_view(), name="warehouse_list"),
+    path("warehouses/<int:pk>/", warehouses.WarehouseDetailView.as_view(), name="warehouse_detail"),
+    path("leases/", leasing.LeaseListView.as_view(), name="lease_list"),
+    path("leases/<int:pk>/", leasing.LeaseDetailView.as_view(), name="lease_detail"),
+    path("leases/<int:pk>/accept/", leasing.LeaseAcceptView.as_view(), name="lease_accept"),
+    path("leases/<int:pk>/decline/", leasing.LeaseDeclineView.as_view(), name="lease_decline"),
+    path("leases/<int:pk>/withdraw/", leasing.LeaseWithdrawView.as_view(), name="lease_withdraw"),
+    path("leases/<int:pk>/pay/", leasing.LeasePayView.as_view(), name="lease_pay"),
+    path("leases/<int:pk>/confirm/", leasing.LeaseConfirmView.as_view(), name="lease_confirm"),
+    path("leases/<int:pk>/dispute/", leasing.LeaseDisputeView.as_view(), name="lease_dispute"),
+    path("leases/<int:pk>/events/", leasing.LeaseEventListView.as_view(), name="lease_events"),
+    path("leases/<int:pk>/escrow/", leasing.LeaseEscrowView.as_view(), name="lease_escrow"),
+    path("leases/<int:pk>/shipments/", leasing.LeaseShipmentListView.as_view(), name="lease_shipments"),
+    path("shipments/", leasing.ShipmentListView.as_view(), name="shipment_list"),
+    path("shipments/<int:pk>/", leasing.ShipmentDetailView.as_view(), name="shipment_detail"),
+    path("shipments/<int:pk>/status/", leasing.ShipmentStatusView.as_view(), name="shipment_status"),
+    path("shipments/<int:pk>/events/", leasing.ShipmentEventListView.as_view(), name="shipment_events"),
+    path("shipments/<int:pk>/checkin/", leasing.ShipmentCheckInView.as_view(), name="shipment_checkin"),
+    # Anything else under /api/v1/ is a JSON 404, not the site's HTML page.
+    re_path(r"^", not_found, name="not_found"),
+]

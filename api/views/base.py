@@ -1,0 +1,45 @@
+"""The base of every API view: who is calling, for which organisation."""
+
+from typing import Any, cast
+
+from django.db.models import QuerySet
+from rest_framework.generics import GenericAPIView
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.serializers import BaseSerializer
+
+from accounts.models import Organisation
+
+from ..auth import request_organisation
+
+
+class ApiView(GenericAPIView):
+    queryset: QuerySet[Any]  # each view names its model, for the schema and django-filter
+
+    def perform_authentication(self, request: Request) -> None:
+        super().perform_authentication(request)
+        request.organisation = request_organisation(request)  # type: ignore[attr-defined]
+
+    @property
+    def organisation(self) -> Organisation:
+        """The caller's organisation (views behind IsOrganisationMember always have one)."""
+        return cast(Organisation, self.request.organisation)  # type: ignore[attr-defined]
+
+    @property
+    def organisation_or_none(self) -> Organisation | None:
+        return getattr(self.request, "organisation", None)
+
+    def valid(self, serializer_class: type[BaseSerializer], **kwargs: Any) -> dict[str, Any]:
+        """The request body, validated by ``serializer_class`` (400 with fields otherwise)."""
+        serializer = serializer_class(data=self.request.data, context=self.get_serializer_context(), **kwargs)
+        serializer.is_valid(raise_exception=True)
+        return cast(dict[str, Any], serializer.validated_data)
+
+    def show(self, serializer_class: type[BaseSerializer], instance: Any, *, status: int = 200) -> Response:
+        return Response(serializer_class(instance, context=self.get_serializer_context()).data, status=status)
+
+    def page(self, queryset: QuerySet[Any], serializer_class: type[BaseSerializer]) -> Response:
+        """One cursor page of ``queryset`` (after the view's filters and ordering)."""
+        rows = self.paginate_queryset(self.filter_queryset(queryset))
+        data = serializer_class(rows, many=True, context=self.get_serializer_context()).data
+        return self.get_paginated_response(data)

@@ -1,0 +1,312 @@
+"""Leases, their steps, shipments, check-ins and the escrow of each lease.
+
+Every lookup goes through the caller's organisation (``lease_visible_to``): another
+organisation's lease is a 404. Which side may take a step is the service's decision
+(``NotAllowed`` → 403 ``not_allowed``), never re-decided here."""
+
+from collections.abc import Callable
+from typing import Any
+
+from django.db.models import QuerySet
+from django.shortcuts import get_object_or_404
+from drf_spectacular.utils import extend_schema
+from rest_framework.exceptions import NotFound
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from leasing import services
+from leasing.models import InboundShipment, Lease, LeaseEvent, ShipmentEvent
+
+from ..filters import LeaseFilter, ShipmentFilter
+from ..idempotency import idempotent
+from ..pagination import Ordering, cursor_by
+from ..schema import WRITE, errors
+from ..selectors import escrow_summary, lease_api_queryset, shipment_visible
+from ..serializers.escrow import EscrowSerializer
+from ..serializers.leasing import (
+    CheckInRecordSerializer,
+    CheckInSerializer,
+    LeaseEventSerializer,
+    LeaseRequestSerializer,
+    LeaseSerializer,
+    PayResultSerializer,
+    PaySerializer,
+    ReasonSerializer,
+    ShipmentAnnounceSerializer,
+    ShipmentEventSerializer,
+    ShipmentMarkSerializer,
+    ShipmentSerializer,
+)
+from .base import ApiView
+from .warehouses import IDEMPOTENCY
+
+OBJECT_READ = (401, 403, 404, 429)
+
+
+class LeaseViewBase(ApiView):
+    queryset: QuerySet[Any] = Lease.objects.none()
+
+    def _lease(self, pk: int) -> Lease:
+        return get_object_or_404(lease_api_queryset(organisation=self.organisation), pk=pk)
+
+    def _show_lease(self, pk: int, *, status: int = 200) -> Response:
+        return self.show(LeaseSerializer, self._lease(pk), status=status)
+
+
+class LeaseListView(LeaseViewBase):
+    filterset_class = LeaseFilter
+    filter_backends = [*ApiView.filter_backends, Ordering]
+    ordering_fields = ["created_at", "start"]
+    ordering = ("-created_at", "-pk")
+
+    @extend_schema(
+        summary="Your leases",
+        description="Leases your organisation takes part in, as exporter or as owner; newest first.",
+        responses={200: LeaseSerializer(many=True), **errors(400, 401, 403, 429)},
+        tags=["leases"],
+    )
+    def get(self, request: Request) -> Response:
+        return self.page(lease_api_queryset(organisation=self.organisation), LeaseSerializer)
+
+    @extend_schema(
+        summary="Request a lease (exporter)",
+        description="Holds the units and freezes the price. Instant-book listings answer `accepted` at once.",
+        request=LeaseRequestSerializer,
+        parameters=[IDEMPOTENCY],
+        responses={201: LeaseSerializer, **errors(*WRITE)},
+        tags=["leases"],
+    )
+    @idempotent
+    def post(self, request: Request) -> Response:
+        data = self.valid(LeaseRequestSerializer)
+        lease = services.lease_request(exporter=self.organisation, by=request.user, **data)
+        return self._show_lease(lease.pk, status=201)
+
+
+class LeaseDetailView(LeaseViewBase):
+    @extend_schema(summary="A lease", responses={200: LeaseSerializer, **errors(*OBJECT_READ)}, tags=["leases"])
+    def get(self, request: Request, pk: int) -> Response:
+        return self._show_lease(pk)
+
+
+def _lease_step(
+    summary: str, description: str, step: Callable[[Lease, Any, dict[str, Any]], object], request_serializer: Any = None
+) -> type[LeaseViewBase]:
+    """A POST endpoint that runs one lease service and answers with the lease."""
+
+    class Step(LeaseViewBase):
+        @extend_schema(
+            summary=summary,
+            description=description,
+            request=request_serializer,
+            parameters=[IDEMPOTENCY],
+            responses={200: LeaseSerializer, **errors(*WRITE)},
+            tags=["leases"],
+        )
+        @idempotent
+        def post(self, request: Request, pk: int) -> Response:
+            lease = self._lease(pk)
+            data = self.valid(request_serializer) if request_serializer else {}
+            step(lease, request.user, data)
+            return self._show_lease(pk)
+
+    return Step
+
+
+LeaseAcceptView = _lease_step(
+    "Accept a lease request (owner)",
+    "The exporter then has a deadline to pay into escrow.",
+    lambda lease, by, data: services.lease_accept(lease=lease, by=by),
+)
+LeaseDeclineView = _lease_step(
+    "Decline a lease request (owner)",
+    "The held units are freed; the reason is shown to the exporter.",
+    lambda lease, by, data: services.lease_decline(lease=lease, by=by, reason=data["reason"]),
+    ReasonSerializer,
+)
+LeaseWithdrawView = _lease_step(
+    "Withdraw a request or an unpaid lease (exporter)",
+    "Only before payment; nothing is charged.",
+    lambda lease, by, data: services.lease_withdraw(lease=lease, by=by),
+)
+LeaseConfirmView = _lease_step(
+    "Confirm the check-in (exporter)",
+    "The lease becomes active and the escrow is released to the owner.",
+    lambda lease, by, data: services.lease_confirm(lease=lease, by=by),
+)
+LeaseDisputeView = _lease_step(
+    "Dispute the check-in (exporter)",
+    "Within the confirmation window; the money stays in escrow while Wareshare reviews.",
+    lambda lease, by, data: services.lease_dispute(lease=lease, by=by, reason=data["reason"]),
+    ReasonSerializer,
+)
+
+
+class LeasePayView(LeaseViewBase):
+    @extend_schema(
+        summary="Pay the lease total into escrow (exporter)",
+        description="Charges the payment method; the lease becomes `funded`. A payment that needs the payer's "
+        "authentication answers with `payment.status` `requires_action` and its `client_secret`. "
+        "Safe to retry with the same Idempotency-Key, and the payment attempt itself is idempotent.",
+        request=PaySerializer,
+        parameters=[IDEMPOTENCY],
+        responses={200: PayResultSerializer, **errors(*WRITE, 402, 503)},
+        tags=["leases"],
+    )
+    @idempotent
+    def post(self, request: Request, pk: int) -> Response:
+        lease = self._lease(pk)
+        payment = services.lease_pay(
+            lease=lease, by=request.user, payment_method=self.valid(PaySerializer)["payment_method"]
+        )
+        return self.show(PayResultSerializer, {"lease": self._lease(pk), "payment": payment})
+
+
+class LeaseEventListView(LeaseViewBase):
+    pagination_class = cursor_by("created_at", "pk")
+    queryset = LeaseEvent.objects.none()
+
+    @extend_schema(
+        summary="A lease's history",
+        description="Every state change and notable step, oldest first.",
+        responses={200: LeaseEventSerializer(many=True), **errors(400, *OBJECT_READ)},
+        tags=["leases"],
+    )
+    def get(self, request: Request, pk: int) -> Response:
+        lease = self._lease(pk)
+        return self.page(LeaseEvent.objects.filter(lease=lease).select_related("actor"), LeaseEventSerializer)
+
+
+class LeaseEscrowView(LeaseViewBase):
+    @extend_schema(
+        summary="A lease's escrow and ledger",
+        description="What the escrow holds now, its payments, payouts and refunds, and its ledger postings.",
+        responses={200: EscrowSerializer, **errors(*OBJECT_READ)},
+        tags=["leases"],
+    )
+    def get(self, request: Request, pk: int) -> Response:
+        summary = escrow_summary(lease=self._lease(pk))
+        if summary is None:
+            raise NotFound("This lease has no escrow.")
+        return self.show(EscrowSerializer, summary)
+
+
+class LeaseShipmentListView(LeaseViewBase):
+    pagination_class = cursor_by("created_at", "pk")
+    queryset: QuerySet[Any] = InboundShipment.objects.none()
+
+    @extend_schema(
+        summary="A lease's inbound shipments",
+        responses={200: ShipmentSerializer(many=True), **errors(400, *OBJECT_READ)},
+        tags=["shipments"],
+    )
+    def get(self, request: Request, pk: int) -> Response:
+        lease = self._lease(pk)
+        return self.page(shipment_visible(organisation=self.organisation).filter(lease=lease), ShipmentSerializer)
+
+    @extend_schema(
+        summary="Announce an inbound shipment (exporter)",
+        description="Once the lease is paid and before check-in. Bonded warehouses need `customs_reference`.",
+        request=ShipmentAnnounceSerializer,
+        parameters=[IDEMPOTENCY],
+        responses={201: ShipmentSerializer, **errors(*WRITE)},
+        tags=["shipments"],
+    )
+    @idempotent
+    def post(self, request: Request, pk: int) -> Response:
+        lease = self._lease(pk)
+        data = self.valid(ShipmentAnnounceSerializer)
+        data["lines"] = [services.DeclaredLine(**line) for line in data["lines"]]
+        shipment = services.shipment_announce(lease=lease, by=request.user, **data)
+        return self.show(
+            ShipmentSerializer, shipment_visible(organisation=self.organisation).get(pk=shipment.pk), status=201
+        )
+
+
+class ShipmentViewBase(ApiView):
+    queryset: QuerySet[Any] = InboundShipment.objects.none()
+
+    def _shipment(self, pk: int) -> InboundShipment:
+        return get_object_or_404(shipment_visible(organisation=self.organisation).select_related("lease"), pk=pk)
+
+
+class ShipmentListView(ShipmentViewBase):
+    filterset_class = ShipmentFilter
+    pagination_class = cursor_by("-created_at", "-pk")
+
+    @extend_schema(
+        summary="Inbound shipments",
+        description="Shipments of the leases your organisation takes part in; newest first.",
+        responses={200: ShipmentSerializer(many=True), **errors(400, 401, 403, 429)},
+        tags=["shipments"],
+    )
+    def get(self, request: Request) -> Response:
+        return self.page(shipment_visible(organisation=self.organisation), ShipmentSerializer)
+
+
+class ShipmentDetailView(ShipmentViewBase):
+    @extend_schema(
+        summary="A shipment", responses={200: ShipmentSerializer, **errors(*OBJECT_READ)}, tags=["shipments"]
+    )
+    def get(self, request: Request, pk: int) -> Response:
+        return self.show(ShipmentSerializer, self._shipment(pk))
+
+
+class ShipmentStatusView(ShipmentViewBase):
+    @extend_schema(
+        summary="Mark a shipment in transit or arrived (owner)",
+        description="Forward only: announced → in transit → arrived.",
+        request=ShipmentMarkSerializer,
+        parameters=[IDEMPOTENCY],
+        responses={200: ShipmentSerializer, **errors(*WRITE)},
+        tags=["shipments"],
+    )
+    @idempotent
+    def post(self, request: Request, pk: int) -> Response:
+        shipment = self._shipment(pk)
+        services.shipment_mark(shipment=shipment, by=request.user, **self.valid(ShipmentMarkSerializer))
+        return self.show(ShipmentSerializer, self._shipment(pk))
+
+
+class ShipmentEventListView(ShipmentViewBase):
+    pagination_class = cursor_by("created_at", "pk")
+    queryset = ShipmentEvent.objects.none()
+
+    @extend_schema(
+        summary="A shipment's tracking timeline",
+        responses={200: ShipmentEventSerializer(many=True), **errors(400, *OBJECT_READ)},
+        tags=["shipments"],
+    )
+    def get(self, request: Request, pk: int) -> Response:
+        shipment = self._shipment(pk)
+        return self.page(
+            ShipmentEvent.objects.filter(shipment=shipment).select_related("actor"), ShipmentEventSerializer
+        )
+
+
+class ShipmentCheckInView(ShipmentViewBase):
+    @extend_schema(
+        summary="A shipment's check-in",
+        responses={200: CheckInSerializer, **errors(*OBJECT_READ)},
+        tags=["shipments"],
+    )
+    def get(self, request: Request, pk: int) -> Response:
+        checkin = getattr(self._shipment(pk), "checkin", None)
+        if checkin is None:
+            raise NotFound("This shipment is not checked in yet.")
+        return self.show(CheckInSerializer, checkin)
+
+    @extend_schema(
+        summary="Check a shipment in (owner)",
+        description="Count every declared line. The lease becomes `checked_in` and the exporter's confirmation "
+        "window starts. Photos can be added on the web page.",
+        request=CheckInRecordSerializer,
+        parameters=[IDEMPOTENCY],
+        responses={201: CheckInSerializer, **errors(*WRITE)},
+        tags=["shipments"],
+    )
+    @idempotent
+    def post(self, request: Request, pk: int) -> Response:
+        shipment = self._shipment(pk)
+        checkin = services.checkin_record(shipment=shipment, by=request.user, **self.valid(CheckInRecordSerializer))
+        return self.show(CheckInSerializer, checkin, status=201)

@@ -1,0 +1,29 @@
+"""Request ids: reuse a well-formed ``X-Request-ID`` from the proxy, or make one; log it, return it."""
+
+import re
+import uuid
+from collections.abc import Callable
+
+from django.http import HttpRequest, HttpResponse
+
+from .logging import request_id_var
+
+HEADER = "X-Request-ID"
+_VALID = re.compile(r"^[A-Za-z0-9._:-]{8,128}$")
+
+
+class RequestIdMiddleware:
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        incoming = request.headers.get(HEADER, "")
+        request_id = incoming if _VALID.match(incoming) else uuid.uuid4().hex
+        request.request_id = request_id  # type: ignore[attr-defined]
+        token = request_id_var.set(request_id)
+        try:
+            response = self.get_response(request)
+        finally:
+            request_id_var.reset(token)
+        response[HEADER] = request_id
+        return response

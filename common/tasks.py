@@ -1,0 +1,33 @@
+"""Celery tasks for the time-driven sweeps, and ``task_dispatch``, the one way services queue work."""
+
+import logging
+from collections.abc import Callable
+from typing import Any
+
+from celery import shared_task
+from django.conf import settings
+from django.db import transaction
+from django.utils.module_loading import import_string
+
+logger = logging.getLogger(__name__)
+
+
+def task_dispatch(task: Any, *args: Any) -> None:
+    """Run ``task(*args)`` once the current transaction commits: queued to a worker when Celery
+    has a broker, called in process when ``CELERY_TASK_ALWAYS_EAGER`` (the demo and the tests),
+    so errors surface exactly as a direct call's would."""
+    run: Callable[[], Any] = (lambda: task(*args)) if settings.CELERY_TASK_ALWAYS_EAGER else (lambda: task.delay(*args))
+    transaction.on_commit(run)
+
+
+@shared_task(ignore_result=False)
+def run_sweep(path: str) -> int:
+    """Run one sweep from ``settings.WARESHARE_SWEEPS``; returns how many objects it handled.
+
+    Only the listed sweeps can run: a path arriving from the broker is never imported blindly."""
+    if path not in settings.WARESHARE_SWEEPS:
+        raise ValueError(f"{path} is not a sweep listed in WARESHARE_SWEEPS")
+    handled: int = import_string(path)()
+    if handled:
+        logger.info("sweep %s handled %d", path, handled)
+    return handled

@@ -1,0 +1,254 @@
+"""Reconciliation: the ledger and our payment rows against what the processor recorded, per lease.
+
+For each lease (Stripe transfer group ``lease_<id>``) the ledger's movements on ``gateway`` are
+classified by the account on the other side of the posting:
+
+==========  ===========================================  ==========================================
+kind        ledger (gateway line against …)               processor
+==========  ===========================================  ==========================================
+charge      ``escrow:lease:<id>`` (debit)                succeeded charges in the transfer group
+refund      ``refund:exporter:<org>`` (credit)           refunds of those charges
+transfer    ``payable:owner:<org>`` (credit)             transfers in the transfer group
+reversal    ``receivable:owner:<org>`` (debit)           reversals of those transfers
+dispute     ``chargeback:lease:<id>`` (net credit)       disputed funds not won back
+==========  ===========================================  ==========================================
+
+Totals per kind must agree, and item by item every processor id must be one of ours (Payment,
+Refund, Payout, TransferReversal, Chargeback) with the same amount, and every one of ours must exist
+at the processor. docs/operations.md says what to do with each kind of difference.
+"""
+
+import logging
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import timedelta
+from decimal import Decimal
+
+from django.db.models import Q
+from django.utils import timezone
+
+from common.money import format_money
+
+from . import ledger
+from .choices import ChargebackStatus, PaymentStatus, PayoutStatus, RefundStatus, ReversalStatus
+from .gateways import get_gateway
+from .gateways.base import Activity, ProcessorItem
+from .models import Escrow, LedgerEntry, Payment, Payout, Refund, TransferReversal
+
+logger = logging.getLogger(__name__)
+
+KINDS = ("charge", "refund", "transfer", "reversal", "dispute")
+# The account on the other side of a gateway line says what kind of movement it is; the sign says
+# which way the money went (+1: into the processor balance).
+COUNTER_ACCOUNTS = {
+    "escrow:lease:": ("charge", +1),
+    "refund:exporter:": ("refund", -1),
+    "payable:owner:": ("transfer", -1),
+    "receivable:owner:": ("reversal", +1),
+    "chargeback:lease:": ("dispute", -1),
+}
+
+
+@dataclass(frozen=True)
+class Difference:
+    lease_id: int | None
+    kind: str  # one of KINDS, or "ledger"
+    problem: str  # "total", "amount", "missing_at_processor", "unknown_to_wareshare", "status", "unbalanced"
+    detail: str
+
+    def __str__(self) -> str:
+        where = f"lease {self.lease_id}" if self.lease_id is not None else "ledger"
+        return f"{where} {self.kind} {self.problem}: {self.detail}"
+
+
+def ledger_movements(escrow: Escrow) -> tuple[dict[str, Decimal], list[str]]:
+    """The escrow's movements on ``gateway`` per kind (positive amounts), and the keys of postings
+    that touch ``gateway`` but cannot be classified."""
+    lines: dict[int, list[tuple[str, Decimal]]] = defaultdict(list)
+    keys: dict[int, str] = {}
+    for posting_id, key, account, amount in LedgerEntry.objects.filter(posting__escrow=escrow).values_list(
+        "posting_id", "posting__idempotency_key", "account", "amount"
+    ):
+        lines[posting_id].append((account, amount))
+        keys[posting_id] = key
+    totals = {kind: Decimal(0) for kind in KINDS}
+    unclassified = []
+    for posting_id, posting_lines in lines.items():
+        gateway = sum((amount for account, amount in posting_lines if account == ledger.GATEWAY), Decimal(0))
+        if not gateway:
+            continue
+        others = {
+            COUNTER_ACCOUNTS[prefix]
+            for account, _ in posting_lines
+            for prefix in COUNTER_ACCOUNTS
+            if account.startswith(prefix)
+        }
+        if len(others) != 1:
+            unclassified.append(keys[posting_id])
+            continue
+        ((kind, sign),) = others
+        totals[kind] += gateway * sign
+    return totals, unclassified
+
+
+def _records(escrow: Escrow) -> dict[str, dict[str, Decimal]]:
+    """Our rows that say the processor did something, by processor id."""
+    dispute_ids = set(escrow.chargebacks.values_list("dispute_id", flat=True))
+    refunds = Refund.objects.filter(escrow=escrow, status=RefundStatus.SUCCEEDED).exclude(
+        processor_id__in=dispute_ids  # paid by a lost chargeback, not by a refund at the processor
+    )
+    return {
+        "charge": dict(
+            Payment.objects.filter(escrow=escrow, status=PaymentStatus.SUCCEEDED).values_list("charge_id", "amount")
+        ),
+        "refund": dict(refunds.values_list("processor_id", "amount")),
+        "transfer": dict(
+            Payout.objects.filter(escrow=escrow, status=PayoutStatus.PAID).values_list("processor_id", "amount")
+        ),
+        "reversal": dict(
+            TransferReversal.objects.filter(chargeback__escrow=escrow, status=ReversalStatus.SUCCEEDED).values_list(
+                "processor_id", "amount"
+            )
+        ),
+        "dispute": dict(escrow.chargebacks.values_list("dispute_id", "amount")),
+    }
+
+
+def _withdrawn(dispute: ProcessorItem) -> bool:
+    """Whether a dispute's funds are out of the platform balance: open or lost (not won, not an inquiry)."""
+    return dispute.status != "won" and not dispute.status.startswith("warning_")
+
+
+def escrow_reconcile(*, escrow: Escrow, activity: Activity | None = None) -> list[Difference]:
+    """Every difference between the ledger, our rows and the processor for one escrow."""
+    if activity is None:
+        activity = get_gateway().activity(transfer_group=escrow.transfer_group)
+    lease_id, currency = escrow.lease_id, escrow.currency
+
+    def money(amount: Decimal) -> str:
+        return format_money(amount, currency)
+
+    differences: list[Difference] = []
+    processor: dict[str, tuple[ProcessorItem, ...]] = {
+        "charge": activity.charges,
+        "refund": activity.refunds,
+        "transfer": activity.transfers,
+        "reversal": activity.reversals,
+        "dispute": tuple(d for d in activity.disputes if not d.status.startswith("warning_")),
+    }
+    for kind, items in processor.items():
+        for item in items:
+            if item.amount.currency != currency:
+                differences.append(
+                    Difference(lease_id, kind, "currency", f"{item.id} is in {item.amount.currency}, not {currency}")
+                )
+    totals, unclassified = ledger_movements(escrow)
+    for key in unclassified:
+        differences.append(Difference(lease_id, "ledger", "unclassified", f"posting {key} moves gateway money"))
+    processor_totals = {
+        kind: sum((item.amount.amount for item in items if kind != "dispute" or _withdrawn(item)), Decimal(0))
+        for kind, items in processor.items()
+    }
+    for kind in KINDS:
+        if totals[kind] != processor_totals[kind]:
+            differences.append(
+                Difference(
+                    lease_id,
+                    kind,
+                    "total",
+                    f"ledger {money(totals[kind])}, processor {money(processor_totals[kind])}",
+                )
+            )
+    records = _records(escrow)
+    for kind in KINDS:
+        ours = records[kind]
+        theirs = {item.id: item for item in processor[kind]}
+        for object_id, item in theirs.items():
+            if object_id not in ours:
+                differences.append(
+                    Difference(
+                        lease_id,
+                        kind,
+                        "unknown_to_wareshare",
+                        f"{object_id} ({money(item.amount.amount)}) at the processor is not in Wareshare's records",
+                    )
+                )
+            elif ours[object_id] != item.amount.amount:
+                differences.append(
+                    Difference(
+                        lease_id,
+                        kind,
+                        "amount",
+                        f"{object_id}: Wareshare {money(ours[object_id])}, processor {money(item.amount.amount)}",
+                    )
+                )
+        for object_id, amount in ours.items():
+            if object_id not in theirs:
+                differences.append(
+                    Difference(
+                        lease_id,
+                        kind,
+                        "missing_at_processor",
+                        f"{object_id or '(no id)'} ({money(amount)}) is recorded by Wareshare but not at the processor",
+                    )
+                )
+    disputes = {d.id: d for d in processor["dispute"]}
+    for chargeback in escrow.chargebacks.all():
+        found = disputes.get(chargeback.dispute_id)
+        if found is None:
+            continue  # reported above as missing at the processor
+        expected = {"won": ChargebackStatus.WON, "lost": ChargebackStatus.LOST}.get(found.status, ChargebackStatus.OPEN)
+        if expected != chargeback.status:
+            differences.append(
+                Difference(
+                    lease_id,
+                    "dispute",
+                    "status",
+                    f"{chargeback.dispute_id}: Wareshare {chargeback.status}, processor {found.status}",
+                )
+            )
+    return differences
+
+
+def ledger_check() -> list[Difference]:
+    """The whole ledger: balanced per currency, and no escrow account below zero."""
+    differences = [
+        Difference(None, "ledger", "unbalanced", f"entries in {currency} sum to {total}")
+        for currency, total in ledger.ledger_totals().items()
+        if total != 0
+    ]
+    for escrow in Escrow.objects.filter(postings__isnull=False).distinct():
+        held = ledger.escrow_held(escrow)
+        if held < 0:
+            differences.append(Difference(escrow.lease_id, "ledger", "negative", f"{escrow.account} holds {held}"))
+    return differences
+
+
+def escrows_to_reconcile(*, lease_ids: Iterable[int] = (), since: timedelta | None = None) -> list[Escrow]:
+    """Escrows that ever tried to take money (any payment attempt), optionally only those with a
+    payment or a posting since ``since`` ago."""
+    escrows = Escrow.objects.filter(payments__isnull=False)
+    lease_ids = list(lease_ids)
+    if lease_ids:
+        escrows = escrows.filter(lease_id__in=lease_ids)
+    if since is not None:
+        cutoff = timezone.now() - since
+        escrows = escrows.filter(Q(payments__updated_at__gte=cutoff) | Q(postings__created_at__gte=cutoff))
+    return list(escrows.distinct().order_by("lease_id"))
+
+
+def escrow_reconcile_all(*, lease_ids: Iterable[int] = (), since: timedelta | None = None) -> list[Difference]:
+    differences = ledger_check()
+    for escrow in escrows_to_reconcile(lease_ids=lease_ids, since=since):
+        differences += escrow_reconcile(escrow=escrow)
+    return differences
+
+
+def escrow_reconcile_sweep() -> int:
+    """Nightly (Celery beat): reconcile leases with money movements in the last 120 days (Stripe
+    disputes can arrive that late); every difference is logged at ERROR for the on-call engineer."""
+    differences = escrow_reconcile_all(since=timedelta(days=120))
+    for difference in differences:
+        logger.error("escrow reconciliation: %s", difference)
+    return len(differences)

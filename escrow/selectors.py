@@ -1,0 +1,51 @@
+"""Reads for the escrow pages."""
+
+from decimal import Decimal
+
+from django.db.models import Sum
+
+from accounts.models import Organisation
+from common.money import quantize
+
+from .choices import PayoutStatus
+from .models import Payout
+
+# Stripe's requirement codes (``requirements.currently_due``) in words an owner understands.
+# Codes not listed are shown by their last parts ("individual.verification.document" → "verification document").
+REQUIREMENT_LABELS = {
+    "business_type": "The type of business (company, individual, …)",
+    "business_profile.url": "Your business website",
+    "business_profile.mcc": "What your business does",
+    "external_account": "A bank account for payouts",
+    "tos_acceptance.date": "Accepting Stripe's services agreement",
+    "tos_acceptance.ip": "Accepting Stripe's services agreement",
+    "individual.verification.document": "An identity document",
+    "individual.id_number": "A personal identification number",
+    "individual.dob.day": "Date of birth",
+    "individual.dob.month": "Date of birth",
+    "individual.dob.year": "Date of birth",
+    "individual.address.line1": "Your address",
+    "company.tax_id": "Your company's tax ID",
+    "company.address.line1": "Your company's address",
+    "representative.verification.document": "An identity document for your company's representative",
+}
+
+
+def requirement_label(code: str) -> str:
+    if code in REQUIREMENT_LABELS:
+        return REQUIREMENT_LABELS[code]
+    parts = [part for part in code.split(".") if not part.startswith("person_")]
+    return " ".join(parts[-2:]).replace("_", " ").capitalize()
+
+
+def payouts_waiting(*, organisation: Organisation) -> dict[str, Decimal]:
+    """Released money not yet transferred to the owner, per currency (it waits in ``payable:owner``)."""
+    rows = (
+        Payout.objects.filter(
+            organisation=organisation, status__in=[PayoutStatus.WAITING, PayoutStatus.PENDING, PayoutStatus.FAILED]
+        )
+        .values("currency")
+        .annotate(total=Sum("amount"))
+        .order_by("currency")
+    )
+    return {row["currency"]: quantize(row["total"], row["currency"]) for row in rows}

@@ -1,0 +1,82 @@
+"""The Celery app: Redis broker (``CELERY_BROKER_URL``) and result backend (``CELERY_RESULT_BACKEND``,
+default ``REDIS_URL``), configured from Django settings (``CELERY_*``).
+
+Without a broker (the demo, the tests) ``CELERY_TASK_ALWAYS_EAGER`` is on and work runs in process.
+Beat runs every sweep in ``settings.WARESHARE_SWEEPS`` through ``common.tasks.run_sweep`` at the
+interval below; run exactly one beat. Workers can be many: every task wraps an idempotent service.
+"""
+
+import os
+from datetime import timedelta
+from typing import Any
+
+from celery import Celery
+from celery.signals import setup_logging
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "marketplace.settings.production")
+
+app = Celery("marketplace")
+app.config_from_object("django.conf:settings", namespace="CELERY")
+app.conf.update(
+    task_serializer="json",
+    accept_content=["json"],
+    result_serializer="json",
+    result_expires=timedelta(days=1),
+    timezone="UTC",
+    enable_utc=True,
+    # A task is acknowledged after it ran, so a worker that dies mid-task leaves it for another
+    # (the services are idempotent); prefetch one at a time so a long sweep does not hoard tasks.
+    task_acks_late=True,
+    task_reject_on_worker_lost=True,
+    worker_prefetch_multiplier=1,
+    task_eager_propagates=True,
+    broker_connection_retry_on_startup=True,
+)
+app.autodiscover_tasks()
+
+MINUTE = 60
+# How often beat runs each sweep; a sweep missing here runs every DEFAULT_SWEEP_INTERVAL seconds.
+SWEEP_INTERVALS: dict[str, int] = {
+    "leasing.services.leases_expire_holds": MINUTE,
+    "leasing.services.leases_expire_unpaid": MINUTE,
+    "leasing.services.leases_auto_confirm": MINUTE,
+    "leasing.services.leases_complete": 60 * MINUTE,
+    "warehouses.services.calendar_extend_all": 24 * 60 * MINUTE,
+    "escrow.services.payouts_retry": 5 * MINUTE,
+    "escrow.services.refunds_retry": 5 * MINUTE,
+    "escrow.chargebacks.chargebacks_recover": 5 * MINUTE,
+    "escrow.reconcile.escrow_reconcile_sweep": 24 * 60 * MINUTE,  # nightly; differences logged at ERROR
+}
+DEFAULT_SWEEP_INTERVAL = 5 * MINUTE
+
+
+def sweep_schedule(sweeps: list[str]) -> dict[str, dict[str, Any]]:
+    """Beat entries: one ``run_sweep(path)`` per sweep. A run that beat could not start within its
+    interval is dropped (``expires``), so a stopped worker does not come back to a pile of sweeps."""
+    schedule = {}
+    for path in sweeps:
+        seconds = SWEEP_INTERVALS.get(path, DEFAULT_SWEEP_INTERVAL)
+        schedule[f"sweep:{path}"] = {
+            "task": "common.tasks.run_sweep",
+            "schedule": timedelta(seconds=seconds),
+            "args": (path,),
+            "options": {"expires": seconds},
+        }
+    return schedule
+
+
+@setup_logging.connect
+def _django_logging(**kwargs: Any) -> None:
+    """Workers and beat log through Django's LOGGING (JSON lines in production), not Celery's own."""
+    from logging.config import dictConfig
+
+    from django.conf import settings
+
+    dictConfig(settings.LOGGING)
+
+
+@app.on_after_configure.connect
+def _schedule_sweeps(sender: Celery, **kwargs: Any) -> None:
+    from django.conf import settings
+
+    sender.conf.beat_schedule = {**sweep_schedule(settings.WARESHARE_SWEEPS), **(sender.conf.beat_schedule or {})}

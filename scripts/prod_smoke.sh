@@ -1,0 +1,120 @@
+#!/usr/bin/env bash
+# Production smoke (`make prod-smoke`, run by .ci/run): the production settings on 127.0.0.1 with the
+# local PostgreSQL (a throwaway database) and Redis (started if it is down, stopped only if started
+# here). migrate, collectstatic, seed_demo; gunicorn + a Celery worker + beat in the background; then
+# scripts/prod_smoke.py drives one lease from request to release over HTTP and checks that the payout
+# was made by the worker, and that /healthz and /readyz answer 200. Everything started here is
+# stopped on exit. Bounded: gives up after SMOKE_TIME_LIMIT seconds (default 170).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+PY=.venv/bin/python
+LIMIT=${SMOKE_TIME_LIMIT:-170}
+DB=wareshare_smoke
+PG="env PGOPTIONS=-cclient_min_messages=warning psql -h 127.0.0.1 -p 5432 -U postgres -v ON_ERROR_STOP=1 -q"
+REDIS_PORT=${SMOKE_REDIS_PORT:-6379}
+# Redis databases of their own, so the smoke neither reads nor clears anyone else's keys.
+REDIS_DBS=(13 14 15)
+
+WORK=$(mktemp -d -t wareshare-smoke.XXXXXX)
+PIDS=()
+STARTED_REDIS=""
+SMOKE_OK=""
+START=$(date +%s)
+
+say() { echo "[smoke $(( $(date +%s) - START ))s] $*"; }
+
+cleanup() {
+  status=$?
+  trap - EXIT INT TERM
+  pkill -TERM -P "$WATCHDOG" 2>/dev/null || true
+  kill -TERM "$WATCHDOG" 2>/dev/null || true
+  for pid in "${PIDS[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
+  for pid in "${PIDS[@]}"; do
+    for _ in $(seq 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.2; done
+    kill -KILL "$pid" 2>/dev/null || true
+  done
+  if [ -z "$SMOKE_OK" ]; then
+    for log in web worker beat; do
+      [ -s "$WORK/$log.log" ] && { echo "----- last lines of the $log log"; tail -n 40 "$WORK/$log.log"; }
+    done
+  fi
+  for n in "${REDIS_DBS[@]}"; do redis-cli -h 127.0.0.1 -p $REDIS_PORT -n "$n" flushdb >/dev/null 2>&1 || true; done
+  if [ -n "$STARTED_REDIS" ]; then
+    say "stopping the Redis started here"
+    redis-cli -h 127.0.0.1 -p $REDIS_PORT shutdown nosave >/dev/null 2>&1 || true
+  fi
+  $PG -d postgres -c "DROP DATABASE IF EXISTS $DB WITH (FORCE)" >/dev/null 2>&1 || true
+  rm -rf "$WORK"
+  say "$([ "$status" -eq 0 ] && echo passed || echo "FAILED (exit $status)")"
+  exit "$status"
+}
+trap cleanup EXIT
+trap 'say "interrupted"; exit 130' INT
+trap 'say "time limit of ${LIMIT}s reached"; exit 124' TERM
+# Watchdog: the whole smoke is bounded even if a step hangs.
+( sleep "$LIMIT"; kill -TERM $$ 2>/dev/null ) >/dev/null 2>&1 &
+WATCHDOG=$!
+
+# --- services --------------------------------------------------------------------------------
+if ! pg_isready -h 127.0.0.1 -p 5432 -q; then
+  say "PostgreSQL is down: starting it"
+  pg_ctlcluster --skip-systemctl-redirect "$(ls /etc/postgresql)" main start
+  for _ in $(seq 30); do pg_isready -h 127.0.0.1 -p 5432 -q && break; sleep 1; done
+fi
+if ! redis-cli -h 127.0.0.1 -p $REDIS_PORT ping >/dev/null 2>&1; then
+  say "Redis is down: starting it on 127.0.0.1:$REDIS_PORT"
+  redis-server --daemonize yes --bind 127.0.0.1 --port $REDIS_PORT --save "" --appendonly no \
+    --logfile "$WORK/redis.log"
+  STARTED_REDIS=1
+  for _ in $(seq 50); do redis-cli -h 127.0.0.1 -p $REDIS_PORT ping >/dev/null 2>&1 && break; sleep 0.1; done
+fi
+for n in "${REDIS_DBS[@]}"; do redis-cli -h 127.0.0.1 -p $REDIS_PORT -n "$n" flushdb >/dev/null; done
+$PG -d postgres -c "DROP DATABASE IF EXISTS $DB WITH (FORCE)" -c "CREATE DATABASE $DB"
+
+# --- the production environment, with dummy secrets ---------------------------------------------
+PORT=$($PY -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+BASE="http://127.0.0.1:$PORT"
+export DJANGO_SETTINGS_MODULE=marketplace.settings.production
+DJANGO_SECRET_KEY=$($PY -c 'import secrets; print(secrets.token_urlsafe(50))')
+export DJANGO_SECRET_KEY
+export DATABASE_URL="postgres://postgres@127.0.0.1:5432/$DB"
+export DJANGO_ALLOWED_HOSTS="127.0.0.1,localhost"
+export EMAIL_URL="consolemail://"
+export SITE_URL="$BASE"
+export REDIS_URL="redis://127.0.0.1:$REDIS_PORT/${REDIS_DBS[0]}"
+export CELERY_BROKER_URL="redis://127.0.0.1:$REDIS_PORT/${REDIS_DBS[1]}"
+export CELERY_RESULT_BACKEND="redis://127.0.0.1:$REDIS_PORT/${REDIS_DBS[2]}"
+export DJANGO_STATIC_ROOT="$WORK/static"
+export MEDIA_ROOT="$WORK/media"
+export GUNICORN_BIND="127.0.0.1:$PORT"
+export GUNICORN_WORKERS=2
+unset STRIPE_SECRET_KEY STRIPE_PUBLISHABLE_KEY STRIPE_WEBHOOK_SECRET AWS_STORAGE_BUCKET_NAME || true
+
+say "migrate, collectstatic, seed_demo (database $DB)"
+timeout 120 $PY manage.py migrate --noinput -v0
+timeout 90 $PY manage.py collectstatic --noinput -v0
+timeout 60 $PY manage.py seed_demo >"$WORK/seed.log"
+
+say "start gunicorn on $BASE, a Celery worker and beat"
+.venv/bin/gunicorn -c gunicorn.conf.py >"$WORK/web.log" 2>&1 &
+PIDS+=($!)
+.venv/bin/celery -A marketplace worker --concurrency=1 --hostname="smoke@%h" --without-gossip --without-mingle \
+  >"$WORK/worker.log" 2>&1 &
+PIDS+=($!)
+.venv/bin/celery -A marketplace beat --schedule="$WORK/beat-schedule" >"$WORK/beat.log" 2>&1 &
+PIDS+=($!)
+
+for _ in $(seq 100); do
+  curl -fsS "$BASE/healthz" >/dev/null 2>&1 && break
+  sleep 0.2
+done
+curl -fsS "$BASE/healthz" >/dev/null || { say "gunicorn did not come up"; exit 1; }
+for _ in $(seq 100); do grep -q "ready" "$WORK/worker.log" && break; sleep 0.2; done
+grep -q "ready" "$WORK/worker.log" || { say "the Celery worker did not come up"; exit 1; }
+
+say "drive one lease from request to release over HTTP"
+timeout 120 $PY scripts/prod_smoke.py --base "$BASE" --worker-log "$WORK/worker.log"
+grep -q "Scheduler: Sending due task sweep:" "$WORK/beat.log" || grep -q "beat: Starting" "$WORK/beat.log" \
+  || { say "beat did not start"; exit 1; }
+say "beat is running ($(grep -c "Sending due task" "$WORK/beat.log" || true) sweeps sent so far)"
+SMOKE_OK=1

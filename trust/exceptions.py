@@ -1,0 +1,41 @@
+from django.urls import reverse
+
+from accounts.models import Organisation
+from common.exceptions import ApplicationError
+
+
+class OrganisationBlacklisted(ApplicationError):
+    code = "blacklisted"
+    status = 403
+
+    def __init__(self, detail: str, *, organisation: Organisation) -> None:
+        super().__init__(
+            detail, link=("See its profile", reverse("trust:organisation_profile", args=[organisation.pk]))
+        )
+
+
+class VerificationInvalid(ApplicationError):
+    code = "verification_invalid"
+
+
+class DisputeInvalid(ApplicationError):
+    code = "dispute_invalid"
+    status = 409
+
+
+class SettlementInvalid(ApplicationError):
+    """A resolution whose amounts do not fit what escrow holds. Nothing was moved."""
+
+    code = "settlement_invalid"
+
+
+class BlacklistInvalid(ApplicationError):
+    code = "blacklist_invalid"
+
+
+class ReviewInvalid(ApplicationError):
+    code = "review_invalid"
+
+
+class EvidenceInvalid(ApplicationError):
+    code = "evidence_invalid"
