@@ -29,8 +29,8 @@ logger = logging.getLogger(__name__)
 
 
 def escrow_open(*, lease: "Lease", currency: str) -> Escrow:
-    escrow, _ = Escrow.objects.get_or_create(lease=lease, defaults={"currency": currency})
-    return escrow
+    """The lease's escrow, created once when the lease is requested."""
+    return Escrow.objects.create(lease=lease, currency=currency)
 
 
 # --- Paying in ----------------------------------------------------------------------------

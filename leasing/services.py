@@ -179,13 +179,11 @@ def lease_request(
     # An instant-book lease is accepted without the owner acting: the owner must be allowed to take it.
     trust_services.organisation_require_in_good_standing(listing.warehouse.organisation, "take bookings")
     listing_check_booking(listing=listing, start=start, end=end, quantity=quantity)
-    reservation = capacity_reserve(listing=listing, start=start, end=end, quantity=quantity)
     quote = listing_quote(listing=listing, start=start, end=end, quantity=quantity)
     lease = Lease.objects.create(
         listing=listing,
         exporter=exporter,
         requested_by=by,
-        reservation=reservation,
         quantity=quantity,
         start=start,
         end=end,
@@ -205,8 +203,12 @@ def lease_request(
     escrow_services.escrow_open(lease=lease, currency=lease.currency)
     LeaseEvent.objects.create(lease=lease, actor=by, to_state=S.REQUESTED, note=message[:500])
     if listing.instant_book:
-        return lease_transition(lease=lease, to=S.ACCEPTED, by=None, note="Instant book")
-    lease_notify(lease=lease, step=S.REQUESTED)
+        lease_transition(lease=lease, to=S.ACCEPTED, by=None, note="Instant book")
+    else:
+        lease_notify(lease=lease, step=S.REQUESTED)
+    # Capacity last: the listing row stays locked from here to the commit, so keep that short.
+    lease.reservation = capacity_reserve(listing=listing, start=start, end=end, quantity=quantity)
+    Lease.objects.filter(pk=lease.pk).update(reservation=lease.reservation)
     return lease
 
 

@@ -46,6 +46,7 @@ SWEEP_INTERVALS: dict[str, int] = {
     "escrow.services.refunds_retry": 5 * MINUTE,
     "escrow.chargebacks.chargebacks_recover": 5 * MINUTE,
     "escrow.reconcile.escrow_reconcile_sweep": 24 * 60 * MINUTE,  # nightly; differences logged at ERROR
+    "trust.rating.ratings_recompute_all": 24 * 60 * MINUTE,  # also recomputed on each relevant event
 }
 DEFAULT_SWEEP_INTERVAL = 5 * MINUTE
 

@@ -43,3 +43,8 @@ class ListingNotBookable(ApplicationError):
 class InvalidListingTransition(ApplicationError):
     code = "invalid_listing_transition"
     status = 409
+
+
+class NotAnOwner(ApplicationError):
+    code = "not_an_owner"
+    status = 403

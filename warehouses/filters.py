@@ -24,6 +24,7 @@ SORTS = (
     ("newest", "Newest"),
 )
 MAX_RADIUS_KM = 2000
+MAX_QUANTITY = 1_000_000
 
 
 class SearchForm(forms.Form):
@@ -71,7 +72,9 @@ class ListingSearchFilter(django_filters.FilterSet):
     end = django_filters.DateFilter(
         method="filter_nothing", label="Until", widget=forms.DateInput(attrs={"type": "date"})
     )
-    quantity = django_filters.NumberFilter(method="filter_nothing", label="Units needed", min_value=1)
+    quantity = django_filters.NumberFilter(
+        method="filter_nothing", label="Units needed", min_value=1, max_value=MAX_QUANTITY
+    )
     unit = django_filters.ChoiceFilter(choices=Unit.choices, label="Unit")
     customs_status = django_filters.ChoiceFilter(
         field_name="warehouse__customs_status", choices=CustomsStatus.choices, label="Customs"

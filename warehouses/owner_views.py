@@ -142,9 +142,13 @@ def listing_create(request: OrganisationRequest, pk: int) -> HttpResponse:
     warehouse = _owned_warehouse(request, pk)
     form = ListingForm(request.POST or None, initial={"available_from": timezone.localdate()})
     if request.method == "POST" and form.is_valid():
-        listing = services.listing_create(warehouse=warehouse, **form.cleaned_data)
-        messages.success(request, f"“{listing.title}” is saved as a draft. Publish it when it is ready.")
-        return redirect("warehouses:owner:listing_calendar", pk=listing.pk)
+        try:
+            listing = services.listing_create(warehouse=warehouse, **form.cleaned_data)
+        except ApplicationError as error:
+            form.add_error(None, error.detail)
+        else:
+            messages.success(request, f"“{listing.title}” is saved as a draft. Publish it when it is ready.")
+            return redirect("warehouses:owner:listing_calendar", pk=listing.pk)
     return render(request, "warehouses/owner/listing_form.html", {"form": form, "warehouse": warehouse})
 
 

@@ -17,7 +17,13 @@ from django.utils import timezone
 from accounts.models import Organisation
 
 from .choices import ListingStatus
-from .exceptions import CapacityBelowReserved, CapacityUnavailable, InvalidDates, InvalidListingTransition
+from .exceptions import (
+    CapacityBelowReserved,
+    CapacityUnavailable,
+    InvalidDates,
+    InvalidListingTransition,
+    NotAnOwner,
+)
 from .models import CalendarDay, CapacityException, Listing, Reservation, Warehouse, WarehousePhoto
 
 LISTING_TRANSITIONS: dict[str, set[str]] = {
@@ -44,7 +50,23 @@ def calendar_horizon() -> date:
 # --- Warehouses ---------------------------------------------------------------------------
 
 
+# How far back a listing's bookable window may start: its calendar is built from that day.
+MAX_WINDOW_BACKDATE_DAYS = 31
+
+
+def _require_owner(organisation: Organisation) -> None:
+    if not organisation.is_owner:
+        raise NotAnOwner(f"{organisation} is not set up to own warehouses.")
+
+
+def _check_window(listing: Listing) -> None:
+    earliest = timezone.localdate() - timedelta(days=MAX_WINDOW_BACKDATE_DAYS)
+    if listing.available_from < earliest:
+        raise InvalidDates(f"The bookable window cannot start before {earliest:%-d %b %Y}.")
+
+
 def warehouse_create(*, organisation: Organisation, **fields: Any) -> Warehouse:
+    _require_owner(organisation)
     return Warehouse.objects.create(organisation=organisation, **fields)
 
 
@@ -68,7 +90,10 @@ def warehouse_photo_add(*, warehouse: Warehouse, image: Any, caption: str = "") 
 @transaction.atomic
 def listing_create(*, warehouse: Warehouse, **fields: Any) -> Listing:
     """Create a listing and its calendar up to the horizon."""
-    listing = Listing.objects.create(warehouse=warehouse, **fields)
+    _require_owner(warehouse.organisation)
+    listing = Listing(warehouse=warehouse, **fields)
+    _check_window(listing)
+    listing.save()
     calendar_extend(listing=listing)
     return listing
 
@@ -80,6 +105,8 @@ def listing_update(*, listing: Listing, **fields: Any) -> Listing:
     listing = _lock_listing(listing)
     for name, value in fields.items():
         setattr(listing, name, value)
+    if "available_from" in fields:
+        _check_window(listing)
     listing.save()
     calendar_extend(listing=listing)
     first = CalendarDay.objects.filter(listing=listing).order_by("day").values_list("day", flat=True).first()

@@ -214,3 +214,15 @@ class TestHealthz:
 
         assert response.status_code == 503
         assert response.json()["status"] == "error"
+
+
+def test_plain_text_emails_are_not_html_escaped(client, django_capture_on_commit_callbacks):
+    organisation = OrganisationFactory(name="Ningbo Home & Garden")
+    admin = member_of(organisation)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        invitation_create(organisation=organisation, email="new@example.com", role=Role.MEMBER, invited_by=admin)
+
+    assert "Ningbo Home & Garden" in mail.outbox[0].subject
+    assert "Ningbo Home & Garden" in mail.outbox[0].body
+    assert "Ningbo Home &amp; Garden" in mail.outbox[0].alternatives[0][0]

@@ -12,6 +12,8 @@ import hypothesis
 import pytest
 import schemathesis
 from django.core.handlers.wsgi import WSGIHandler
+from django.core.signals import request_finished, request_started
+from django.db import close_old_connections
 from hypothesis import HealthCheck
 from hypothesis.errors import Unsatisfiable
 from schemathesis import GenerationMode
@@ -32,7 +34,18 @@ EXAMPLES = 12  # per operation and mode: about 25 s in all (30 finds nothing mor
 
 
 @pytest.fixture
-def seeded(db, settings):
+def _keep_connection():
+    """Schemathesis calls the WSGI handler directly; like Django's test client, keep the request's start and end
+    from closing the test's database connection (on PostgreSQL that would end the test transaction)."""
+    for signal in (request_started, request_finished):
+        signal.disconnect(close_old_connections)
+    yield
+    for signal in (request_started, request_finished):
+        signal.connect(close_old_connections)
+
+
+@pytest.fixture
+def seeded(db, settings, _keep_connection):
     settings.REST_FRAMEWORK = {**settings.REST_FRAMEWORK, "DEFAULT_THROTTLE_RATES": {}}
     parties = Parties()
     lease = parties.lease_in(LeaseState.CHECKED_IN)

@@ -501,3 +501,30 @@ def test_lists_are_paginated(owner, organisation):
 
     assert "Page 1 of 2" in first
     assert "Page 2 of 2" in second
+
+
+def test_a_window_starting_long_ago_is_a_form_error_and_creates_nothing(owner, warehouse):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from warehouses.models import Listing
+
+    data = {
+        "title": "Old window",
+        "unit": "pallet",
+        "capacity": 5,
+        "price_per_unit_day": "1.00",
+        "currency": "EUR",
+        "handling_in_fee": "0",
+        "handling_out_fee": "0",
+        "min_days": 1,
+        "max_days": 30,
+        "available_from": (timezone.localdate() - timedelta(days=400)).isoformat(),
+        "cancellation_policy": "moderate",
+    }
+    response = owner.post(url("listing_create", warehouse.pk), data)
+
+    assert response.status_code == 200
+    assert "cannot start before" in response.content.decode()
+    assert not Listing.objects.filter(title="Old window").exists()
