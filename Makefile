@@ -35,4 +35,4 @@ security: $(STAMP)
 
 # The escrow state machine at full strength: 1,000 runs of up to 50 steps on the fake Stripe (CI runs 40 × 20).
 escrow-fuzz: $(STAMP)
-	ESCROW_FUZZ_EXAMPLES=1000 ESCROW_FUZZ_STEPS=50 $(VENV)/bin/pytest -q -s -p no:logging tests/escrow/test_escrow_fuzz.py
+	ESCROW_FUZZ_EXAMPLES=1000 ESCROW_FUZZ_STEPS=50 $(VENV)/bin/pytest -q -p no:logging tests/escrow/test_escrow_fuzz.py

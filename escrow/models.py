@@ -101,6 +101,9 @@ class Payment(models.Model):
     processor_id = models.CharField(max_length=100, blank=True)
     charge_id = models.CharField(max_length=100, blank=True)
     client_secret = models.CharField(max_length=200, blank=True)
+    # The card (payment method token) this attempt was first sent with: its idempotency key is
+    # bound to it at the processor, so a retry of an unknown outcome must resend the same one.
+    payment_method = models.CharField(max_length=200, blank=True)
     failure_message = models.CharField(max_length=300, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)

@@ -62,6 +62,9 @@ def payment_charge(*, payment: Payment, payment_method: str, description: str) -
     succeeded, requires_action, failed (declined: raises PaymentDeclined) or unknown
     (5xx/timeout: raises GatewayUnavailable; retrying reuses the same key)."""
     escrow = payment.escrow
+    if not payment.payment_method:
+        Payment.objects.filter(pk=payment.pk, payment_method="").update(payment_method=payment_method)
+        payment.payment_method = payment_method
     try:
         result = get_gateway().charge(
             amount=Money(payment.amount, payment.currency),
@@ -85,6 +88,17 @@ def payment_charge(*, payment: Payment, payment_method: str, description: str) -
         charge_id=result.charge_id,
         client_secret=result.client_secret,
     )
+
+
+def payment_settle_unknown(*, payment: Payment, description: str) -> Payment:
+    """An attempt whose outcome is unknown, retried with another card: first resend it with the
+    card it was sent with (same idempotency key, so the processor answers from its record and
+    cannot charge twice). Returns that attempt if it succeeded or needs authentication, or a
+    fresh attempt (for the new card) if it was declined. GatewayUnavailable: still unknown."""
+    try:
+        return payment_charge(payment=payment, payment_method=payment.payment_method, description=description)
+    except PaymentDeclined:
+        return payment_start(escrow=payment.escrow, amount=payment.amount)
 
 
 @transaction.atomic

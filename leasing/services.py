@@ -5,7 +5,7 @@ changes ``Lease.state``. Services lock rows in one order — listing → lease �
 ``select_for_update`` (``_lock``), re-check the state under the lock, and send emails after commit.
 """
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
@@ -14,6 +14,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files import File
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from accounts.exceptions import OrganisationNotVerified
@@ -21,6 +22,7 @@ from accounts.models import Organisation, User
 from common.tasks import task_dispatch
 from escrow import services as escrow_services
 from escrow import tasks as escrow_tasks
+from escrow.choices import PaymentStatus
 from escrow.models import Escrow, Payment
 
 # trust builds disputes on this module's lock and transition; the cycle is resolved at call time.
@@ -268,9 +270,13 @@ def lease_pay(*, lease: Lease, by: User, payment_method: str) -> Payment:
         if locked.lease.state != S.ACCEPTED or locked.escrow is None:
             raise InvalidTransition(f"A lease that is {_name(locked.lease.state)} cannot be paid.")
         payment = escrow_services.payment_start(escrow=locked.escrow, amount=locked.lease.total)
-    payment = escrow_services.payment_charge(
-        payment=payment, payment_method=payment_method, description=f"Wareshare lease #{lease.pk}"
-    )
+    description = f"Wareshare lease #{lease.pk}"
+    if payment.payment_method and payment.payment_method != payment_method:
+        payment = escrow_services.payment_settle_unknown(payment=payment, description=description)
+    if payment.status not in (PaymentStatus.SUCCEEDED, PaymentStatus.REQUIRES_ACTION):
+        # A fresh attempt takes the card given now; an unknown one is resent with its own card.
+        card = payment.payment_method or payment_method
+        payment = escrow_services.payment_charge(payment=payment, payment_method=card, description=description)
     if payment.status == "succeeded":
         lease_payment_succeeded(payment=payment, by=by)
     return payment
@@ -524,69 +530,52 @@ def lease_dispute(
 # --- Sweeps (idempotent; run by `manage.py run_sweeps` and Celery beat) -------------------
 
 
-def _sweep(queryset, step) -> int:  # type: ignore[no-untyped-def]
+def _sweep(*, state: str, due: Q, act: Callable[[Locked], bool]) -> int:
+    """Apply ``act`` to every lease in ``state`` that is ``due``, one transaction each. The lease is
+    locked and both conditions are checked again under the lock, so a lease another worker (or
+    a person) moved meanwhile is skipped. ``act`` returns whether it handled the lease."""
     handled = 0
-    for pk in queryset.values_list("pk", flat=True):
+    for pk in Lease.objects.filter(due, state=state).values_list("pk", flat=True):
         with transaction.atomic():
-            lease = Lease.objects.get(pk=pk)
-            if step(lease):
+            locked = _lock(Lease.objects.get(pk=pk))
+            if Lease.objects.filter(due, pk=pk, state=state).exists() and act(locked):
                 handled += 1
     return handled
 
 
-def leases_expire_holds() -> int:
-    """Requests the owner did not answer in time expire and free their capacity."""
-    now = timezone.now()
-
-    def step(lease: Lease) -> bool:
-        locked = _lock(lease)
-        if locked.lease.state != S.REQUESTED or (locked.lease.hold_expires_at or now) > now:
-            return False
-        lease_transition(lease=locked.lease, to=S.EXPIRED, by=None, note="The owner did not answer in time")
+def _to(state: str, note: str) -> Callable[[Locked], bool]:
+    def act(locked: Locked) -> bool:
+        lease_transition(lease=locked.lease, to=state, by=None, note=note)
         return True
 
-    return _sweep(Lease.objects.filter(state=S.REQUESTED, hold_expires_at__lte=now), step)
+    return act
+
+
+def leases_expire_holds() -> int:
+    """Requests the owner did not answer in time expire and free their capacity."""
+    due = Q(hold_expires_at__lte=timezone.now())
+    return _sweep(state=S.REQUESTED, due=due, act=_to(S.EXPIRED, "The owner did not answer in time"))
 
 
 def leases_expire_unpaid() -> int:
     """Accepted leases not paid in time expire and free their capacity."""
-    now = timezone.now()
-
-    def step(lease: Lease) -> bool:
-        locked = _lock(lease)
-        if locked.lease.state != S.ACCEPTED or (locked.lease.payment_due_at or now) > now:
-            return False
-        lease_transition(lease=locked.lease, to=S.EXPIRED, by=None, note="Not paid in time")
-        return True
-
-    return _sweep(Lease.objects.filter(state=S.ACCEPTED, payment_due_at__lte=now), step)
+    due = Q(payment_due_at__lte=timezone.now())
+    return _sweep(state=S.ACCEPTED, due=due, act=_to(S.EXPIRED, "Not paid in time"))
 
 
 def leases_auto_confirm() -> int:
     """Check-ins the exporter neither confirmed nor disputed in the window confirm themselves."""
-    now = timezone.now()
 
-    def step(lease: Lease) -> bool:
-        locked = _lock(lease)
-        if locked.lease.state != S.CHECKED_IN or (locked.lease.confirm_by or now) > now:
-            return False
+    def act(locked: Locked) -> bool:
         if locked.escrow is not None and locked.escrow.frozen:
             return False  # a card dispute is open: nothing is released until it is decided
         _release(locked, by=None, note="Confirmed automatically: the window passed without a dispute")
         return True
 
-    return _sweep(Lease.objects.filter(state=S.CHECKED_IN, confirm_by__lte=now), step)
+    return _sweep(state=S.CHECKED_IN, due=Q(confirm_by__lte=timezone.now()), act=act)
 
 
 def leases_complete() -> int:
     """Active leases past their end date complete and free their capacity."""
-    today = timezone.localdate()
-
-    def step(lease: Lease) -> bool:
-        locked = _lock(lease)
-        if locked.lease.state != S.ACTIVE or locked.lease.end >= today:
-            return False
-        lease_transition(lease=locked.lease, to=S.COMPLETED, by=None, note="The lease ended")
-        return True
-
-    return _sweep(Lease.objects.filter(state=S.ACTIVE, end__lt=today), step)
+    due = Q(end__lt=timezone.localdate())
+    return _sweep(state=S.ACTIVE, due=due, act=_to(S.COMPLETED, "The lease ended"))

@@ -6,7 +6,8 @@
 - ``pm_card_chargeDeclined``, ``pm_card_visa_chargeDeclined`` (any token containing
   "declined"): ``PaymentDeclined``; tokens containing "insufficientFunds" decline for lack of funds;
 - ``sim_gateway_error``: ``GatewayUnavailable`` (a 5xx); ``sim_timeout``: ``GatewayUnavailable``
-  (a timeout). Neither is remembered, like a request that never reached the processor.
+  (a timeout). Faults are transient, as real ones are: the first request under an idempotency key
+  fails and is not remembered; the same request sent again goes through (the card is charged).
 """
 
 from __future__ import annotations
@@ -45,11 +46,13 @@ class SimulatedGateway(Gateway):
     def __init__(self) -> None:
         self._results: dict[tuple[str, str, tuple[Any, ...]], object] = {}
         self._lock = threading.Lock()
+        self._faulted: set[str] = set()  # idempotency keys whose transient fault has happened
 
     def reset(self) -> None:
         """Forget every remembered result (for tests)."""
         with self._lock:
             self._results.clear()
+            self._faulted.clear()
 
     def charge(
         self,
@@ -65,7 +68,13 @@ class SimulatedGateway(Gateway):
         request = (amount, payment_method, transfer_group, description, tuple(sorted(metadata.items())))
 
         def run() -> ChargeResult:
-            _raise_for(payment_method)
+            if _is_fault(payment_method):  # runs under self._lock (see _once)
+                first = idempotency_key not in self._faulted
+                self._faulted.add(idempotency_key)
+                if first:
+                    _raise_for(payment_method)
+            else:
+                _raise_for(payment_method)
             return ChargeResult(
                 id=_sim_id("pi", idempotency_key),
                 charge_id=_sim_id("ch", idempotency_key),
@@ -192,6 +201,10 @@ def _minor(amount: Money) -> int:
     if minor <= 0:
         raise ValueError(f"amount must be positive, got {amount.amount} {amount.currency}")
     return minor
+
+
+def _is_fault(payment_method: str) -> bool:
+    return payment_method.lower() in ("sim_gateway_error", "sim_timeout")
 
 
 def _raise_for(payment_method: str) -> None:

@@ -205,3 +205,36 @@ class TestWebhooks:
         assert stored.processed_at is None
         assert "database hiccup" in stored.error
         assert json.loads(json.dumps(stored.payload))["type"] == "account.updated"
+
+
+def test_after_a_lost_answer_another_card_settles_the_first_attempt_and_charges_once(stripe_mode):
+    fake = stripe_mode
+    p = stripe_parties(fake)
+    lease = p.lease_in(S.ACCEPTED)
+    fake.timeout_next(applied=True)  # the first card was charged; the answer was lost
+    with pytest.raises(GatewayUnavailable):
+        p.pay(lease, payment_method="pm_card_visa")
+
+    payment = p.pay(lease, payment_method="pm_card_mastercard")  # the exporter tries another card
+
+    lease.refresh_from_db()
+    assert lease.state == S.FUNDED
+    assert len(fake.payment_intents) == 1  # the first charge, found again: nothing charged twice
+    assert payment.attempt == 1
+    assert payment.payment_method == "pm_card_visa"
+
+
+def test_after_an_unknown_decline_another_card_gets_a_new_attempt(stripe_mode):
+    fake = stripe_mode
+    p = stripe_parties(fake)
+    lease = p.lease_in(S.ACCEPTED)
+    fake.timeout_next(applied=True)  # the first card was declined; the answer was lost
+    with pytest.raises(GatewayUnavailable):
+        p.pay(lease, payment_method="pm_card_chargeDeclined")
+
+    payment = p.pay(lease, payment_method="pm_card_visa")
+
+    lease.refresh_from_db()
+    assert lease.state == S.FUNDED
+    assert payment.attempt == 2
+    assert [pi["status"] for pi in fake.payment_intents][-1] == "succeeded"
