@@ -7,12 +7,12 @@ from rest_framework import serializers
 from warehouses.choices import FEATURES
 from warehouses.forms import CapacityExceptionForm, ListingForm, WarehouseForm
 from warehouses.models import CalendarDay, CapacityException, Listing, Port, Warehouse, WarehousePhoto
+from warehouses.services import MAX_WINDOW_BACKDATE_DAYS
 
 from .common import OrganisationRefSerializer, form_validate
 
 FEATURE_NAMES = [name for name, _label in FEATURES]
 MAX_UNITS = 1_000_000
-MAX_DAYS_BACK = 31
 
 
 class PhotoSerializer(serializers.ModelSerializer):
@@ -75,22 +75,7 @@ class WarehouseSummarySerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-LISTING_FIELDS = [
-    "title",
-    "description",
-    "unit",
-    "capacity",
-    "price_per_unit_day",
-    "currency",
-    "handling_in_fee",
-    "handling_out_fee",
-    "min_days",
-    "max_days",
-    "available_from",
-    "available_until",
-    "instant_book",
-    "cancellation_policy",
-]
+LISTING_FIELDS = list(ListingForm.Meta.fields)
 
 
 class ListingSerializer(serializers.ModelSerializer):
@@ -126,11 +111,11 @@ class ListingWriteSerializer(serializers.ModelSerializer):
             self.fields["warehouse"].queryset = owned  # type: ignore[attr-defined]
 
     def validate_available_from(self, value: date) -> date:
-        # Every day from available_from gets a calendar row: a date years back would write
-        # thousands of rows in one request. The owner's form has no such bound yet.
+        # The service refuses it too (every day from available_from gets a calendar row);
+        # checking here makes it a field error.
         unchanged = self.instance is not None and value == self.instance.available_from
-        if not unchanged and value < timezone.localdate() - timedelta(days=MAX_DAYS_BACK):
-            raise serializers.ValidationError(f"Choose a day at most {MAX_DAYS_BACK} days ago.")
+        if not unchanged and value < timezone.localdate() - timedelta(days=MAX_WINDOW_BACKDATE_DAYS):
+            raise serializers.ValidationError(f"Choose a day at most {MAX_WINDOW_BACKDATE_DAYS} days ago.")
         return value
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
