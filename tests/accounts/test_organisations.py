@@ -226,3 +226,20 @@ def test_plain_text_emails_are_not_html_escaped(client, django_capture_on_commit
     assert "Ningbo Home & Garden" in mail.outbox[0].subject
     assert "Ningbo Home & Garden" in mail.outbox[0].body
     assert "Ningbo Home &amp; Garden" in mail.outbox[0].alternatives[0][0]
+
+
+def test_a_missing_page_is_a_friendly_404(client):
+    client.force_login(member_of(OrganisationFactory()))
+
+    response = client.get("/leases/999999/")
+
+    assert response.status_code == 404
+    assert "We could not find that page" in response.content.decode()
+
+
+def test_the_500_page_renders_without_a_request_context():
+    from django.template.loader import render_to_string
+
+    html = render_to_string("500.html")
+
+    assert "Something went wrong on our side" in html
