@@ -75,13 +75,13 @@ def payment_charge(*, payment: Payment, payment_method: str, description: str) -
             metadata={"lease": str(escrow.lease_id), "escrow": str(escrow.pk)},
         )
     except PaymentDeclined as error:
-        _payment_record(payment, status=PaymentStatus.FAILED, failure_message=error.detail)
+        payment_record(payment, status=PaymentStatus.FAILED, failure_message=error.detail)
         raise
     except GatewayUnavailable as error:
-        _payment_record(payment, status=PaymentStatus.UNKNOWN, failure_message=error.detail)
+        payment_record(payment, status=PaymentStatus.UNKNOWN, failure_message=error.detail)
         raise
     status = PaymentStatus.SUCCEEDED if result.status == "succeeded" else PaymentStatus.REQUIRES_ACTION
-    return _payment_record(
+    return payment_record(
         payment,
         status=status,
         processor_id=result.id,
@@ -102,10 +102,11 @@ def payment_settle_unknown(*, payment: Payment, description: str) -> Payment:
 
 
 @transaction.atomic
-def _payment_record(payment: Payment, **fields: str) -> Payment:
+def payment_record(payment: Payment, **fields: str) -> Payment:
+    """Record a payment's outcome under lock, forward only: a late failure never undoes a success."""
     payment = Payment.objects.select_for_update().get(pk=payment.pk)
     if payment.status == PaymentStatus.SUCCEEDED:
-        return payment  # forward only: a late failure never undoes a success
+        return payment
     for name, value in fields.items():
         setattr(payment, name, value)
     payment.save()
@@ -384,11 +385,11 @@ def payment_finalize(*, payment: Payment) -> Payment:
     try:
         result = get_gateway().payment_status(payment_id=payment.processor_id)
     except PaymentDeclined as error:
-        _payment_record(payment, status=PaymentStatus.FAILED, failure_message=error.detail[:300])
+        payment_record(payment, status=PaymentStatus.FAILED, failure_message=error.detail[:300])
         raise
     if result.status != "succeeded":
         return payment
-    return _payment_record(payment, status=PaymentStatus.SUCCEEDED, charge_id=result.charge_id, failure_message="")
+    return payment_record(payment, status=PaymentStatus.SUCCEEDED, charge_id=result.charge_id, failure_message="")
 
 
 def payment_open_settle(*, escrow: Escrow) -> Payment | None:
@@ -407,5 +408,5 @@ def payment_open_settle(*, escrow: Escrow) -> Payment | None:
     if settled.status == PaymentStatus.SUCCEEDED:
         return settled
     get_gateway().payment_cancel(payment_id=payment.processor_id, idempotency_key=f"{payment.idempotency_key}:cancel")
-    _payment_record(payment, status=PaymentStatus.FAILED, failure_message="Abandoned: another card was used")
+    payment_record(payment, status=PaymentStatus.FAILED, failure_message="Abandoned: another card was used")
     return None

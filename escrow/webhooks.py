@@ -54,13 +54,12 @@ def _payment_succeeded(intent: dict[str, Any]) -> None:
     if payment is None:
         logger.warning("payment_intent.succeeded for unknown intent %s", intent["id"])
         return
-    with transaction.atomic():
-        locked = Payment.objects.select_for_update().get(pk=payment.pk)
-        if locked.status != PaymentStatus.SUCCEEDED:
-            locked.status = PaymentStatus.SUCCEEDED
-            locked.processor_id = intent["id"]
-            locked.charge_id = intent.get("latest_charge") or locked.charge_id
-            locked.save()
+    services.payment_record(
+        payment,
+        status=PaymentStatus.SUCCEEDED,
+        processor_id=intent["id"],
+        charge_id=intent.get("latest_charge") or payment.charge_id,
+    )
     lease_payment_succeeded(payment=payment, by=None)
 
 
@@ -71,9 +70,8 @@ def _payment_failed(intent: dict[str, Any]) -> None:
     if payment is None:
         return
     error = intent.get("last_payment_error") or {}
-    Payment.objects.filter(pk=payment.pk).exclude(status=PaymentStatus.SUCCEEDED).update(
-        status=PaymentStatus.FAILED, failure_message=(error.get("message") or "Payment failed")[:300]
-    )
+    message = (error.get("message") or "Payment failed")[:300]
+    services.payment_record(payment, status=PaymentStatus.FAILED, failure_message=message)
 
 
 def _account_updated(account: dict[str, Any]) -> None:

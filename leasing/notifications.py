@@ -2,7 +2,7 @@
 
 from django.urls import reverse
 
-from accounts.models import Organisation, User
+from accounts.selectors import member_emails
 from common.emails import email_send
 
 from .choices import LeaseState
@@ -33,24 +33,18 @@ MESSAGES: dict[str, tuple[str, str, str]] = {
 }
 
 
-def _emails(organisation: Organisation) -> list[str]:
-    return list(
-        User.objects.filter(memberships__organisation=organisation, is_active=True).values_list("email", flat=True)
-    )
-
-
 def lease_notify(*, lease: Lease, step: str) -> None:
     """Email the side(s) that must act on ``step``; sent only if the transaction commits."""
     if step not in MESSAGES:
         return
     who, subject, next_step = MESSAGES[step]
-    recipients: list[str] = []
+    sides = []
     if who in ("owner", "both"):
-        recipients += _emails(lease.listing.warehouse.organisation)
+        sides.append(lease.listing.warehouse.organisation)
     if who in ("exporter", "both"):
-        recipients += _emails(lease.exporter)
+        sides.append(lease.exporter)
     email_send(
-        to=recipients,
+        to=member_emails(sides),
         template="lease_update",
         context={
             "lease": lease,

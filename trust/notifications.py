@@ -2,17 +2,9 @@
 
 from collections.abc import Iterable
 
-from accounts.models import Organisation, User
+from accounts.models import Organisation
+from accounts.selectors import member_emails
 from common.emails import email_send
-
-
-def organisation_emails(organisations: Iterable[Organisation]) -> list[str]:
-    ids = [organisation.pk for organisation in organisations]
-    return list(
-        User.objects.filter(memberships__organisation_id__in=ids, is_active=True)
-        .values_list("email", flat=True)
-        .distinct()
-    )
 
 
 def trust_notify(
@@ -20,7 +12,7 @@ def trust_notify(
 ) -> None:
     """Email every active member of ``organisations``; sent only if the transaction commits."""
     email_send(
-        to=organisation_emails(organisations),
+        to=member_emails(organisations),
         template="trust_update",
         context={"subject": subject, "lines": lines, "action": action, "path": path},
     )
