@@ -23,6 +23,7 @@ from django_countries import countries
 from accounts.models import Organisation
 
 from .choices import ListingStatus
+from .geo import haversine_km
 from .models import CalendarDay, Listing, Port, Warehouse, WarehousePhoto
 from .pricing import lease_days
 
@@ -181,8 +182,6 @@ def port_get(locode: str) -> Port | None:
 
 def ports_near(*, port: Port, radius_km: float, limit: int = 5) -> list[tuple[Port, float]]:
     """Other ports within ``radius_km`` of ``port``, nearest first (the list is small: ~500 rows)."""
-    from .geo import haversine_km
-
     found = []
     for other in Port.objects.exclude(pk=port.pk).only("locode", "name", "latitude", "longitude"):
         distance = haversine_km(port.latitude, port.longitude, other.latitude, other.longitude)
