@@ -190,7 +190,10 @@ def cleanup() -> dict:
         return {"leases": 0, "calendar_rows": 0}
     p = {"ex": exporters}
     lease_sql = "SELECT id FROM leasing_lease WHERE exporter_id = ANY(%(ex)s)"
-    res_sql = "SELECT reservation_id FROM leasing_lease WHERE exporter_id = ANY(%(ex)s) AND reservation_id IS NOT NULL"
+    res_sql = (
+        "SELECT lr.reservation_id FROM leasing_lease_reservations lr"
+        " JOIN leasing_lease l ON l.id = lr.lease_id WHERE l.exporter_id = ANY(%(ex)s)"
+    )
     rows = run(
         f"""
         UPDATE warehouses_calendarday c SET reserved = c.reserved - x.s
@@ -202,6 +205,7 @@ def cleanup() -> dict:
     run(f"DELETE FROM leasing_leaseevent WHERE lease_id IN ({lease_sql})", p)
     run(f"DELETE FROM escrow_escrow WHERE lease_id IN ({lease_sql})", p)
     reservation_ids = [r for (r,) in _fetchall(res_sql, p)]
+    run(f"DELETE FROM leasing_lease_reservations WHERE lease_id IN ({lease_sql})", p)
     leases = run("DELETE FROM leasing_lease WHERE exporter_id = ANY(%(ex)s)", p)
     run("DELETE FROM warehouses_reservation WHERE id = ANY(%(ids)s)", {"ids": reservation_ids})
     return {"leases": leases, "calendar_rows": rows}
@@ -414,12 +418,14 @@ def verify_after_service(*, ok_total: int, max_reservation_id: int) -> dict:
         for (r,) in _fetchall("SELECT DISTINCT listing_id FROM leasing_lease WHERE exporter_id = ANY(%s)", [exporters])
     ]
     leases, with_reservation = one(
-        "SELECT count(*), count(reservation_id) FROM leasing_lease WHERE exporter_id = ANY(%s)", [exporters]
+        "SELECT count(*), count(lr.reservation_id) FROM leasing_lease l"
+        " LEFT JOIN leasing_lease_reservations lr ON lr.lease_id = l.id WHERE l.exporter_id = ANY(%s)",
+        [exporters],
     )
     # Reservations created during the run without a lease (a refusal or error that left one behind).
     orphans = one(
         "SELECT count(*) FROM warehouses_reservation r WHERE r.id > %s "
-        "AND NOT EXISTS (SELECT 1 FROM leasing_lease l WHERE l.reservation_id = r.id)",
+        "AND NOT EXISTS (SELECT 1 FROM leasing_lease_reservations lr WHERE lr.reservation_id = r.id)",
         [max_reservation_id],
     )[0]
     over_capacity_anywhere = one(

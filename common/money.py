@@ -7,7 +7,11 @@ Minor units appear only at the payment processor boundary (``to_minor``/``from_m
 from __future__ import annotations
 
 from dataclasses import dataclass
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import ROUND_DOWN, ROUND_HALF_UP, Decimal
+
+from django.utils.formats import number_format
+from django.utils.translation import get_language
+from django.utils.translation import gettext_lazy as _
 
 # Currencies without a minor unit (ISO 4217 exponent 0) that the platform accepts.
 ZERO_DECIMAL = frozenset({"JPY", "KRW", "VND", "CLP", "ISK", "UGX", "XOF", "XAF"})
@@ -15,20 +19,22 @@ ZERO_DECIMAL = frozenset({"JPY", "KRW", "VND", "CLP", "ISK", "UGX", "XOF", "XAF"
 # baisa, millimes) but only with the last digit 0: the Stripe gateway refuses anything finer.
 THREE_DECIMAL = frozenset({"KWD", "BHD", "JOD", "OMR", "TND"})
 CURRENCIES = (
-    ("EUR", "Euro"),
-    ("USD", "US dollar"),
-    ("GBP", "Pound sterling"),
-    ("CNY", "Chinese yuan"),
-    ("HKD", "Hong Kong dollar"),
-    ("SGD", "Singapore dollar"),
-    ("JPY", "Japanese yen"),
-    ("KRW", "South Korean won"),
-    ("AUD", "Australian dollar"),
-    ("CAD", "Canadian dollar"),
-    ("AED", "UAE dirham"),
-    ("BRL", "Brazilian real"),
+    ("EUR", _("Euro")),
+    ("USD", _("US dollar")),
+    ("GBP", _("Pound sterling")),
+    ("CNY", _("Chinese yuan")),
+    ("HKD", _("Hong Kong dollar")),
+    ("SGD", _("Singapore dollar")),
+    ("JPY", _("Japanese yen")),
+    ("KRW", _("South Korean won")),
+    ("AUD", _("Australian dollar")),
+    ("CAD", _("Canadian dollar")),
+    ("AED", _("UAE dirham")),
+    ("BRL", _("Brazilian real")),
 )
 SYMBOLS = {"EUR": "€", "GBP": "£", "USD": "US$", "CNY": "CN¥", "JPY": "JP¥", "KRW": "₩"}
+# Where a language writes a currency its own way: in Chinese the yuan is plain ¥ (CLDR).
+LOCAL_SYMBOLS = {"zh-hans": {"CNY": "¥"}}
 
 
 def exponent(currency: str) -> int:
@@ -41,6 +47,12 @@ def exponent(currency: str) -> int:
 def quantize(amount: Decimal, currency: str) -> Decimal:
     """Round half-up to the currency's minor unit."""
     return amount.quantize(Decimal(1).scaleb(-exponent(currency)), rounding=ROUND_HALF_UP)
+
+
+def quantize_down(amount: Decimal, currency: str) -> Decimal:
+    """Round towards zero to the currency's minor unit: the rule for every pro-rata share (refunds,
+    monthly instalments, transfer values), so shares never add up to more than the whole."""
+    return amount.quantize(Decimal(1).scaleb(-exponent(currency)), rounding=ROUND_DOWN)
 
 
 def to_minor(amount: Decimal, currency: str) -> int:
@@ -81,8 +93,10 @@ class Money:
 
 
 def format_money(amount: Decimal, currency: str) -> str:
+    """ "€1,234.50", "JP¥1,235", "1,234.500 KWD": the currency's decimals, digits grouped and
+    separated as the active language writes them (``marketplace/formats``)."""
     value = quantize(amount, currency) + 0  # + 0 turns -0.00 (a float sum's residue) into 0.00
     digits = exponent(currency)
-    text = f"{value:,.{digits}f}"
-    symbol = SYMBOLS.get(currency)
+    text = number_format(value, decimal_pos=digits, use_l10n=True, force_grouping=True)
+    symbol = LOCAL_SYMBOLS.get(get_language() or "", {}).get(currency) or SYMBOLS.get(currency)
     return f"{symbol}{text}" if symbol else f"{text} {currency}"

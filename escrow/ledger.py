@@ -13,6 +13,7 @@ from .models import Escrow, LedgerEntry, Posting
 
 GATEWAY = "gateway"
 PLATFORM_FEE = "revenue:platform_fee"
+TRANSFER_FEE = "revenue:transfer_fee"
 PROCESSOR_FEE = "expense:processor_fee"
 
 

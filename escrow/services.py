@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext, gettext_noop
 
 from accounts.models import Organisation
 from common.money import Money
@@ -42,7 +43,7 @@ def payment_start(*, escrow: Escrow, amount: Decimal) -> Payment:
     (reusing its idempotency key), or a new attempt after a definite failure."""
     escrow = Escrow.objects.select_for_update().get(pk=escrow.pk)
     if escrow.payments.filter(status=PaymentStatus.SUCCEEDED).exists():
-        raise EscrowError("This lease is already paid.", code="already_paid")
+        raise EscrowError(gettext("This lease is already paid."), code="already_paid")
     last = escrow.payments.order_by("-attempt").first()
     if last and last.status in (PaymentStatus.PENDING, PaymentStatus.UNKNOWN, PaymentStatus.REQUIRES_ACTION):
         return last
@@ -116,7 +117,7 @@ def payment_record(payment: Payment, **fields: str) -> Payment:
 def escrow_fund(*, escrow: Escrow, payment: Payment) -> None:
     """Post a succeeded payment into the lease's escrow. Idempotent per payment."""
     if payment.status != PaymentStatus.SUCCEEDED:
-        raise EscrowError("Only a succeeded payment can fund an escrow.")
+        raise EscrowError(gettext("Only a succeeded payment can fund an escrow."))
     ledger.ledger_post(
         key=f"escrow:{escrow.pk}:fund:{payment.pk}",
         description=f"Lease {escrow.lease_id}: exporter paid into escrow",
@@ -136,7 +137,7 @@ def escrow_release(
     revenue. Must run inside the caller's transaction with the escrow locked. Idempotent per
     (escrow, sequence). The transfer itself is made by ``payout_execute`` after commit."""
     if escrow.frozen:
-        raise EscrowError("This escrow is frozen while a card dispute is open.", code="escrow_frozen")
+        raise EscrowError(gettext("This escrow is frozen while a card dispute is open."), code="escrow_frozen")
     key = f"escrow:{escrow.pk}:release:{sequence}"
     ledger.ledger_post(
         key=key,
@@ -231,14 +232,21 @@ def payouts_retry() -> int:
 # --- Refunds --------------------------------------------------------------------------------
 
 
-def escrow_refund(*, escrow: Escrow, exporter: Organisation, amount: Decimal, reason: str, key: str) -> Refund:
-    """Move ``amount`` from the escrow to the exporter's refund account (inside the caller's
-    transaction); ``refund_execute`` returns it to the card after commit. Idempotent on ``key``."""
+def escrow_refund(
+    *, escrow: Escrow, exporter: Organisation, amount: Decimal, reason: str, key: str, fee: Decimal = Decimal(0)
+) -> Refund:
+    """Move ``amount`` from the escrow to the exporter's refund account, and ``fee`` (a transfer's)
+    to platform revenue (inside the caller's transaction); ``refund_execute`` returns the refund to
+    the card after commit. Idempotent on ``key``."""
     ledger.ledger_post(
         key=key,
         description=f"Lease {escrow.lease_id}: refund to exporter ({reason})",
         currency=escrow.currency,
-        lines=[(escrow.account, amount), (ledger.refund_exporter(exporter.pk), -amount)],
+        lines=[
+            (escrow.account, amount + fee),
+            (ledger.refund_exporter(exporter.pk), -amount),
+            (ledger.TRANSFER_FEE, -fee),
+        ],
         escrow=escrow,
     )
     refund, _ = Refund.objects.get_or_create(
@@ -302,7 +310,7 @@ def refunds_retry() -> int:
 def payout_account_connect_simulated(*, organisation: Organisation, holder_name: str, iban: str) -> PayoutAccount:
     """The simulated gateway's onboarding: a bank account form, ready at once."""
     if not organisation.is_owner:
-        raise EscrowError("Only warehouse owners are paid out.", code="not_an_owner")
+        raise EscrowError(gettext("Only warehouse owners are paid out."), code="not_an_owner")
     account, _ = PayoutAccount.objects.update_or_create(
         organisation=organisation,
         defaults={
@@ -351,7 +359,7 @@ def payout_account_refresh(*, account: PayoutAccount) -> PayoutAccount:
 def payout_account_require(organisation: Organisation) -> PayoutAccount:
     account = PayoutAccount.objects.filter(organisation=organisation).first()
     if account is None:
-        raise PayoutAccountMissing("Connect a payout account to be paid.")
+        raise PayoutAccountMissing(gettext("Connect a payout account to be paid."))
     return account
 
 
@@ -408,5 +416,6 @@ def payment_open_settle(*, escrow: Escrow) -> Payment | None:
     if settled.status == PaymentStatus.SUCCEEDED:
         return settled
     get_gateway().payment_cancel(payment_id=payment.processor_id, idempotency_key=f"{payment.idempotency_key}:cancel")
-    payment_record(payment, status=PaymentStatus.FAILED, failure_message="Abandoned: another card was used")
+    abandoned = gettext_noop("Abandoned: another card was used")  # stored in English, shown translated
+    payment_record(payment, status=PaymentStatus.FAILED, failure_message=abandoned)
     return None

@@ -15,3 +15,25 @@ class NotAllowed(ApplicationError):
 
 class InvalidShipment(ApplicationError):
     code = "invalid_shipment"
+
+
+class InvalidExtension(ApplicationError):
+    code = "invalid_extension"
+
+
+class InvalidTransfer(ApplicationError):
+    code = "invalid_transfer"
+
+
+class TransferNotOpen(ApplicationError):
+    """Someone else took the offer first, or it was withdrawn or lapsed."""
+
+    code = "transfer_not_open"
+    status = 409
+
+
+class RefundChanged(ApplicationError):
+    """The refund shown before confirming is no longer the refund (a policy deadline passed)."""
+
+    code = "refund_changed"
+    status = 409

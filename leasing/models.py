@@ -1,3 +1,4 @@
+import secrets
 from decimal import Decimal
 
 from django.conf import settings
@@ -11,7 +12,17 @@ from common.money import CURRENCIES, Money
 from warehouses.models import Listing, Reservation
 from warehouses.validators import photo_content, photo_extension, photo_size
 
-from .choices import GoodsCondition, LeaseState, ShipmentStatus
+from .choices import (
+    OPEN_TRANSFER_STATES,
+    CancelledBy,
+    GoodsCondition,
+    InstalmentStatus,
+    LeaseOrigin,
+    LeaseState,
+    ShipmentStatus,
+    TransferGoods,
+    TransferState,
+)
 
 
 class Lease(models.Model):
@@ -24,9 +35,14 @@ class Lease(models.Model):
     listing = models.ForeignKey(Listing, on_delete=models.PROTECT, related_name="leases")
     exporter = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="leases")
     requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
-    reservation = models.OneToOneField(
-        Reservation, on_delete=models.PROTECT, null=True, blank=True, related_name="lease"
-    )
+    # The calendar holds behind the lease: one from the request; a transfer splits it in several.
+    reservations = models.ManyToManyField(Reservation, blank=True, related_name="leases")
+    origin = models.CharField(max_length=10, choices=LeaseOrigin.choices, default=LeaseOrigin.REQUEST)
+    # An extension or a transfer's lease continues ``parent``; with ``goods_carried`` the goods
+    # checked in on the parent stay where they are, so this lease needs no check-in of its own.
+    parent = models.ForeignKey("self", on_delete=models.PROTECT, null=True, blank=True, related_name="children")
+    goods_carried = models.BooleanField(default=False)
+    cancelled_by = models.CharField(max_length=10, choices=CancelledBy.choices, blank=True)
     quantity = models.PositiveIntegerField(validators=[MinValueValidator(1)])
     start = models.DateField()
     end = models.DateField()
@@ -77,6 +93,102 @@ class Lease(models.Model):
     def owner_amount(self) -> Decimal:
         """What the owner receives on release: the total less the platform fee."""
         return self.total - self.platform_fee
+
+    def money(self, field: str) -> Money:
+        return Money(getattr(self, field), self.currency)
+
+
+class Instalment(models.Model):
+    """One period of a lease's escrow release schedule (``leasing.schedule``).
+
+    A lease of up to 30 days has one instalment; a longer one has one per month from its start.
+    ``amount`` (the owner's part) and ``fee`` (the platform's) are what escrow still holds for the
+    period; a transfer moves part of them out (``unit_days`` shrinks with it). The escrow releases an
+    instalment at its start once the check-in is confirmed; a cancellation settles the rest by the
+    listing's policy. Amounts add up to the lease total exactly (pro-rata shares round down, the
+    last period takes the remainder; docs/money.md).
+    """
+
+    lease = models.ForeignKey(Lease, on_delete=models.CASCADE, related_name="instalments")
+    sequence = models.PositiveSmallIntegerField()
+    start = models.DateField()
+    end = models.DateField()
+    unit_days = models.PositiveIntegerField()
+    amount = money_field()
+    fee = money_field()
+    status = models.CharField(max_length=12, choices=InstalmentStatus.choices, default=InstalmentStatus.SCHEDULED)
+    settled_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["lease", "sequence"]
+        constraints = [
+            models.UniqueConstraint(fields=["lease", "sequence"], name="one_instalment_per_sequence"),
+            models.CheckConstraint(condition=Q(end__gte=F("start")), name="instalment_range_ordered"),
+        ]
+
+    def __str__(self) -> str:
+        return f"Lease {self.lease_id} instalment {self.sequence}"
+
+    @property
+    def gross(self) -> Decimal:
+        return self.amount + self.fee
+
+
+def transfer_token() -> str:
+    return secrets.token_urlsafe(32)
+
+
+class LeaseTransfer(models.Model):
+    """An exporter hands on the rest of a lease (all or part of the quantity, from ``start``) to
+    another exporter organisation, at ``price``. ``to_organisation`` empty: any verified exporter
+    with the link may take it. See ``leasing.transfers`` for the steps."""
+
+    lease = models.ForeignKey(Lease, on_delete=models.PROTECT, related_name="transfers")
+    to_organisation = models.ForeignKey(
+        Organisation, on_delete=models.PROTECT, null=True, blank=True, related_name="transfers_offered"
+    )
+    receiver = models.ForeignKey(
+        Organisation, on_delete=models.PROTECT, null=True, blank=True, related_name="transfers_received"
+    )
+    quantity = models.PositiveIntegerField(validators=[MinValueValidator(1)])
+    start = models.DateField("from")
+    price = money_field()
+    currency = models.CharField(max_length=3, choices=CURRENCIES)
+    goods = models.CharField(max_length=10, choices=TransferGoods.choices, default=TransferGoods.CARRY)
+    message = models.CharField(max_length=500, blank=True)
+    # An open offer (no ``to_organisation``) is seen by other exporters only with this in its link.
+    token = models.CharField(max_length=43, default=transfer_token, editable=False)
+    state = models.CharField(max_length=10, choices=TransferState.choices, default=TransferState.OFFERED)
+    offered_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    accepted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    decline_reason = models.CharField(max_length=300, blank=True)
+    new_lease = models.OneToOneField(Lease, on_delete=models.PROTECT, null=True, blank=True, related_name="transfer_in")
+    # Set on completion: what the original exporter got back and the platform's transfer fee.
+    value = money_field(null=True, blank=True)
+    refund = money_field(null=True, blank=True)
+    fee = money_field(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["lease"], condition=Q(state__in=OPEN_TRANSFER_STATES), name="one_open_transfer_per_lease"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Transfer of lease {self.lease_id}"
+
+    @property
+    def is_open(self) -> bool:
+        return self.state in OPEN_TRANSFER_STATES
 
     def money(self, field: str) -> Money:
         return Money(getattr(self, field), self.currency)

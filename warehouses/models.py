@@ -66,7 +66,7 @@ class Warehouse(models.Model):
     @property
     def feature_labels(self) -> list[str]:
         """The customs status and every feature the warehouse has, as shown on cards and pages."""
-        return [self.get_customs_status_display()] + [label for name, label in FEATURES if getattr(self, name)]
+        return [self.get_customs_status_display()] + [str(label) for name, label in FEATURES if getattr(self, name)]
 
 
 class WarehousePhoto(models.Model):
@@ -110,6 +110,9 @@ class Listing(models.Model):
     available_until = models.DateField(null=True, blank=True, help_text="Leave empty for open-ended.")
     calendar_until = models.DateField(null=True, blank=True, editable=False)
     instant_book = models.BooleanField(default=False)
+    transfers_need_consent = models.BooleanField(
+        default=True, help_text="Off: exporters may hand a lease on to another exporter without asking you."
+    )
     cancellation_policy = models.CharField(
         max_length=10, choices=CancellationPolicy.choices, default=CancellationPolicy.MODERATE
     )

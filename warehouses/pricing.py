@@ -49,13 +49,15 @@ class Quote:
         return Money(getattr(self, field), self.currency)
 
 
-def listing_quote(*, listing: Listing, start: date, end: date, quantity: int) -> Quote:
+def listing_quote(*, listing: Listing, start: date, end: date, quantity: int, handling: bool = True) -> Quote:
+    """The price of ``quantity`` units for ``start..end``; without ``handling`` (an extension: the
+    goods are already in) storage and the platform fee only."""
     days = lease_days(start, end)
     currency = listing.currency
     fee_percent = settings.WARESHARE["PLATFORM_FEE_PERCENT"]
     storage = quantize(listing.price_per_unit_day * quantity * days, currency)
-    handling_in = quantize(listing.handling_in_fee * quantity, currency)
-    handling_out = quantize(listing.handling_out_fee * quantity, currency)
+    handling_in = quantize(listing.handling_in_fee * quantity, currency) if handling else Decimal(0)
+    handling_out = quantize(listing.handling_out_fee * quantity, currency) if handling else Decimal(0)
     platform_fee = quantize((storage + handling_in + handling_out) * fee_percent / 100, currency)
     return Quote(
         currency=currency,

@@ -270,6 +270,45 @@ def capacity_release(*, reservation: Reservation) -> bool:
     return True
 
 
+Part = tuple[date, date, int]  # start, end (inclusive), quantity
+
+
+@transaction.atomic
+def capacity_reshape(*, reservation: Reservation, parts: list[Part]) -> list[Reservation]:
+    """Replace a live reservation by ``parts`` inside its range (a transfer splits a hold between
+    two leases; a cancellation keeps only the days already paid for). On each day the parts may
+    hold at most what the reservation held; the difference goes back to the calendar. Units held
+    by both the old and the new rows are never freed in between: it is one transaction under the
+    listing lock, and the calendar changes only where the total changes."""
+    _lock_listing(reservation.listing)
+    reservation = Reservation.objects.select_for_update().get(pk=reservation.pk)
+    if reservation.released_at is not None:
+        raise AssertionError(f"reservation {reservation.pk} is already released")
+    held = dict.fromkeys(_date_range(reservation.start, reservation.end), 0)
+    for start, end, quantity in parts:
+        if quantity < 1 or start > end or start < reservation.start or end > reservation.end:
+            raise AssertionError(f"part {start}..{end} × {quantity} is outside reservation {reservation.pk}")
+        for day in _date_range(start, end):
+            held[day] += quantity
+    if any(quantity > reservation.quantity for quantity in held.values()):
+        raise AssertionError(f"parts hold more than reservation {reservation.pk}")
+    freed: dict[int, list[date]] = {}
+    for day, quantity in held.items():
+        if quantity < reservation.quantity:
+            freed.setdefault(reservation.quantity - quantity, []).append(day)
+    for quantity, days in freed.items():
+        updated = CalendarDay.objects.filter(listing_id=reservation.listing_id, day__in=days).update(
+            reserved=F("reserved") - quantity
+        )
+        if updated != len(days):
+            raise AssertionError(f"calendar rows missing for reservation {reservation.pk}")
+    Reservation.objects.filter(pk=reservation.pk).update(released_at=timezone.now())
+    return [
+        Reservation.objects.create(listing_id=reservation.listing_id, start=start, end=end, quantity=quantity)
+        for start, end, quantity in parts
+    ]
+
+
 @transaction.atomic
 def capacity_exception_add(
     *, listing: Listing, start: date, end: date, capacity: int, reason: str = ""

@@ -1,0 +1,527 @@
+"""Handing on the rest of a lease to another exporter.
+
+1. ``transfer_offer``: the exporter of a funded or active lease offers ``quantity`` units from
+   ``start`` to its end, at a price it sets, to one exporter organisation (or to any, by link).
+2. ``transfer_accept``: the receiver takes it. Two receivers racing: the transfer row is locked
+   and only an ``offered`` transfer can be taken, so one wins and the other gets TransferNotOpen.
+3. ``transfer_consent``: the owner agrees (automatic if the listing does not ask for consent);
+   the receiver's lease is created, ``accepted``, awaiting its payment. It holds no capacity yet:
+   the original lease still holds it.
+4. The receiver pays (``lease_pay`` as for any lease); ``transfer_complete`` then, in the same
+   transaction: splits the original lease's calendar holds between the two leases (no unit is
+   ever free or counted twice in between), moves the transferred share of each unreleased
+   instalment out of the original escrow — back to the original exporter, less the transfer fee —
+   and records the step on both leases. A cancellation of the original lease in the meantime
+   lapses the offer and cancels the unpaid receiver's lease (``services._transfers_lapse``).
+
+Only money still in escrow can be handed back, so a transfer starts no earlier than the first
+instalment not yet released (any day of a funded lease; on an active long lease, the next month).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+from decimal import Decimal
+from typing import TYPE_CHECKING
+
+from django.conf import settings
+from django.db import transaction
+from django.urls import reverse
+from django.utils import formats, timezone, translation
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, gettext_noop, ngettext_lazy
+
+from accounts.models import Organisation, User
+from accounts.selectors import member_emails
+from common.emails import email_send
+from common.i18n import lazy_date, lazy_format
+from common.money import Money, quantize, quantize_down
+from common.tasks import task_dispatch
+from escrow import services as escrow_services
+from escrow import tasks as escrow_tasks
+from escrow.models import Escrow
+from trust import services as trust_services
+from warehouses.services import capacity_reshape
+
+from . import schedule
+from .choices import (
+    OPEN_TRANSFER_STATES,
+    InstalmentStatus,
+    LeaseOrigin,
+    LeaseState,
+    ShipmentStatus,
+    TransferGoods,
+    TransferState,
+)
+from .exceptions import InvalidTransfer, NotAllowed, TransferNotOpen
+from .models import Instalment, Lease, LeaseEvent, LeaseTransfer
+from .services import (
+    _lock,
+    _member,
+    _note,
+    _require_exporter,
+    _require_owner,
+    _require_verified,
+    _rules,
+    lease_carry_in,
+    lease_transition,
+)
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
+
+S = LeaseState
+TRANSFERABLE = (S.FUNDED, S.ACTIVE)
+
+
+@dataclass(frozen=True)
+class Move:
+    instalment: Instalment
+    unit_days: int
+    amount: Decimal
+    fee: Decimal
+
+
+@dataclass(frozen=True)
+class TransferValue:
+    """What a transfer hands back to the original exporter: the transferred unit-days' share of
+    each instalment still in escrow (rounded down), less the platform's transfer fee."""
+
+    currency: str
+    moves: tuple[Move, ...]
+    fee: Decimal
+
+    @property
+    def value(self) -> Decimal:
+        return sum((move.amount + move.fee for move in self.moves), Decimal(0))
+
+    @property
+    def refund(self) -> Decimal:
+        return self.value - self.fee
+
+    def money(self, field: str) -> Money:
+        return Money(getattr(self, field), self.currency)
+
+
+def transfer_earliest(lease: Lease) -> date:
+    """The first day a transfer of ``lease`` may start: today, or the first day still in escrow."""
+    pending = schedule.scheduled(lease)
+    first = pending[0].start if pending else lease.end + timedelta(days=1)
+    return max(first, timezone.localdate(), lease.start)
+
+
+def transfer_value(lease: Lease, *, quantity: int, start: date) -> TransferValue:
+    """Check the terms (InvalidTransfer) and price what handing on ``quantity`` from ``start`` is worth."""
+    earliest = transfer_earliest(lease)
+    if start < earliest or start > lease.end:
+        raise InvalidTransfer(
+            _(
+                "A transfer of this lease can start from %(earliest)s to %(end)s: "
+                "earlier days are used or already paid out to the owner."
+            )
+            % {"earliest": _date(earliest), "end": _date(lease.end)}
+        )
+    held = min(_held_by_day(lease, start).values(), default=0)
+    if quantity < 1 or quantity > held:
+        raise InvalidTransfer(
+            _("From %(date)s this lease holds %(held)s units: transfer 1 to %(held)s.")
+            % {"date": _date(start), "held": held}
+        )
+    moves = []
+    for instalment in schedule.scheduled(lease):
+        overlap = (min(instalment.end, lease.end) - max(instalment.start, start)).days + 1
+        if overlap <= 0:
+            continue
+        unit_days = quantity * overlap
+        if unit_days >= instalment.unit_days:
+            moves.append(Move(instalment, instalment.unit_days, instalment.amount, instalment.fee))
+            continue
+        share = Decimal(unit_days) / instalment.unit_days
+        moves.append(
+            Move(
+                instalment,
+                unit_days,
+                quantize_down(instalment.amount * share, lease.currency),
+                quantize_down(instalment.fee * share, lease.currency),
+            )
+        )
+    value = sum((move.amount + move.fee for move in moves), Decimal(0))
+    fee = quantize_down(value * schedule.transfer_fee_percent() / 100, lease.currency)
+    return TransferValue(currency=lease.currency, moves=tuple(moves), fee=fee)
+
+
+def _date(day: date) -> str:
+    return formats.date_format(day, "DATE_FORMAT")
+
+
+def _held_by_day(lease: Lease, start: date) -> dict[date, int]:
+    held: dict[date, int] = {}
+    for reservation in lease.reservations.filter(released_at=None, end__gte=start):
+        day = max(reservation.start, start)
+        while day <= reservation.end:
+            held[day] = held.get(day, 0) + reservation.quantity
+            day += timedelta(days=1)
+    day = start
+    while day <= lease.end:  # a day no hold covers holds nothing
+        held.setdefault(day, 0)
+        day += timedelta(days=1)
+    return held
+
+
+def _require_can_take(organisation: Organisation, by: User, transfer: LeaseTransfer) -> None:
+    lease = transfer.lease
+    if not organisation.is_exporter:
+        raise NotAllowed(_("%(organisation)s is not set up as an exporter.") % {"organisation": organisation})
+    if not _member(by, organisation):
+        raise NotAllowed(_("You can only take a transfer for your own organisation."))
+    if transfer.to_organisation_id not in (None, organisation.pk):
+        raise NotAllowed(_("This transfer is offered to another organisation."))
+    if organisation.pk in (lease.exporter_id, lease.owner.pk):
+        raise NotAllowed(_("The lease's own exporter or owner cannot take its transfer."))
+    _require_verified(organisation, "take a lease transfer")
+    trust_services.organisation_require_in_good_standing(organisation, "take a lease transfer")
+
+
+def _email(
+    organisations: list[Organisation], lease: Lease, subject: StrOrPromise, next_step: StrOrPromise, path: str
+) -> None:
+    """``subject`` and ``next_step`` lazy: each recipient reads them in their own language."""
+    email_send(
+        to=member_emails(organisations),
+        template="lease_update",
+        context={"lease": lease, "subject": subject, "next_step": next_step, "path": path},
+    )
+
+
+def transfer_path(transfer: LeaseTransfer, *, share: bool = False) -> str:
+    """The transfer's page; ``share``: the link an open offer is passed on by (with its key)."""
+    path = reverse("leasing:transfer_detail", args=[transfer.pk])
+    return f"{path}?key={transfer.token}" if share and transfer.to_organisation_id is None else path
+
+
+@transaction.atomic
+def transfer_offer(
+    *,
+    lease: Lease,
+    by: User,
+    quantity: int,
+    start: date,
+    price: Decimal,
+    goods: str = TransferGoods.CARRY,
+    to_organisation: Organisation | None = None,
+    message: str = "",
+) -> LeaseTransfer:
+    """The exporter offers the rest of ``lease`` (``quantity`` units from ``start``) at ``price``."""
+    _require_exporter(lease, by)
+    trust_services.organisation_require_in_good_standing(lease.exporter, "transfer a lease")
+    locked = _lock(lease)
+    lease = locked.lease
+    if lease.state not in TRANSFERABLE:
+        raise InvalidTransfer(
+            _("A lease that is %(state)s cannot be transferred.") % {"state": lease.get_state_display().lower()}
+        )
+    if locked.escrow is not None and locked.escrow.frozen:
+        raise InvalidTransfer(_("This lease's payment is under a card dispute: it cannot be transferred now."))
+    if LeaseTransfer.objects.filter(lease=lease, state__in=OPEN_TRANSFER_STATES).exists():
+        raise InvalidTransfer(_("This lease already has an open transfer offer: withdraw it first."))
+    if price <= 0 or quantize(price, lease.currency) != price:
+        raise InvalidTransfer(
+            _("Give a price above zero, in whole %(currency)s minor units.") % {"currency": lease.currency}
+        )
+    if to_organisation is not None and to_organisation.pk in (lease.exporter_id, lease.owner.pk):
+        raise InvalidTransfer(_("Offer the transfer to another exporter: not to yourself or the owner."))
+    if to_organisation is not None and not to_organisation.is_exporter:
+        raise InvalidTransfer(_("%(organisation)s is not set up as an exporter.") % {"organisation": to_organisation})
+    transfer_value(lease, quantity=quantity, start=start)
+    checked_in = lease.shipments.filter(status=ShipmentStatus.CHECKED_IN).exists()
+    transfer = LeaseTransfer.objects.create(
+        lease=lease,
+        to_organisation=to_organisation,
+        quantity=quantity,
+        start=start,
+        price=price,
+        currency=lease.currency,
+        goods=goods if checked_in else TransferGoods.REMOVE,
+        message=message[:500],
+        offered_by=by,
+    )
+    to = f" to {to_organisation}" if to_organisation else ""
+    _note(
+        lease, by=by, note=f"Transfer offered{to}: {quantity} units from {start:%d %b %Y} for {transfer.money('price')}"
+    )
+    if to_organisation is not None:
+        _email(
+            [to_organisation],
+            lease,
+            gettext_lazy("A lease transfer is offered to you"),
+            lazy_format(
+                ngettext_lazy(
+                    "%(exporter)s offers %(count)s unit at %(warehouse)s from %(date)s for %(price)s. "
+                    "Review and accept it.",
+                    "%(exporter)s offers %(count)s units at %(warehouse)s from %(date)s for %(price)s. "
+                    "Review and accept it.",
+                    quantity,
+                ),
+                exporter=lease.exporter,
+                count=quantity,
+                warehouse=lease.listing.warehouse,
+                date=lazy_date(start),
+                price=transfer.money("price"),
+            ),
+            transfer_path(transfer),
+        )
+    return transfer
+
+
+def _lock_transfer(transfer: LeaseTransfer) -> tuple[Lease, LeaseTransfer]:
+    """Lock listing → lease → escrow → transfer, and return the fresh lease and transfer."""
+    locked = _lock(transfer.lease)
+    return locked.lease, LeaseTransfer.objects.select_for_update().get(pk=transfer.pk)
+
+
+@transaction.atomic
+def transfer_accept(*, transfer: LeaseTransfer, by: User, organisation: Organisation) -> LeaseTransfer:
+    """``organisation`` takes the offer; the owner is asked (or, if the listing allows transfers
+    without consent, the receiver's lease is created at once)."""
+    _require_can_take(organisation, by, transfer)
+    lease, transfer = _lock_transfer(transfer)
+    if transfer.state != TransferState.OFFERED:
+        raise TransferNotOpen(_("This transfer offer is no longer open: someone took it, or it was withdrawn."))
+    transfer.receiver = organisation
+    transfer.accepted_by = by
+    transfer.state = TransferState.ACCEPTED
+    transfer.save()
+    _note(lease, by=by, note=f"Transfer accepted by {organisation}")
+    if not transfer_needs_consent(transfer, lease):
+        return _approve(transfer, lease=lease, by=None, note="Approved automatically: the listing allows transfers")
+    _email(
+        [lease.owner],
+        lease,
+        gettext_lazy("A lease transfer needs your consent"),
+        lazy_format(
+            ngettext_lazy(
+                "%(exporter)s hands %(count)s unit from %(date)s on to %(receiver)s.",
+                "%(exporter)s hands %(count)s units from %(date)s on to %(receiver)s.",
+                transfer.quantity,
+            ),
+            exporter=lease.exporter,
+            count=transfer.quantity,
+            date=lazy_date(transfer.start),
+            receiver=organisation,
+        ),
+        transfer_path(transfer),
+    )
+    return transfer
+
+
+def transfer_needs_consent(transfer: LeaseTransfer, lease: Lease) -> bool:
+    """The owner consents unless the listing allows transfers *and* the receiver pays at least
+    what escrow holds for the part: the owner is paid from the receiver's price, so a cheaper
+    hand-on needs the owner's yes."""
+    if lease.listing.transfers_need_consent:
+        return True
+    return transfer.price < transfer_value(lease, quantity=transfer.quantity, start=transfer.start).value
+
+
+@transaction.atomic
+def transfer_consent(*, transfer: LeaseTransfer, by: User, approve: bool, reason: str = "") -> LeaseTransfer:
+    """The owner consents to the receiver (its lease is created, awaiting payment) or refuses."""
+    _require_owner(transfer.lease, by)
+    lease, transfer = _lock_transfer(transfer)
+    if transfer.state != TransferState.ACCEPTED:
+        raise TransferNotOpen(_("This transfer is not waiting for your consent."))
+    if approve:
+        trust_services.organisation_require_in_good_standing(lease.owner, "approve a lease transfer")
+        return _approve(transfer, lease=lease, by=by, note="Approved by the owner")
+    if not reason.strip():
+        raise InvalidTransfer(_("Say why you refuse the transfer: both exporters read it."))
+    transfer.state = TransferState.DECLINED
+    transfer.decided_by = by
+    transfer.decline_reason = reason.strip()[:300]
+    transfer.save()
+    _note(lease, by=by, note=f"The owner refused the transfer: {transfer.decline_reason}")
+    assert transfer.receiver is not None
+    _email(
+        [lease.exporter, transfer.receiver],
+        lease,
+        gettext_lazy("The owner refused a lease transfer"),
+        transfer.decline_reason,
+        transfer_path(transfer),
+    )
+    return transfer
+
+
+def _approve(transfer: LeaseTransfer, *, lease: Lease, by: User | None, note: str) -> LeaseTransfer:
+    """Create the receiver's lease for the transferred part at the offer's price, awaiting payment."""
+    assert transfer.receiver is not None
+    assert transfer.accepted_by is not None
+    transfer_value(lease, quantity=transfer.quantity, start=transfer.start)  # the terms still hold
+    days = (lease.end - transfer.start).days + 1
+    percent = lease.platform_fee_percent  # the price includes the platform fee on the receiver's lease
+    fee = quantize_down(transfer.price * percent / (100 + percent), lease.currency)
+    storage = transfer.price - fee
+    new_lease = Lease.objects.create(
+        listing=lease.listing,
+        exporter=transfer.receiver,
+        requested_by=transfer.accepted_by,
+        quantity=transfer.quantity,
+        start=transfer.start,
+        end=lease.end,
+        goods_description=lease.goods_description,
+        message=f"Transfer of lease #{lease.pk}",
+        origin=LeaseOrigin.TRANSFER,
+        parent=lease,
+        goods_carried=transfer.goods == TransferGoods.CARRY,
+        state=S.ACCEPTED,
+        currency=lease.currency,
+        unit_price=quantize_down(storage / (transfer.quantity * days), lease.currency),
+        storage_amount=storage,
+        handling_in_amount=Decimal(0),
+        handling_out_amount=Decimal(0),
+        platform_fee=fee,
+        platform_fee_percent=lease.platform_fee_percent,
+        total=transfer.price,
+        payment_due_at=timezone.now() + timedelta(hours=_rules()["PAYMENT_HOURS"]),
+    )
+    escrow_services.escrow_open(lease=new_lease, currency=new_lease.currency)
+    LeaseEvent.objects.create(
+        lease=new_lease, actor=by, to_state=S.ACCEPTED, note=f"Transferred from lease #{lease.pk}: {note}"
+    )
+    transfer.state = TransferState.APPROVED
+    transfer.decided_by = by
+    transfer.new_lease = new_lease
+    transfer.save()
+    _note(lease, by=by, note=f"Transfer approved ({note}); lease #{new_lease.pk} awaits the receiver's payment")
+    _email(
+        [transfer.receiver],
+        new_lease,
+        gettext_lazy("Your lease transfer is approved"),
+        gettext_lazy("Pay into escrow to complete the transfer."),
+        reverse("leasing:lease_detail", args=[new_lease.pk]),
+    )
+    return transfer
+
+
+@transaction.atomic
+def transfer_withdraw(*, transfer: LeaseTransfer, by: User) -> LeaseTransfer:
+    """The offering exporter withdraws an offer not yet paid for."""
+    _require_exporter(transfer.lease, by)
+    lease, transfer = _lock_transfer(transfer)
+    if not transfer.is_open:
+        raise TransferNotOpen(_("This transfer is no longer open."))
+    transfer.state = TransferState.WITHDRAWN
+    transfer.save()
+    _note(lease, by=by, note=gettext_noop("Transfer offer withdrawn"))
+    if transfer.new_lease_id is not None:
+        receiver_lease = Lease.objects.select_for_update().get(pk=transfer.new_lease_id)
+        lease_transition(lease=receiver_lease, to=S.CANCELLED, by=by, note=gettext_noop("The transfer was withdrawn"))
+    return transfer
+
+
+def transfer_complete(*, lease: Lease, escrow: Escrow, by: User | None) -> Lease:
+    """The receiver's lease (locked, just funded) is paid: complete its transfer (module docstring).
+
+    If the original lease can no longer hand the part on (cancelled, or the days' money was
+    released meanwhile), the transfer lapses and the receiver is refunded in full.
+    """
+    transfer = LeaseTransfer.objects.select_for_update().get(new_lease=lease)
+    original = Lease.objects.select_for_update().get(pk=transfer.lease_id)
+    original_escrow = Escrow.objects.select_for_update().get(lease=original)
+    try:
+        # The reason goes into the timeline notes, which are stored in English.
+        with translation.override(settings.LANGUAGE_CODE):
+            if transfer.state != TransferState.APPROVED or original.state not in TRANSFERABLE or original_escrow.frozen:
+                raise InvalidTransfer(f"lease #{original.pk} is {original.get_state_display().lower()}")
+            value = transfer_value(original, quantity=transfer.quantity, start=transfer.start)
+    except InvalidTransfer as error:
+        return _unwind(transfer, lease=lease, escrow=escrow, by=by, why=error.detail)
+    _capacity_move(original, lease, quantity=transfer.quantity, start=transfer.start)
+    for move in value.moves:
+        instalment = move.instalment
+        instalment.unit_days -= move.unit_days
+        instalment.amount -= move.amount
+        instalment.fee -= move.fee
+        instalment.save(update_fields=["unit_days", "amount", "fee"])
+    if value.value:
+        refund = escrow_services.escrow_refund(
+            escrow=original_escrow,
+            exporter=original.exporter,
+            amount=value.refund,
+            fee=value.fee,
+            reason=f"transferred to lease #{lease.pk}",
+            key=f"escrow:{original_escrow.pk}:transfer:{transfer.pk}",
+        )
+        task_dispatch(escrow_tasks.refund_execute, refund.pk)
+    transfer.state = TransferState.COMPLETED
+    transfer.value, transfer.refund, transfer.fee = value.value, value.refund, value.fee
+    transfer.save()
+    summary = (
+        f"{transfer.quantity} units from {transfer.start:%d %b %Y} transferred to {lease.exporter} "
+        f"(lease #{lease.pk}); refunded {value.money('refund')} after a {value.money('fee')} transfer fee"
+    )
+    if all(item.unit_days == 0 for item in schedule.scheduled(original)):
+        schedule.instalments_close(original, status=InstalmentStatus.TRANSFERRED)
+        lease_transition(lease=original, to=S.TRANSFERRED, by=by, note=summary)
+    else:
+        _note(original, by=by, note=summary)
+    _note(lease, by=by, note=f"Transfer from lease #{original.pk} completed")
+    _email(
+        [original.exporter, original.owner],
+        original,
+        gettext_lazy("A lease transfer is complete"),
+        lazy_format(
+            ngettext_lazy(
+                "%(count)s unit from %(date)s transferred to %(receiver)s (lease #%(lease)s); "
+                "refunded %(refund)s after a %(fee)s transfer fee",
+                "%(count)s units from %(date)s transferred to %(receiver)s (lease #%(lease)s); "
+                "refunded %(refund)s after a %(fee)s transfer fee",
+                transfer.quantity,
+            ),
+            count=transfer.quantity,
+            date=lazy_date(transfer.start),
+            receiver=lease.exporter,
+            lease=lease.pk,
+            refund=value.money("refund"),
+            fee=value.money("fee"),
+        ),
+        reverse("leasing:lease_detail", args=[original.pk]),
+    )
+    if lease.goods_carried:
+        return lease_carry_in(lease=lease, escrow=escrow, by=by)
+    return lease
+
+
+def _capacity_move(original: Lease, receiver: Lease, *, quantity: int, start: date) -> None:
+    """Split the original lease's holds from ``start``: ``quantity`` units go to the receiver."""
+    for reservation in original.reservations.filter(released_at=None, end__gte=start).order_by("start"):
+        first = max(reservation.start, start)
+        keep = (
+            [(reservation.start, first - timedelta(days=1), reservation.quantity)] if reservation.start < first else []
+        )
+        if reservation.quantity > quantity:
+            keep.append((first, reservation.end, reservation.quantity - quantity))
+        parts = capacity_reshape(reservation=reservation, parts=[*keep, (first, reservation.end, quantity)])
+        original.reservations.remove(reservation)
+        original.reservations.add(*parts[:-1])
+        receiver.reservations.add(parts[-1])
+
+
+def _unwind(transfer: LeaseTransfer, *, lease: Lease, escrow: Escrow, by: User | None, why: str) -> Lease:
+    """The transfer can no longer complete: it lapses; the receiver's paid lease is cancelled
+    and refunded in full."""
+    if transfer.is_open:
+        transfer.state = TransferState.LAPSED
+        transfer.save(update_fields=["state", "updated_at"])
+    schedule.instalments_close(lease, status=InstalmentStatus.CANCELLED)
+    refund = escrow_services.escrow_refund(
+        escrow=escrow,
+        exporter=lease.exporter,
+        amount=lease.total,
+        reason=gettext_noop("the transfer could not complete"),
+        key=f"escrow:{escrow.pk}:transfer-lapsed:refund",
+    )
+    task_dispatch(escrow_tasks.refund_execute, refund.pk)
+    return lease_transition(
+        lease=lease, to=S.CANCELLED, by=by, note=f"The transfer could not complete ({why}); refunded in full"
+    )
