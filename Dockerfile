@@ -13,6 +13,10 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
 WORKDIR /app
 RUN groupadd --system wareshare && useradd --system --gid wareshare --home-dir /app --no-create-home wareshare
 
+# gettext compiles the translation catalogues (locale/*.po -> .mo) below.
+RUN apt-get update && apt-get install -y --no-install-recommends gettext \
+ && rm -rf /var/lib/apt/lists/*
+
 COPY requirements.txt .
 RUN pip install -r requirements.txt
 
@@ -21,6 +25,7 @@ COPY . .
 RUN DJANGO_SECRET_KEY=collectstatic-only-not-a-secret-value-0123456789abcdef \
     DATABASE_URL=postgres://build@localhost/build DJANGO_ALLOWED_HOSTS=localhost EMAIL_URL=consolemail:// \
     python manage.py collectstatic --noinput -v0 \
+ && ./scripts/i18n_compile.sh \
  && mkdir -p /app/media && chown -R wareshare:wareshare /app/media
 
 USER wareshare

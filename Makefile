@@ -4,12 +4,14 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test lint ci prod-smoke security escrow-fuzz
+.PHONY: demo test lint ci prod-smoke security escrow-fuzz i18n-check
 
 $(STAMP): requirements.txt requirements-dev.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
 	$(PY) -m pip install --quiet -r requirements-dev.txt
+	./scripts/i18n_compile.sh  # installs gettext if msgfmt is missing; test.sh and demo.sh recompile
+	./scripts/install_chromium.sh
 	touch $(STAMP)
 
 demo: $(STAMP)
@@ -24,6 +26,10 @@ lint: $(STAMP)
 	$(VENV)/bin/mypy .
 	DATABASE_URL=sqlite:///:memory: DJANGO_SETTINGS_MODULE=marketplace.settings.test $(PY) manage.py makemigrations --check --dry-run
 	DJANGO_SETTINGS_MODULE=marketplace.settings.test $(PY) manage.py check
+
+# The translation catalogues are complete and current (scripts/i18n_check.sh; --update to refresh them).
+i18n-check: $(STAMP)
+	./scripts/i18n_check.sh
 
 # Production smoke: gunicorn + Celery worker + beat on the local PostgreSQL and Redis (scripts/prod_smoke.sh).
 prod-smoke: $(STAMP)

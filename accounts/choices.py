@@ -1,13 +1,14 @@
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 
 class Role(models.TextChoices):
-    ADMIN = "admin", "Admin"
-    MEMBER = "member", "Member"
+    ADMIN = "admin", _("Admin")
+    MEMBER = "member", _("Member")
 
 
 class VerificationStatus(models.TextChoices):
-    UNVERIFIED = "unverified", "Not verified"
-    PENDING = "pending", "Verification pending"
-    VERIFIED = "verified", "Verified"
-    REJECTED = "rejected", "Verification rejected"
+    UNVERIFIED = "unverified", _("Not verified")
+    PENDING = "pending", _("Verification pending")
+    VERIFIED = "verified", _("Verified")
+    REJECTED = "rejected", _("Verification rejected")

@@ -9,6 +9,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect
+from django.utils.translation import gettext as _
 
 from .middleware import current_membership
 
@@ -30,7 +31,7 @@ def organisation_required(
         def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
             membership = current_membership(request)
             if membership is None:
-                messages.info(request, "Create an organisation, or accept an invitation, to continue.")
+                messages.info(request, _("Create an organisation, or accept an invitation, to continue."))
                 return redirect("accounts:organisation_create")
             organisation = membership.organisation
             if (owner and not organisation.is_owner) or (exporter and not organisation.is_exporter):
@@ -56,7 +57,7 @@ def staff_required(func: View) -> View:
             raise Http404
         if not is_mfa_enabled(request.user):
             messages.warning(
-                request, "Staff must use two-factor authentication. Set up an authenticator app to continue."
+                request, _("Staff must use two-factor authentication. Set up an authenticator app to continue.")
             )
             return redirect("mfa_activate_totp")
         return func(request, *args, **kwargs)

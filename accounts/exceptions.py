@@ -1,4 +1,5 @@
 from django.urls import reverse
+from django.utils.translation import gettext as _
 
 from common.exceptions import ApplicationError
 
@@ -16,6 +17,10 @@ class AlreadyAMember(ApplicationError):
     code = "already_a_member"
 
 
+class PreferencesInvalid(ApplicationError):
+    code = "preferences_invalid"
+
+
 class OrganisationNotVerified(ApplicationError):
     """Raised for the organisation that is acting, so the link goes to its own verification page."""
 
@@ -23,4 +28,4 @@ class OrganisationNotVerified(ApplicationError):
     status = 403
 
     def __init__(self, detail: str, *, code: str | None = None) -> None:
-        super().__init__(detail, code=code, link=("Verify your organisation", reverse("trust:verification")))
+        super().__init__(detail, code=code, link=(_("Verify your organisation"), reverse("trust:verification")))

@@ -8,8 +8,12 @@ no query.
 
 from collections.abc import Callable
 
+from django.conf import settings
 from django.http import HttpRequest, HttpResponse
+from django.utils import timezone, translation
 from django.utils.functional import cached_property
+
+from common.timezones import zone_get
 
 from .models import Membership, Organisation
 
@@ -48,3 +52,34 @@ def current_membership(request: HttpRequest) -> Membership | None:
 def current_organisation(request: HttpRequest) -> Organisation | None:
     membership = current_membership(request)
     return membership.organisation if membership else None
+
+
+class UserLocaleMiddleware:
+    """A signed-in user's saved language and time zone win over the browser's guess.
+
+    Runs after ``LocaleMiddleware`` (which has activated the language from the cookie or
+    ``Accept-Language``) and after authentication. Visitors, and users who never chose a
+    language, keep the browser's; the time zone is the user's own (``UTC`` by default), so
+    ``{{ some_datetime }}`` and ``{% zoned %}`` show the viewer's local time.
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+        self.languages = {code for code, _name in settings.LANGUAGES}
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        user = request.user
+        zone = None
+        if user.is_authenticated:
+            language = getattr(user, "language", "")
+            if language in self.languages:
+                translation.activate(language)
+                request.LANGUAGE_CODE = language  # type: ignore[attr-defined]
+            zone = zone_get(getattr(user, "time_zone", ""))
+        if zone is None:
+            return self.get_response(request)
+        timezone.activate(zone)
+        try:
+            return self.get_response(request)
+        finally:
+            timezone.deactivate()

@@ -2,10 +2,12 @@ import secrets
 from datetime import datetime, timedelta
 from typing import ClassVar
 
+from django.conf import settings
 from django.contrib.auth.models import AbstractUser, BaseUserManager
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 from django_countries.fields import CountryField
 
 from .choices import Role, VerificationStatus
@@ -29,10 +31,17 @@ class UserManager(BaseUserManager["User"]):
 
 
 class User(AbstractUser):
-    """A person. Email is the login; there is no username."""
+    """A person. Email is the login; there is no username.
+
+    ``language`` and ``time_zone`` are the person's own: pages are shown in them once signed in
+    (``accounts.middleware.UserLocaleMiddleware``) and emails are written in them, whoever
+    triggered the email (``common.emails.email_send``). An empty language means "follow the
+    browser"; signing up saves the language the sign-up page was shown in."""
 
     username = None  # type: ignore[assignment,misc]
-    email = models.EmailField("email address", unique=True)
+    email = models.EmailField(_("email address"), unique=True)
+    language = models.CharField(_("language"), max_length=10, choices=settings.LANGUAGES, blank=True, default="")
+    time_zone = models.CharField(_("time zone"), max_length=64, default="UTC")
 
     USERNAME_FIELD = "email"
     REQUIRED_FIELDS: ClassVar[list[str]] = []
@@ -47,8 +56,8 @@ class Organisation(models.Model):
     """A company on the platform: owns warehouses, exports goods, or both."""
 
     name = models.CharField(max_length=200)
-    is_owner = models.BooleanField("owns warehouses", default=False)
-    is_exporter = models.BooleanField("exports goods", default=False)
+    is_owner = models.BooleanField(_("owns warehouses"), default=False)
+    is_exporter = models.BooleanField(_("exports goods"), default=False)
     country = CountryField(blank=True)
     legal_name = models.CharField(max_length=200, blank=True)
     registration_number = models.CharField(max_length=100, blank=True)

@@ -1,14 +1,36 @@
-"""Every write to organisations, memberships and invitations."""
+"""Every write to users' preferences, organisations, memberships and invitations."""
 
+from django.conf import settings
 from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from common.emails import email_send
+from common.timezones import zone_get
 
 from .choices import Role
-from .exceptions import AlreadyAMember, InvitationInvalid
+from .exceptions import AlreadyAMember, InvitationInvalid, PreferencesInvalid
 from .models import Invitation, Membership, Organisation, User
+
+
+def user_preferences_set(*, user: User, language: str | None = None, time_zone: str | None = None) -> User:
+    """Save the user's language ("" follows the browser) and/or time zone (an IANA name).
+    Raises PreferencesInvalid for a language the site does not offer or an unknown zone."""
+    fields = []
+    if language is not None:
+        if language and language not in dict(settings.LANGUAGES):
+            raise PreferencesInvalid(_("Choose one of the languages offered."))
+        user.language = language
+        fields.append("language")
+    if time_zone is not None:
+        if zone_get(time_zone) is None:
+            raise PreferencesInvalid(_("Unknown time zone “%(zone)s”.") % {"zone": time_zone})
+        user.time_zone = time_zone
+        fields.append("time_zone")
+    if fields:
+        user.save(update_fields=fields)
+    return user
 
 
 @transaction.atomic
@@ -28,7 +50,9 @@ def invitation_create(*, organisation: Organisation, email: str, role: str, invi
     """
     email = email.strip().lower()
     if organisation.memberships.filter(user__email__iexact=email).exists():
-        raise AlreadyAMember(f"{email} is already a member of {organisation}.")
+        raise AlreadyAMember(
+            _("%(email)s is already a member of %(organisation)s.") % {"email": email, "organisation": organisation}
+        )
     Invitation.objects.filter(organisation=organisation, email=email, accepted_at=None, revoked_at=None).update(
         revoked_at=timezone.now()
     )
@@ -49,10 +73,13 @@ def invitation_accept(*, token: str, user: User) -> Membership:
     """Join the inviting organisation. The invitation must be open and addressed to ``user``."""
     invitation = Invitation.objects.select_for_update().select_related("organisation").filter(token=token).first()
     if invitation is None or not invitation.is_open:
-        raise InvitationInvalid("This invitation has expired, was revoked or was already used.")
+        raise InvitationInvalid(_("This invitation has expired, was revoked or was already used."))
     if invitation.email.lower() != user.email.lower():
-        raise InvitationInvalid(f"This invitation is for {invitation.email}; you are signed in as {user.email}.")
-    membership, _ = Membership.objects.get_or_create(
+        raise InvitationInvalid(
+            _("This invitation is for %(invited)s; you are signed in as %(email)s.")
+            % {"invited": invitation.email, "email": user.email}
+        )
+    membership, _created = Membership.objects.get_or_create(
         user=user, organisation=invitation.organisation, defaults={"role": invitation.role}
     )
     invitation.accepted_at = timezone.now()

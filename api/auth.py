@@ -10,6 +10,7 @@ from typing import Any
 
 from django.db.models import Exists, OuterRef
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from rest_framework import authentication, exceptions
 from rest_framework.request import Request
 
@@ -27,7 +28,7 @@ LAST_USED_RESOLUTION = timedelta(minutes=1)
 class ApiKeyAuthentication(authentication.BaseAuthentication):
     def authenticate(self, request: Request) -> tuple[Any, ApiKey] | None:
         header = authentication.get_authorization_header(request).decode("latin-1")
-        keyword, _, key = header.partition(" ")
+        keyword, _space, key = header.partition(" ")
         if keyword != KEYWORD:
             return None
         prefix = key_prefix(key.strip())
@@ -45,7 +46,7 @@ class ApiKeyAuthentication(authentication.BaseAuthentication):
                 .first()
             )
         if api_key is None or not key_matches(key.strip(), api_key.hashed_key):
-            raise exceptions.AuthenticationFailed("Invalid or revoked API key.", code="invalid_api_key")
+            raise exceptions.AuthenticationFailed(_("Invalid or revoked API key."), code="invalid_api_key")
         now = timezone.now()
         if api_key.last_used_at is None or api_key.last_used_at < now - LAST_USED_RESOLUTION:
             ApiKey.objects.filter(pk=api_key.pk).update(last_used_at=now)

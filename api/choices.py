@@ -1,34 +1,43 @@
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 
 class KeyScope(models.TextChoices):
-    READ = "read", "Read only"
-    WRITE = "write", "Read and write"
+    READ = "read", _("Read only")
+    WRITE = "write", _("Read and write")
 
 
 class DeliveryStatus(models.TextChoices):
-    PENDING = "pending", "Pending"
-    SUCCEEDED = "succeeded", "Delivered"
-    FAILED = "failed", "Failed (gave up)"
+    PENDING = "pending", _("Pending")
+    SUCCEEDED = "succeeded", _("Delivered")
+    FAILED = "failed", _("Failed (gave up)")
 
 
 # Outbound webhook events, with what each tells the receiver.
-EVENT_TYPES: tuple[tuple[str, str], ...] = (
-    ("lease.requested", "An exporter requested a lease"),
-    ("lease.accepted", "The owner accepted (or the listing booked instantly)"),
-    ("lease.declined", "The owner declined"),
-    ("lease.expired", "A hold or an unpaid lease expired"),
-    ("lease.cancelled", "The lease was withdrawn or cancelled"),
-    ("lease.funded", "The exporter paid into escrow"),
-    ("lease.checked_in", "The goods were checked in; the exporter's confirmation window runs"),
-    ("lease.disputed", "The exporter disputed the check-in"),
-    ("lease.active", "The check-in was confirmed; the lease runs"),
-    ("lease.completed", "The lease ended"),
-    ("shipment.announced", "The exporter announced an inbound shipment"),
-    ("shipment.in_transit", "The owner marked a shipment in transit"),
-    ("shipment.arrived", "The owner marked a shipment arrived"),
-    ("checkin.recorded", "The owner counted the goods in"),
-    ("escrow.released", "The escrow was released to the owner"),
-    ("payout.paid", "The owner's payout was transferred"),
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
+
+
+EVENT_TYPES: tuple[tuple[str, StrOrPromise], ...] = (
+    ("lease.requested", _("An exporter requested a lease")),
+    ("lease.accepted", _("The owner accepted (or the listing booked instantly)")),
+    ("lease.declined", _("The owner declined")),
+    ("lease.expired", _("A hold or an unpaid lease expired")),
+    ("lease.cancelled", _("The lease was withdrawn or cancelled")),
+    ("lease.funded", _("The exporter paid into escrow")),
+    ("lease.checked_in", _("The goods were checked in; the exporter's confirmation window runs")),
+    ("lease.disputed", _("The exporter disputed the check-in")),
+    ("lease.active", _("The check-in was confirmed; the lease runs")),
+    ("lease.completed", _("The lease ended")),
+    ("shipment.announced", _("The exporter announced an inbound shipment")),
+    ("shipment.in_transit", _("The owner marked a shipment in transit")),
+    ("shipment.arrived", _("The owner marked a shipment arrived")),
+    ("checkin.recorded", _("The owner counted the goods in")),
+    ("escrow.released", _("The escrow was released to the owner")),
+    ("payout.paid", _("The owner's payout was transferred")),
 )
-EVENT_NAMES = frozenset(name for name, _ in EVENT_TYPES)
+EVENT_NAMES = frozenset(name for name, _label in EVENT_TYPES)

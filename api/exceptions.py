@@ -8,6 +8,8 @@ from typing import Any
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from rest_framework import exceptions
 from rest_framework.response import Response
 from rest_framework.serializers import as_serializer_error
@@ -21,13 +23,13 @@ INVALID = "invalid"
 class IdempotencyKeyReused(exceptions.APIException):
     status_code = 422
     default_code = "idempotency_key_reused"
-    default_detail = "This Idempotency-Key was used for a different request."
+    default_detail = gettext_lazy("This Idempotency-Key was used for a different request.")
 
 
 class IdempotencyInProgress(exceptions.APIException):
     status_code = 409
     default_code = "idempotency_in_progress"
-    default_detail = "A request with this Idempotency-Key is still being processed; retry shortly."
+    default_detail = gettext_lazy("A request with this Idempotency-Key is still being processed; retry shortly.")
 
 
 def error_body(code: str, detail: str, fields: Any = None) -> dict[str, Any]:
@@ -56,7 +58,7 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
         headers["Retry-After"] = str(int(exc.wait))  # type: ignore[attr-defined]
     if isinstance(exc, exceptions.ValidationError):
         fields = exc.detail if isinstance(exc.detail, dict) else {"non_field_errors": exc.detail}
-        body = error_body(INVALID, "Some fields are invalid; see fields.", fields)
+        body = error_body(INVALID, _("Some fields are invalid; see fields."), fields)
     else:
         codes = exc.get_codes()
         code = codes if isinstance(codes, str) else exc.default_code

@@ -16,6 +16,7 @@ from typing import Any
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from rest_framework.exceptions import ValidationError
 from rest_framework.renderers import JSONRenderer
 from rest_framework.request import Request
@@ -46,7 +47,7 @@ def idempotent(handler: Handler) -> Handler:
         if key is None:
             return handler(view, request, *args, **kwargs)
         if not 1 <= len(key) <= 255:
-            raise ValidationError({HEADER: ["Use 1 to 255 characters."]})
+            raise ValidationError({HEADER: [_("Use 1 to 255 characters.")]})
         organisation = request.organisation  # type: ignore[attr-defined]
         digest = _request_hash(request)
         try:
@@ -85,5 +86,5 @@ def _replay(*, organisation: Any, key: str, request: Request, digest: str) -> Re
 
 def idempotency_records_purge() -> int:
     """Sweep: forget answers older than a day (a retry after that is a new request)."""
-    deleted, _ = IdempotencyRecord.objects.filter(created_at__lt=timezone.now() - KEEP_FOR).delete()
+    deleted, _by_model = IdempotencyRecord.objects.filter(created_at__lt=timezone.now() - KEEP_FOR).delete()
     return deleted

@@ -6,6 +6,7 @@ from django.contrib import messages
 from django.core.paginator import Paginator
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from accounts.decorators import organisation_required
@@ -27,7 +28,9 @@ def api_keys(request: OrganisationRequest) -> HttpResponse:
         api_key, new_key = services.api_key_create(
             organisation=request.organisation, by=request.user, **form.cleaned_data
         )
-        messages.success(request, f"Key “{api_key.name}” created. Copy it now: it will not be shown again.")
+        messages.success(
+            request, _("Key “%(name)s” created. Copy it now: it will not be shown again.") % {"name": api_key.name}
+        )
         form = ApiKeyForm()
     keys = ApiKey.objects.filter(organisation=request.organisation).select_related("created_by")
     return render(request, "api/api_keys.html", {"form": form, "keys": keys, "new_key": new_key})
@@ -38,7 +41,7 @@ def api_keys(request: OrganisationRequest) -> HttpResponse:
 def api_key_revoke(request: OrganisationRequest, pk: int) -> HttpResponse:
     api_key = get_object_or_404(ApiKey, pk=pk, organisation=request.organisation)
     services.api_key_revoke(api_key=api_key)
-    messages.success(request, f"Key “{api_key.name}” revoked.")
+    messages.success(request, _("Key “%(name)s” revoked.") % {"name": api_key.name})
     return redirect("integrations:api_keys")
 
 
@@ -54,7 +57,7 @@ def webhooks(request: OrganisationRequest) -> HttpResponse:
         except ApplicationError as error:
             form.add_error("url", error.detail)
         else:
-            messages.success(request, "Endpoint added. Copy its signing secret now: it will not be shown again.")
+            messages.success(request, _("Endpoint added. Copy its signing secret now: it will not be shown again."))
             form = WebhookEndpointForm()
     endpoints = WebhookEndpoint.objects.filter(organisation=request.organisation)
     return render(request, "api/webhooks.html", {"form": form, "endpoints": endpoints, "created": created})
@@ -72,5 +75,5 @@ def webhook_detail(request: OrganisationRequest, pk: int) -> HttpResponse:
 def webhook_disable(request: OrganisationRequest, pk: int) -> HttpResponse:
     endpoint = get_object_or_404(WebhookEndpoint, pk=pk, organisation=request.organisation)
     services.webhook_endpoint_disable(endpoint=endpoint)
-    messages.success(request, f"Deliveries to {endpoint.url} stopped.")
+    messages.success(request, _("Deliveries to %(url)s stopped.") % {"url": endpoint.url})
     return redirect("integrations:webhooks")

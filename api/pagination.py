@@ -7,6 +7,7 @@ import base64
 import binascii
 from typing import Any
 
+from django.utils.translation import gettext as _
 from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.filters import OrderingFilter
 from rest_framework.pagination import CursorPagination
@@ -23,7 +24,7 @@ class Cursor(CursorPagination):
         try:
             return super().decode_cursor(request)
         except NotFound:
-            raise ValidationError({self.cursor_query_param: ["Invalid cursor."]}) from None
+            raise ValidationError({self.cursor_query_param: [_("Invalid cursor.")]}) from None
 
     def get_schema_operation_parameters(self, view: Any) -> list[dict[str, Any]]:
         parameters = super().get_schema_operation_parameters(view)
@@ -69,10 +70,10 @@ def offset_cursor_decode(cursor: str | None) -> int:
     name, offset = "", -1
     try:
         text = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
-        name, _, value = text.partition("=")
+        name, _equals, value = text.partition("=")
         offset = int(value)
     except (binascii.Error, UnicodeDecodeError, ValueError):
         pass
     if name != "o" or not 0 <= offset <= 10_000:
-        raise ValidationError({"cursor": ["Invalid cursor."]})
+        raise ValidationError({"cursor": [_("Invalid cursor.")]})
     return offset

@@ -3,6 +3,7 @@ so another organisation's object is a 404, as on the pages."""
 
 from typing import Any
 
+from django.utils.translation import gettext as _
 from rest_framework import exceptions, permissions
 from rest_framework.request import Request
 
@@ -17,11 +18,11 @@ class IsOrganisationMember(permissions.BasePermission):
             return False  # DRF answers 401 with WWW-Authenticate: Api-Key
         if getattr(request, "organisation", None) is None:
             raise exceptions.PermissionDenied(
-                "Create an organisation, or accept an invitation, to use the API.", code="no_organisation"
+                _("Create an organisation, or accept an invitation, to use the API."), code="no_organisation"
             )
         key = request.auth
         if request.method not in permissions.SAFE_METHODS and isinstance(key, ApiKey) and not key.can_write:
-            raise exceptions.PermissionDenied("This API key is read-only.", code="read_only_key")
+            raise exceptions.PermissionDenied(_("This API key is read-only."), code="read_only_key")
         return True
 
 

@@ -6,6 +6,7 @@ from urllib.parse import urlsplit
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from accounts.models import Organisation, User
 from common.exceptions import ApplicationError
@@ -23,7 +24,7 @@ class InvalidWebhookUrl(ApplicationError):
 def api_key_create(*, organisation: Organisation, by: User, name: str, scope: str) -> tuple[ApiKey, str]:
     """Create a key; returns it with the full key text, which is shown once and never stored."""
     if scope not in KeyScope.values:
-        raise ApplicationError(f"Unknown scope “{scope}”.", code="invalid_scope")
+        raise ApplicationError(_("Unknown scope “%(scope)s”.") % {"scope": scope}, code="invalid_scope")
     prefix, key = key_generate()
     api_key = ApiKey.objects.create(
         organisation=organisation,
@@ -49,9 +50,9 @@ def webhook_url_check(url: str) -> None:
     parts = urlsplit(url)
     schemes = ("https", "http") if webhooks_allow_http() else ("https",)
     if parts.scheme not in schemes:
-        raise InvalidWebhookUrl("The URL must start with https://.")
+        raise InvalidWebhookUrl(_("The URL must start with https://."))
     if not parts.hostname or parts.username or parts.password:
-        raise InvalidWebhookUrl("Give a URL with a host name and no user name or password.")
+        raise InvalidWebhookUrl(_("Give a URL with a host name and no user name or password."))
 
 
 @transaction.atomic
@@ -62,7 +63,9 @@ def webhook_endpoint_create(
     webhook_url_check(url)
     unknown = set(events or []) - EVENT_NAMES
     if unknown:
-        raise ApplicationError(f"Unknown events: {', '.join(sorted(unknown))}.", code="invalid_events")
+        raise ApplicationError(
+            _("Unknown events: %(events)s.") % {"events": ", ".join(sorted(unknown))}, code="invalid_events"
+        )
     return WebhookEndpoint.objects.create(
         organisation=organisation,
         created_by=by,

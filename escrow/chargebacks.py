@@ -34,10 +34,12 @@ from django.db import transaction
 from django.db.models import Q, Sum
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext_lazy
 
 from accounts.models import User
 from common.emails import email_send
-from common.money import Money, format_money, from_minor, quantize
+from common.i18n import lazy_format
+from common.money import Money, from_minor, quantize
 
 from . import ledger, services
 from .choices import ChargebackStatus, PaymentStatus, PayoutStatus, RefundStatus, ReversalStatus
@@ -314,23 +316,33 @@ def chargebacks_recover() -> int:
 
 
 def _notify(chargeback: Chargeback, escrow: Escrow, *, opened: bool) -> None:
-    """Staff, the owner and the exporter, after commit."""
+    """Staff, the owner and the exporter, after commit; each in their own language (lazy texts)."""
     lease = escrow.lease
-    amount = format_money(chargeback.amount, chargeback.currency)
+    amount = Money(chargeback.amount, chargeback.currency)  # written in the reader's language
     if opened:
-        subject = f"Card dispute on lease #{lease.pk}"
-        next_step = (
-            f"The exporter's bank disputes the {amount} payment ({chargeback.reason or 'no reason given'}). "
-            "The escrow is frozen: nothing is released until the dispute is decided. Wareshare answers the bank."
+        subject = lazy_format(gettext_lazy("Card dispute on lease #%(lease)s"), lease=lease.pk)
+        next_step = lazy_format(
+            gettext_lazy(
+                "The exporter's bank disputes the %(amount)s payment (%(reason)s). The escrow is frozen: "
+                "nothing is released until the dispute is decided. Wareshare answers the bank."
+            ),
+            amount=amount,
+            reason=chargeback.reason or gettext_lazy("no reason given"),
         )
     elif chargeback.status == ChargebackStatus.WON:
-        subject = f"Card dispute on lease #{lease.pk} won"
-        next_step = f"The bank decided for Wareshare: the {amount} stays in escrow and the lease continues."
+        subject = lazy_format(gettext_lazy("Card dispute on lease #%(lease)s won"), lease=lease.pk)
+        next_step = lazy_format(
+            gettext_lazy("The bank decided for Wareshare: the %(amount)s stays in escrow and the lease continues."),
+            amount=amount,
+        )
     else:
-        subject = f"Card dispute on lease #{lease.pk} lost"
-        next_step = (
-            f"The bank returned {amount} to the cardholder. The escrow stays frozen and Wareshare staff will "
-            "contact both sides; money already paid to the owner is reversed where possible."
+        subject = lazy_format(gettext_lazy("Card dispute on lease #%(lease)s lost"), lease=lease.pk)
+        next_step = lazy_format(
+            gettext_lazy(
+                "The bank returned %(amount)s to the cardholder. The escrow stays frozen and Wareshare staff will "
+                "contact both sides; money already paid to the owner is reversed where possible."
+            ),
+            amount=amount,
         )
     recipients = User.objects.filter(
         Q(is_staff=True)

@@ -1,34 +1,36 @@
 from django.db import models
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class PaymentStatus(models.TextChoices):
-    PENDING = "pending", "Pending"
-    SUCCEEDED = "succeeded", "Succeeded"
-    REQUIRES_ACTION = "requires_action", "Needs authentication"
-    FAILED = "failed", "Failed"
-    UNKNOWN = "unknown", "Outcome unknown (retry)"
+    PENDING = "pending", pgettext_lazy("payment status", "Pending")
+    SUCCEEDED = "succeeded", _("Succeeded")
+    REQUIRES_ACTION = "requires_action", _("Needs authentication")
+    FAILED = "failed", _("Failed")
+    UNKNOWN = "unknown", _("Outcome unknown (retry)")
 
 
 class PayoutStatus(models.TextChoices):
-    WAITING = "waiting", "Waiting for payout account"
-    PENDING = "pending", "Pending"
-    PAID = "paid", "Paid"
-    FAILED = "failed", "Failed (will retry)"
+    WAITING = "waiting", _("Waiting for payout account")
+    PENDING = "pending", pgettext_lazy("payment status", "Pending")
+    PAID = "paid", _("Paid")
+    FAILED = "failed", _("Failed (will retry)")
 
 
 class RefundStatus(models.TextChoices):
-    PENDING = "pending", "Pending"
-    SUCCEEDED = "succeeded", "Succeeded"
-    FAILED = "failed", "Failed (will retry)"
+    PENDING = "pending", pgettext_lazy("payment status", "Pending")
+    SUCCEEDED = "succeeded", _("Succeeded")
+    FAILED = "failed", _("Failed (will retry)")
 
 
 class ChargebackStatus(models.TextChoices):
-    OPEN = "open", "Open"
-    WON = "won", "Won"
-    LOST = "lost", "Lost"
+    OPEN = "open", _("Open")
+    WON = "won", _("Won")
+    LOST = "lost", _("Lost")
 
 
 class ReversalStatus(models.TextChoices):
-    PENDING = "pending", "Pending"
-    SUCCEEDED = "succeeded", "Succeeded"
-    FAILED = "failed", "Failed (will retry)"
+    PENDING = "pending", pgettext_lazy("payment status", "Pending")
+    SUCCEEDED = "succeeded", _("Succeeded")
+    FAILED = "failed", _("Failed (will retry)")

@@ -4,6 +4,8 @@ from django.contrib import messages
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from accounts.decorators import organisation_required
@@ -16,7 +18,7 @@ from .gateways import gateway_name, get_gateway
 from .models import PayoutAccount
 from .selectors import requirement_label
 
-ADMINS_ONLY = "Only organisation admins can change where the organisation is paid."
+ADMINS_ONLY = gettext_lazy("Only organisation admins can change where the organisation is paid.")
 
 
 @organisation_required(owner=True)
@@ -35,7 +37,9 @@ def payout_account(request: OrganisationRequest) -> HttpResponse:
             except ApplicationError as error:
                 form.add_error(None, error.detail)
             else:
-                messages.success(request, f"Payouts go to the account ending {account.iban_last4}.")
+                messages.success(
+                    request, _("Payouts go to the account ending %(last4)s.") % {"last4": account.iban_last4}
+                )
                 return redirect("escrow:payout_account")
     context = {
         "account": account,
@@ -79,7 +83,7 @@ def payout_account_return(request: OrganisationRequest) -> HttpResponse:
         messages.error(request, error.detail)
     else:
         if account.payouts_enabled:
-            messages.success(request, "Your payout account is ready to receive payouts.")
+            messages.success(request, _("Your payout account is ready to receive payouts."))
         else:
-            messages.warning(request, "Stripe still needs some details before you can be paid.")
+            messages.warning(request, _("Stripe still needs some details before you can be paid."))
     return redirect("escrow:payout_account")

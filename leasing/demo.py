@@ -1,16 +1,22 @@
 """Walk leases through the real services to any state: used by the demo seed and the tests."""
 
 from collections.abc import Callable
-from datetime import timedelta
+from datetime import datetime, time, timedelta
 
+from django.db import transaction
+from django.db.models import F
 from django.utils import timezone
 
 from accounts.models import Organisation, User
+from escrow.models import Payment, Payout
+from warehouses.choices import CancellationPolicy
 from warehouses.models import Listing
+from warehouses.services import capacity_reshape
 
-from . import services
+from . import services, transfers
+from .choices import InstalmentStatus, TransferGoods, TransferState
 from .choices import LeaseState as S
-from .models import InboundShipment, Lease
+from .models import CheckIn, InboundShipment, Instalment, Lease, LeaseEvent, ShipmentEvent
 
 
 class LeaseWalker:
@@ -113,9 +119,15 @@ DEMO_STATES = [
 
 
 def seed_leases(*, listings: list[Listing], owners: dict[int, User], exporters: list[tuple[User, Organisation]]) -> int:
-    """One lease per demo state, spread over listings and exporters. Skipped if leases exist."""
-    if Lease.objects.exists():
-        return 0
+    """One lease per demo state, spread over listings and exporters (skipped if leases exist),
+    then the flexible leases of issue #7 (each skipped if it exists). Returns the leases made."""
+    made = 0 if Lease.objects.exists() else _seed_states(listings=listings, owners=owners, exporters=exporters)
+    return made + seed_flexible(listings=listings, owners=owners, exporters=exporters)
+
+
+def _seed_states(
+    *, listings: list[Listing], owners: dict[int, User], exporters: list[tuple[User, Organisation]]
+) -> int:
     listings = [listing for listing in listings if not listing.instant_book]
     today = timezone.localdate()
     for index, state in enumerate(DEMO_STATES):
@@ -135,3 +147,189 @@ def seed_leases(*, listings: list[Listing], owners: dict[int, User], exporters: 
         walker = LeaseWalker(owner=owners[listing.warehouse.organisation_id], exporter=exporter)
         walker.walk(lease, state)
     return len(DEMO_STATES)
+
+
+# --- Transfers, cancellations with refunds, long leases released month by month ------------------
+
+# The goods of each flexible demo lease: how the seed finds it again (a transfer's lease copies them).
+TRANSFERRED = "Bluetooth speakers, 120 cartons"
+PART_TRANSFERRED = "LED desk lamps, 80 cartons"
+CANCELLED_WITH_REFUND = "Kitchen textiles, 60 cartons"
+LONG_MONTHLY = "Outdoor cushions, season stock"
+AWAITING_CONSENT = "Phone accessories, 200 cartons"
+
+
+def _backdate(lease: Lease, days: int) -> Lease:
+    """Demo only: a lease requested today, not yet paid, moved ``days`` into the past (as if it had
+    started then), so its release schedule is made with past months. Its calendar hold keeps only
+    the days still to come: past days are not bookable anyway."""
+    shift = timedelta(days=days)
+    Lease.objects.filter(pk=lease.pk).update(start=lease.start - shift, end=lease.end - shift)
+    for reservation in lease.reservations.filter(released_at=None):
+        end = reservation.end - shift
+        parts = [(reservation.start, end, reservation.quantity)] if end >= reservation.start else []
+        lease.reservations.remove(reservation)
+        lease.reservations.add(*capacity_reshape(reservation=reservation, parts=parts))
+    lease.refresh_from_db()
+    return lease
+
+
+def _history_backdated(lease: Lease, walked: datetime) -> None:
+    """Demo only: date a backdated lease's history up to ``walked`` (walked through just now) to
+    just before its start, and each release to the start of its month. Runs after the demo
+    commits, once the payouts have been made, so their times are the last written."""
+    start = datetime.combine(lease.start, time(9), tzinfo=timezone.get_current_timezone())
+    shift = walked - start + timedelta(days=2)
+    escrow = lease.escrow
+    until = {"created_at__lte": walked}
+    Lease.objects.filter(pk=lease.pk).update(created_at=F("created_at") - shift, confirm_by=F("confirm_by") - shift)
+    LeaseEvent.objects.filter(lease=lease, **until).update(created_at=F("created_at") - shift)
+    InboundShipment.objects.filter(lease=lease, **until).update(created_at=F("created_at") - shift)
+    ShipmentEvent.objects.filter(shipment__lease=lease, **until).update(created_at=F("created_at") - shift)
+    CheckIn.objects.filter(shipment__lease=lease, **until).update(created_at=F("created_at") - shift)
+    Payment.objects.filter(escrow=escrow, **until).update(created_at=F("created_at") - shift)
+    for instalment in lease.instalments.filter(status=InstalmentStatus.RELEASED, settled_at__lte=walked):
+        if instalment.sequence == 1:
+            when = walked - shift
+        else:
+            when = datetime.combine(instalment.start, time(6), tzinfo=start.tzinfo)
+        Instalment.objects.filter(pk=instalment.pk).update(settled_at=when)
+        Payout.objects.filter(escrow=escrow, sequence=instalment.sequence).update(created_at=when, paid_at=when)
+
+
+def _long_active(
+    *,
+    listing: Listing,
+    owner: User,
+    exporter: tuple[User, Organisation],
+    goods: str,
+    quantity: int,
+    days: int,
+    ago: int,
+) -> Lease:
+    """A lease of ``days`` days that started ``ago`` days ago, checked in and confirmed: the months
+    begun are released, the later ones held (the release sweep runs too, as the demo's loop would)."""
+    user, organisation = exporter
+    today = timezone.localdate()
+    lease = services.lease_request(
+        listing=listing,
+        exporter=organisation,
+        by=user,
+        start=today,
+        end=today + timedelta(days=days - 1),
+        quantity=quantity,
+        goods_description=goods,
+        message="A season's stock; we keep it close to our buyers.",
+    )
+    lease = _backdate(lease, ago)
+    LeaseWalker(owner=owner, exporter=user).walk(lease, S.ACTIVE)
+    services.leases_release_due()
+    walked = timezone.now()
+    transaction.on_commit(lambda: _history_backdated(lease, walked))
+    return lease
+
+
+def _transfer(lease: Lease, *, offerer: User, receiver: tuple[User, Organisation], owner: User, quantity: int) -> None:
+    """Offer ``quantity`` units from the first unreleased day to ``receiver``, who accepts; the owner
+    approves and the receiver pays: the transfer completes."""
+    user, organisation = receiver
+    start = transfers.transfer_earliest(lease)
+    value = transfers.transfer_value(lease, quantity=quantity, start=start)
+    transfer = transfers.transfer_offer(
+        lease=lease,
+        by=offerer,
+        quantity=quantity,
+        start=start,
+        price=value.value,
+        goods=TransferGoods.CARRY,
+        to_organisation=organisation,
+        message="Our season ended early: the goods are sold with the space.",
+    )
+    transfers.transfer_accept(transfer=transfer, by=user, organisation=organisation)
+    transfer.refresh_from_db()
+    if transfer.state == TransferState.ACCEPTED:
+        transfers.transfer_consent(transfer=transfer, by=owner, approve=True)
+        transfer.refresh_from_db()
+    assert transfer.new_lease is not None
+    services.lease_pay(lease=transfer.new_lease, by=user, payment_method="pm_card_visa")
+
+
+def _made(goods: str) -> bool:
+    return Lease.objects.filter(goods_description=goods, parent=None).exists()
+
+
+def seed_flexible(
+    *, listings: list[Listing], owners: dict[int, User], exporters: list[tuple[User, Organisation]]
+) -> int:
+    """The leases of issue #7, on the first owner's listings, by the first exporter, handed on to
+    the second: a transfer of a whole lease and one of part of a lease, a cancellation with a
+    policy refund, a long lease released month by month, and a transfer awaiting the owner's consent.
+    Each is made once (found again by its goods). Returns how many leases were made."""
+    owner_org = listings[0].warehouse.organisation
+    owner = owners[owner_org.pk]
+    mine = [item for item in listings if item.warehouse.organisation_id == owner_org.pk and not item.instant_book]
+    first, second = exporters[0], exporters[1]
+    by_policy = {item.cancellation_policy: item for item in reversed(mine)}
+    made = 0
+    if not _made(LONG_MONTHLY):
+        _long_active(listing=mine[0], owner=owner, exporter=first, goods=LONG_MONTHLY, quantity=12, days=100, ago=40)
+        made += 1
+    if not _made(TRANSFERRED):
+        listing = mine[1 % len(mine)]
+        lease = _long_active(
+            listing=listing, owner=owner, exporter=first, goods=TRANSFERRED, quantity=8, days=75, ago=20
+        )
+        _transfer(lease, offerer=first[0], receiver=second, owner=owner, quantity=8)
+        made += 2
+    if not _made(PART_TRANSFERRED):
+        listing = mine[2 % len(mine)]
+        lease = _long_active(
+            listing=listing, owner=owner, exporter=first, goods=PART_TRANSFERRED, quantity=10, days=90, ago=15
+        )
+        _transfer(lease, offerer=first[0], receiver=second, owner=owner, quantity=4)
+        made += 2
+    if not _made(CANCELLED_WITH_REFUND):
+        listing = by_policy.get(CancellationPolicy.MODERATE, mine[0])
+        user, organisation = second
+        start = timezone.localdate() + timedelta(days=5)
+        lease = services.lease_request(
+            listing=listing,
+            exporter=organisation,
+            by=user,
+            start=start,
+            end=start + timedelta(days=29),
+            quantity=6,
+            goods_description=CANCELLED_WITH_REFUND,
+            message="Spring collection, arriving by rail.",
+        )
+        LeaseWalker(owner=owner, exporter=user).walk(lease, S.FUNDED)
+        quote = services.lease_cancel_quote(lease=lease, side="exporter")
+        services.lease_cancel(lease=lease, by=user, side="exporter", expected_refund=quote.refund)
+        made += 1
+    if not _made(AWAITING_CONSENT):
+        user, organisation = first
+        start = timezone.localdate() + timedelta(days=6)
+        lease = services.lease_request(
+            listing=mine[-1],
+            exporter=organisation,
+            by=user,
+            start=start,
+            end=start + timedelta(days=59),
+            quantity=9,
+            goods_description=AWAITING_CONSENT,
+            message="Peak season stock for the EU market.",
+        )
+        LeaseWalker(owner=owner, exporter=user).walk(lease, S.FUNDED)
+        receiver_user, receiver = second
+        transfer = transfers.transfer_offer(
+            lease=lease,
+            by=user,
+            quantity=5,
+            start=start + timedelta(days=14),
+            price=transfers.transfer_value(lease, quantity=5, start=start + timedelta(days=14)).value,
+            to_organisation=receiver,
+            message="Our forecast changed: five units are free from the third week.",
+        )
+        transfers.transfer_accept(transfer=transfer, by=receiver_user, organisation=receiver)
+        made += 1
+    return made

@@ -1,34 +1,50 @@
 """Forms for the lease pages. They check shape and the listing's own rules; the services decide
 everything that needs a lock (free capacity, the lease's state) and their errors become form errors."""
 
+from datetime import date, timedelta
+from decimal import Decimal
 from typing import Any
 
 from django import forms
 from django.core.files.uploadedfile import UploadedFile
+from django.db.models import QuerySet
 from django.forms import BaseFormSet, formset_factory
+from django.utils import formats
+from django.utils.translation import gettext_lazy as _
 
+from accounts.models import Organisation
 from common.exceptions import ApplicationError
 from trust.forms import EvidenceFilesField
 from warehouses.models import Listing
 from warehouses.services import listing_check_booking
 
-from .choices import GoodsCondition, ShipmentStatus
-from .models import CheckInPhoto, InboundShipment, ShipmentLine
+from . import transfers
+from .choices import GoodsCondition, ShipmentStatus, TransferGoods
+from .models import CheckInPhoto, InboundShipment, Lease, ShipmentLine
 
 DATE = forms.DateInput(attrs={"type": "date"})
+
+
+def _date(day: date) -> str:
+    """A day as the active language writes it ("7 Mar 2025" / "2025年3月7日")."""
+    return formats.date_format(day, "DATE_FORMAT")
 
 
 class LeaseDatesForm(forms.Form):
     """Dates and units for a lease on ``listing``, checked against the listing's rules."""
 
-    start = forms.DateField(label="From", widget=DATE)
-    end = forms.DateField(label="Until", widget=DATE)
-    quantity = forms.IntegerField(label="Units", min_value=1)
+    start = forms.DateField(label=_("From"), widget=DATE)
+    end = forms.DateField(label=_("Until"), widget=DATE)
+    quantity = forms.IntegerField(label=_("Units"), min_value=1)
 
     def __init__(self, *args: Any, listing: Listing, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.listing = listing
-        self.fields["quantity"].help_text = f"{listing.get_unit_display()}s, {listing.capacity} in all"
+        # Translators: "unit" is the listing's unit ("pallet position"); the English makes it plural with an s.
+        self.fields["quantity"].help_text = _("%(unit)ss, %(capacity)s in all") % {
+            "unit": listing.get_unit_display(),
+            "capacity": listing.capacity,
+        }
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
@@ -36,7 +52,7 @@ class LeaseDatesForm(forms.Form):
         if not (start and end and quantity):
             return data
         if end < start:
-            self.add_error("end", "The end date must be on or after the start date.")
+            self.add_error("end", _("The end date must be on or after the start date."))
             return data
         try:
             listing_check_booking(listing=self.listing, start=start, end=end, quantity=quantity)
@@ -58,49 +74,53 @@ class LeaseDatesForm(forms.Form):
 
 class LeaseRequestForm(LeaseDatesForm):
     goods_description = forms.CharField(
-        label="What will you store?", max_length=300, help_text="E.g. “Garden furniture, flat-packed, 40 cartons”."
+        label=_("What will you store?"),
+        max_length=300,
+        help_text=_("E.g. “Garden furniture, flat-packed, 40 cartons”."),
     )
-    message = forms.CharField(label="Message to the owner", required=False, widget=forms.Textarea(attrs={"rows": 3}))
+    message = forms.CharField(label=_("Message to the owner"), required=False, widget=forms.Textarea(attrs={"rows": 3}))
 
 
 class DeclineForm(forms.Form):
     prefix = "decline"
     reason = forms.CharField(
-        label="Why do you decline?",
+        label=_("Why do you decline?"),
         max_length=300,
         widget=forms.Textarea(attrs={"rows": 2}),
-        help_text="The exporter sees this, so they can look elsewhere.",
+        help_text=_("The exporter sees this, so they can look elsewhere."),
     )
 
 
 class DisputeForm(forms.Form):
     prefix = "dispute"
     reason = forms.CharField(
-        label="What is wrong?",
+        label=_("What is wrong?"),
         max_length=2000,
         widget=forms.Textarea(attrs={"rows": 3}),
-        help_text="What is wrong with the check-in, or what was damaged or lost.",
+        help_text=_("What is wrong with the check-in, or what was damaged or lost."),
     )
     claimed_amount = forms.DecimalField(
-        label="Amount you claim",
+        label=_("Amount you claim"),
         required=False,
         min_value=0,
         max_digits=14,
         decimal_places=2,
-        help_text="Leave empty to claim everything held in escrow.",
+        help_text=_("Leave empty to claim everything held in escrow."),
     )
-    evidence = EvidenceFilesField(label="Evidence (photos, documents)", required=False)
+    evidence = EvidenceFilesField(label=_("Evidence (photos, documents)"), required=False)
 
 
 class ShipmentMarkForm(forms.Form):
-    status = forms.ChoiceField(choices=[(ShipmentStatus.IN_TRANSIT, "In transit"), (ShipmentStatus.ARRIVED, "Arrived")])
+    status = forms.ChoiceField(
+        choices=[(ShipmentStatus.IN_TRANSIT, _("In transit")), (ShipmentStatus.ARRIVED, _("Arrived"))]
+    )
 
 
 # Test cards of the simulated gateway, as payment_method tokens it understands.
 TEST_CARDS = [
-    ("pm_card_visa", "Visa •••• 4242 (succeeds)"),
-    ("pm_card_chargeDeclined", "Card declined"),
-    ("sim_gateway_error", "Processor error"),
+    ("pm_card_visa", _("Visa •••• 4242 (succeeds)")),
+    ("pm_card_chargeDeclined", _("Card declined")),
+    ("sim_gateway_error", _("Processor error")),
 ]
 
 
@@ -113,7 +133,7 @@ class CheckoutForm(forms.Form):
         super().__init__(*args, **kwargs)
         if simulated:
             self.fields["payment_method"] = forms.ChoiceField(
-                label="Test card", choices=TEST_CARDS, initial=TEST_CARDS[0][0], widget=forms.RadioSelect
+                label=_("Test card"), choices=TEST_CARDS, initial=TEST_CARDS[0][0], widget=forms.RadioSelect
             )
         else:
             self.fields["payment_method"].widget = forms.HiddenInput()
@@ -123,19 +143,31 @@ class ShipmentForm(forms.ModelForm):
     class Meta:
         model = InboundShipment
         fields = ["carrier", "tracking_number", "eta", "weight_kg", "customs_reference"]
+        labels = {
+            "carrier": _("Carrier"),
+            "tracking_number": _("Tracking number"),
+            "eta": _("Estimated arrival"),
+            "weight_kg": _("Total weight (kg)"),
+            "customs_reference": _("Customs reference"),
+        }
         widgets = {"eta": DATE}
-        help_texts = {"customs_reference": "Required for bonded warehouses (e.g. the MRN)."}
+        help_texts = {"customs_reference": _("Required for bonded warehouses (e.g. the MRN).")}
 
 
 class DeclaredLineForm(forms.ModelForm):
     class Meta:
         model = ShipmentLine
         fields = ["description", "sku", "quantity", "weight_kg"]
-        labels = {"weight_kg": "Weight (kg)"}
+        labels = {
+            "description": _("Description"),
+            "sku": _("SKU"),
+            "quantity": _("Quantity"),
+            "weight_kg": _("Weight (kg)"),
+        }
 
 
 class BaseDeclaredLineFormSet(BaseFormSet):
-    default_error_messages = {"too_few_forms": "Declare at least one line of goods."}
+    default_error_messages = {"too_few_forms": _("Declare at least one line of goods.")}
 
 
 DeclaredLineFormSet = formset_factory(
@@ -167,16 +199,16 @@ class MultiplePhotoField(forms.ImageField):
 class CheckInForm(forms.Form):
     """One received count per declared line (``received_<line id>``), then condition and notes."""
 
-    condition = forms.ChoiceField(choices=GoodsCondition.choices, initial=GoodsCondition.GOOD)
-    notes = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 3}))
-    photos = MultiplePhotoField(required=False, help_text="JPEG, PNG or WebP, up to 5 MB each.")
+    condition = forms.ChoiceField(label=_("Condition"), choices=GoodsCondition.choices, initial=GoodsCondition.GOOD)
+    notes = forms.CharField(label=_("Notes"), required=False, widget=forms.Textarea(attrs={"rows": 3}))
+    photos = MultiplePhotoField(label=_("Photos"), required=False, help_text=_("JPEG, PNG or WebP, up to 5 MB each."))
 
     def __init__(self, *args: Any, lines: list[ShipmentLine], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.lines = lines
         for line in lines:
             self.fields[self.field_name(line)] = forms.IntegerField(
-                label=f"Received: {line.description}", min_value=0, initial=line.quantity
+                label=_("Received: %(goods)s") % {"goods": line.description}, min_value=0, initial=line.quantity
             )
 
     @staticmethod
@@ -188,3 +220,126 @@ class CheckInForm(forms.Form):
 
     def received(self) -> dict[int, int]:
         return {line.pk: self.cleaned_data[self.field_name(line)] for line in self.lines}
+
+
+# --- Changing a running lease ------------------------------------------------------------------
+
+
+class CancelForm(forms.Form):
+    """The refund the person was shown, posted back: the service refuses if it is no longer right."""
+
+    expected_refund = forms.DecimalField(max_digits=14, decimal_places=2, min_value=0, widget=forms.HiddenInput)
+
+
+class ExtendForm(forms.Form):
+    end = forms.DateField(label=_("Keep the space until"), widget=DATE)
+    message = forms.CharField(
+        label=_("Message to the owner"), required=False, max_length=500, widget=forms.Textarea(attrs={"rows": 2})
+    )
+
+    def __init__(self, *args: Any, lease: Lease, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.lease = lease
+        first = lease.end + timedelta(days=1)
+        self.fields["end"].widget.attrs["min"] = first.isoformat()
+        self.fields["end"].help_text = _("The lease now ends on %(date)s.") % {"date": _date(lease.end)}
+
+    def clean_end(self) -> date:
+        end: date = self.cleaned_data["end"]
+        if end <= self.lease.end:
+            raise forms.ValidationError(
+                _("Choose a day after %(date)s, the lease's current end.") % {"date": _date(self.lease.end)},
+                code="not_after_end",
+            )
+        return end
+
+
+class TransferForm(forms.Form):
+    """The terms of a transfer offer. ``clean`` prices them (``transfers.transfer_value``), so a
+    quantity or date the lease cannot hand on is a form error, and ``value`` is what is shown."""
+
+    to_organisation = forms.ModelChoiceField(
+        queryset=Organisation.objects.none(),
+        required=False,
+        label=_("Offer to"),
+        empty_label=_("Anyone with the link (an open offer)"),
+        help_text=_("Choose an exporter, or leave it open and send the offer's link to whoever you like."),
+    )
+    quantity = forms.IntegerField(label=_("Units"), min_value=1)
+    start = forms.DateField(label=_("From"), widget=DATE)
+    price = forms.DecimalField(
+        label=_("Price the receiver pays"),
+        min_value=Decimal("0.01"),
+        max_digits=14,
+        decimal_places=2,
+        help_text=_("Paid into escrow for the receiver's own lease, and released to the owner as the space is used."),
+    )
+    goods = forms.ChoiceField(
+        label=_("Goods in the space"),
+        choices=TransferGoods.choices,
+        initial=TransferGoods.CARRY,
+        widget=forms.RadioSelect,
+    )
+    message = forms.CharField(
+        label=_("Message to the receiver"), required=False, max_length=500, widget=forms.Textarea(attrs={"rows": 2})
+    )
+
+    def __init__(
+        self,
+        *args: Any,
+        lease: Lease,
+        receivers: QuerySet[Organisation],
+        held: int,
+        earliest: date,
+        checked_in: bool,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(*args, **kwargs)
+        self.lease = lease
+        self.value: transfers.TransferValue | None = None
+        self.fields["to_organisation"].queryset = receivers  # type: ignore[attr-defined]
+        self.fields["quantity"].widget.attrs["max"] = held
+        self.fields["quantity"].help_text = _(
+            "Up to %(held)s: the units this lease holds from the first day you can hand on."
+        ) % {"held": held}
+        self.fields["start"].widget.attrs.update({"min": earliest.isoformat(), "max": lease.end.isoformat()})
+        self.fields["start"].help_text = _(
+            "From %(earliest)s (the first day whose money is still in escrow) to %(end)s."
+        ) % {"earliest": _date(earliest), "end": _date(lease.end)}
+        self.fields["price"].label = _("Price the receiver pays (%(currency)s)") % {"currency": lease.currency}
+        if not checked_in:
+            # Nothing is checked in yet: the receiver sends its own goods (the service says so too).
+            del self.fields["goods"]
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        quantity, start = data.get("quantity"), data.get("start")
+        if quantity and start:
+            try:
+                self.value = transfers.transfer_value(self.lease, quantity=quantity, start=start)
+            except ApplicationError as error:
+                self.add_error(None, error.detail)
+        data.setdefault("goods", TransferGoods.REMOVE)
+        return data
+
+
+class TransferConsentForm(forms.Form):
+    prefix = "consent"
+    decision = forms.ChoiceField(choices=[("approve", _("Approve")), ("refuse", _("Refuse"))], widget=forms.HiddenInput)
+    reason = forms.CharField(
+        label=_("Why do you refuse?"),
+        required=False,
+        max_length=300,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=_("Both exporters read this."),
+    )
+
+    @property
+    def approve(self) -> bool:
+        return self.cleaned_data["decision"] == "approve"
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if data.get("decision") == "refuse" and not data.get("reason", "").strip():
+            self.add_error("reason", _("Say why you refuse the transfer: both exporters read it."))
+        return data

@@ -1,6 +1,13 @@
-"""Who is told what when a lease moves. One email template, one message per step."""
+"""Who is told what when a lease moves. One email template, one message per step.
+
+The subjects and next steps are lazy: each recipient's copy is rendered in their own language."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
 
 from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
 
 from accounts.selectors import member_emails
 from common.emails import email_send
@@ -8,28 +15,36 @@ from common.emails import email_send
 from .choices import LeaseState
 from .models import Lease
 
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
+
 # step -> (who: "owner" | "exporter" | "both", subject, what to do next)
-MESSAGES: dict[str, tuple[str, str, str]] = {
-    LeaseState.REQUESTED: ("owner", "New lease request", "Accept or decline it before the hold expires."),
+MESSAGES: dict[str, tuple[str, StrOrPromise, StrOrPromise]] = {
+    LeaseState.REQUESTED: ("owner", _("New lease request"), _("Accept or decline it before the hold expires.")),
     LeaseState.ACCEPTED: (
         "exporter",
-        "Your lease request was accepted",
-        "Pay into escrow to secure the space.",
+        _("Your lease request was accepted"),
+        _("Pay into escrow to secure the space."),
     ),
-    LeaseState.DECLINED: ("exporter", "Your lease request was declined", "Search for other space."),
-    LeaseState.EXPIRED: ("both", "A lease expired", "The held capacity has been released."),
-    LeaseState.FUNDED: ("owner", "A lease is paid into escrow", "Expect the inbound shipment."),
-    LeaseState.CANCELLED: ("both", "A lease was cancelled", "See the lease for any refund."),
+    LeaseState.DECLINED: ("exporter", _("Your lease request was declined"), _("Search for other space.")),
+    LeaseState.EXPIRED: ("both", _("A lease expired"), _("The held capacity has been released.")),
+    LeaseState.FUNDED: ("owner", _("A lease is paid into escrow"), _("Expect the inbound shipment.")),
+    LeaseState.CANCELLED: ("both", _("A lease was cancelled"), _("See the lease for any refund.")),
     LeaseState.CHECKED_IN: (
         "exporter",
-        "Your goods were checked in",
-        "Confirm the check-in, or open a dispute, before the window closes.",
+        _("Your goods were checked in"),
+        _("Confirm the check-in, or open a dispute, before the window closes."),
     ),
-    LeaseState.DISPUTED: ("both", "A check-in is disputed", "Wareshare staff will review the evidence."),
-    LeaseState.ACTIVE: ("owner", "Escrow released", "The payment is on its way to your payout account."),
-    LeaseState.COMPLETED: ("both", "A lease is complete", "Thank you for using Wareshare."),
-    "shipment_announced": ("owner", "An inbound shipment was announced", "Record its arrival when it comes."),
-    "shipment_arrived": ("exporter", "Your shipment arrived", "The owner will check the goods in."),
+    LeaseState.DISPUTED: ("both", _("A check-in is disputed"), _("Wareshare staff will review the evidence.")),
+    LeaseState.ACTIVE: ("owner", _("Escrow released"), _("The payment is on its way to your payout account.")),
+    LeaseState.COMPLETED: ("both", _("A lease is complete"), _("Thank you for using Wareshare.")),
+    "shipment_announced": ("owner", _("An inbound shipment was announced"), _("Record its arrival when it comes.")),
+    "shipment_arrived": ("exporter", _("Your shipment arrived"), _("The owner will check the goods in.")),
+    "part_checked_in": (
+        "exporter",
+        _("Part of your goods were checked in"),
+        _("Wait for the other shipments, or confirm what arrived so far to release the payment to the owner."),
+    ),
 }
 
 

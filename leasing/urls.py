@@ -17,4 +17,11 @@ urlpatterns = [
     path("leases/<int:pk>/shipments/new/", views.shipment_create, name="shipment_create"),
     path("shipments/<int:pk>/mark/", views.shipment_mark, name="shipment_mark"),
     path("shipments/<int:pk>/checkin/", views.checkin_create, name="checkin_create"),
+    path("leases/<int:pk>/cancel/", views.lease_cancel, name="lease_cancel"),
+    path("leases/<int:pk>/extend/", views.lease_extend, name="lease_extend"),
+    path("leases/<int:pk>/transfer/", views.transfer_create, name="transfer_create"),
+    path("transfers/<int:pk>/", views.transfer_detail, name="transfer_detail"),
+    path("transfers/<int:pk>/accept/", views.transfer_accept, name="transfer_accept"),
+    path("transfers/<int:pk>/consent/", views.transfer_consent, name="transfer_consent"),
+    path("transfers/<int:pk>/withdraw/", views.transfer_withdraw, name="transfer_withdraw"),
 ]

@@ -3,6 +3,7 @@ from django.conf.urls.static import static
 from django.contrib import admin
 from django.urls import include, path
 
+from accounts import views as accounts_views
 from common import views as common_views
 
 urlpatterns = [
@@ -11,12 +12,15 @@ urlpatterns = [
     path("readyz", common_views.readyz, name="readyz"),
     path("dashboard/", common_views.dashboard, name="dashboard"),
     path("accounts/", include("allauth.urls")),
+    path("language/", accounts_views.language_set, name="language_set"),
+    path("settings/", accounts_views.preferences, name="preferences"),
     path("organisations/", include("accounts.urls")),
     path("staff/", include("common.staff_urls")),
     path("", include("warehouses.urls")),
     path("", include("leasing.urls")),
     path("", include("trust.urls")),
     path("escrow/", include("escrow.urls")),
+    path("notifications/", include("notifications.urls")),
     path("admin/", admin.site.urls),
     path("api/v1/", include("api.urls")),
     path("integrations/", include("api.page_urls")),

@@ -6,6 +6,7 @@ cd "$(dirname "$0")/.."
 PY=.venv/bin/python
 export DJANGO_SETTINGS_MODULE=marketplace.settings.local
 mkdir -p var
+./scripts/i18n_compile.sh  # the translations (.mo files are build output, not committed)
 $PY manage.py migrate --noinput -v0
 $PY manage.py seed_demo
 $PY manage.py run_sweeps --loop --interval 60 &

@@ -3,6 +3,7 @@
 # pytest's exit 5 ("no tests collected") is a failure here, never a silent pass.
 set -uo pipefail
 cd "$(dirname "$0")/.."
+./scripts/i18n_compile.sh || exit 1  # the translations (.mo files are build output, not committed)
 .venv/bin/python -m pytest "$@"
 status=$?
 if [ "$status" -eq 5 ]; then

@@ -1,4 +1,5 @@
 from django.urls import reverse
+from django.utils.translation import gettext as _
 
 from accounts.models import Organisation
 from common.exceptions import ApplicationError
@@ -10,7 +11,7 @@ class OrganisationBlacklisted(ApplicationError):
 
     def __init__(self, detail: str, *, organisation: Organisation) -> None:
         super().__init__(
-            detail, link=("See its profile", reverse("trust:organisation_profile", args=[organisation.pk]))
+            detail, link=(_("See its profile"), reverse("trust:organisation_profile", args=[organisation.pk]))
         )
 
 

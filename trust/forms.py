@@ -7,15 +7,23 @@ from typing import Any
 from django import forms
 from django.core.files.uploadedfile import UploadedFile
 from django.utils import timezone
+from django.utils.text import format_lazy
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 from django_countries.fields import CountryField
 
 from accounts.models import Organisation
+from common.i18n import lazy_format
 
 from .choices import FoundAgainst, Outcome
 from .validators import EXTENSIONS, FILE_VALIDATORS, MAX_FILE_BYTES, MAX_FILES
 
 ACCEPT = ",".join(f".{extension}" for extension in EXTENSIONS) + ",application/pdf,image/*"
-FILES_HELP = f"PDF, JPEG, PNG or WebP; up to {MAX_FILES} files of {MAX_FILE_BYTES // 1024 // 1024} MB each."
+FILES_HELP = lazy_format(
+    _("PDF, JPEG, PNG or WebP; up to %(files)s files of %(megabytes)s MB each."),
+    files=MAX_FILES,
+    megabytes=MAX_FILE_BYTES // 1024 // 1024,
+)
 
 
 class MultipleFileInput(forms.ClearableFileInput):
@@ -38,71 +46,89 @@ class EvidenceFilesField(forms.FileField):
         if not files and self.required:
             raise forms.ValidationError(self.error_messages["required"], code="required")
         if len(files) > MAX_FILES:
-            raise forms.ValidationError(f"Attach at most {MAX_FILES} files at a time.")
+            raise forms.ValidationError(
+                _("Attach at most %(count)s files at a time.") % {"count": MAX_FILES}, code="too_many_files"
+            )
         return [super(EvidenceFilesField, self).clean(file, initial) for file in files]
 
 
 class VerificationForm(forms.Form):
-    legal_name = forms.CharField(max_length=200, help_text="Exactly as in the company register.")
-    registration_number = forms.CharField(max_length=100, help_text="E.g. KvK, Handelsregister, USCC number.")
-    country = CountryField().formfield(label="Country of registration")
-    address = forms.CharField(label="Registered address", widget=forms.Textarea(attrs={"rows": 3}))
+    legal_name = forms.CharField(
+        label=_("Legal name"), max_length=200, help_text=_("Exactly as in the company register.")
+    )
+    registration_number = forms.CharField(
+        label=_("Registration number"), max_length=100, help_text=_("E.g. KvK, Handelsregister, USCC number.")
+    )
+    country = CountryField().formfield(label=_("Country of registration"))
+    address = forms.CharField(label=_("Registered address"), widget=forms.Textarea(attrs={"rows": 3}))
     documents = EvidenceFilesField(
-        label="Documents",
-        help_text="A recent extract from the company register, and proof of the registered address. " + FILES_HELP,
+        label=_("Documents"),
+        help_text=format_lazy(
+            "{} {}",
+            _("A recent extract from the company register, and proof of the registered address."),
+            FILES_HELP,
+        ),
     )
 
 
 class RejectForm(forms.Form):
     reason = forms.CharField(
-        label="Why is it rejected?",
+        label=_("Why is it rejected?"),
         max_length=500,
         widget=forms.Textarea(attrs={"rows": 2}),
-        help_text="The organisation reads this and can correct its details.",
+        help_text=_("The organisation reads this and can correct its details."),
     )
 
 
 class DisputeMessageForm(forms.Form):
-    body = forms.CharField(label="Message", required=False, widget=forms.Textarea(attrs={"rows": 3}))
-    evidence = EvidenceFilesField(label="Evidence", required=False)
+    body = forms.CharField(label=_("Message"), required=False, widget=forms.Textarea(attrs={"rows": 3}))
+    evidence = EvidenceFilesField(label=_("Evidence"), required=False)
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
         if not (data.get("body") or "").strip() and not data.get("evidence") and not self.errors:
-            raise forms.ValidationError("Write a message or attach a file.")
+            raise forms.ValidationError(_("Write a message or attach a file."), code="empty")
         return data
 
 
 class ResolutionForm(forms.Form):
-    outcome = forms.ChoiceField(choices=Outcome.choices, widget=forms.RadioSelect)
-    owner_part = forms.DecimalField(label="To the owner", required=False, min_value=0, max_digits=14, decimal_places=2)
+    outcome = forms.ChoiceField(label=_("Outcome"), choices=Outcome.choices, widget=forms.RadioSelect)
+    owner_part = forms.DecimalField(
+        label=_("To the owner"), required=False, min_value=0, max_digits=14, decimal_places=2
+    )
     exporter_part = forms.DecimalField(
-        label="To the exporter", required=False, min_value=0, max_digits=14, decimal_places=2
+        label=_("To the exporter"), required=False, min_value=0, max_digits=14, decimal_places=2
     )
     found_against = forms.ChoiceField(
-        label="The decision goes against",
-        choices=[("", "Decide from the outcome"), *FoundAgainst.choices],
+        label=_("The decision goes against"),
+        choices=[("", _("Decide from the outcome")), *FoundAgainst.choices],
         required=False,
-        help_text="Counts as a lost dispute in that side's rating. Refund: the owner; release: the exporter; "
-        "split: the claimant if it got less than half its claim.",
+        help_text=_(
+            "Counts as a lost dispute in that side's rating. Refund: the owner; release: the exporter; "
+            "split: the claimant if it got less than half its claim."
+        ),
     )
-    note = forms.CharField(label="Reasons", widget=forms.Textarea(attrs={"rows": 3}), help_text="Both sides read this.")
+    note = forms.CharField(
+        label=_("Reasons"), widget=forms.Textarea(attrs={"rows": 3}), help_text=_("Both sides read this.")
+    )
 
 
 class BlacklistForm(forms.Form):
-    organisation = forms.ModelChoiceField(queryset=Organisation.objects.order_by("name"))
-    reason = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), help_text="Sent to the organisation.")
+    organisation = forms.ModelChoiceField(label=_("Organisation"), queryset=Organisation.objects.order_by("name"))
+    reason = forms.CharField(
+        label=_("Reason"), widget=forms.Textarea(attrs={"rows": 2}), help_text=_("Sent to the organisation.")
+    )
     ends_on = forms.DateField(
-        label="Lift automatically on",
+        label=_("Lift automatically on"),
         required=False,
         widget=forms.DateInput(attrs={"type": "date"}),
-        help_text="Leave empty to keep it until staff lift it.",
+        help_text=_("Leave empty to keep it until staff lift it."),
     )
 
     def clean_ends_on(self) -> Any:
         ends_on = self.cleaned_data.get("ends_on")
         if ends_on and ends_on <= timezone.localdate():
-            raise forms.ValidationError("Choose a date after today.")
+            raise forms.ValidationError(_("Choose a date after today."), code="past")
         return ends_on
 
     def ends_at(self) -> datetime | None:
@@ -111,18 +137,24 @@ class BlacklistForm(forms.Form):
 
 
 class BlacklistRemoveForm(forms.Form):
-    reason = forms.CharField(label="Why lift it now?", max_length=300)
+    reason = forms.CharField(label=_("Why lift it now?"), max_length=300)
 
 
 class ReviewForm(forms.Form):
     rating = forms.TypedChoiceField(
-        label="Rating",
+        label=pgettext_lazy("the stars given in a review", "Rating"),
         coerce=int,
-        choices=[(5, "★★★★★ Excellent"), (4, "★★★★ Good"), (3, "★★★ Fair"), (2, "★★ Poor"), (1, "★ Bad")],
+        choices=[
+            (5, _("★★★★★ Excellent")),
+            (4, _("★★★★ Good")),
+            (3, _("★★★ Fair")),
+            (2, _("★★ Poor")),
+            (1, _("★ Bad")),
+        ],
         widget=forms.RadioSelect,
     )
-    text = forms.CharField(label="Your review", max_length=2000, widget=forms.Textarea(attrs={"rows": 4}))
+    text = forms.CharField(label=_("Your review"), max_length=2000, widget=forms.Textarea(attrs={"rows": 4}))
 
 
 class OrganisationSearchForm(forms.Form):
-    q = forms.CharField(label="Name or registration number", required=False)
+    q = forms.CharField(label=_("Name or registration number"), required=False)

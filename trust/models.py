@@ -295,6 +295,18 @@ class CreditRating(models.Model):
     def __str__(self) -> str:
         return f"{self.organisation}: {self.grade} ({self.score})"
 
+    @property
+    def factors_shown(self) -> list[dict[str, Any]]:
+        """The stored factors with their label and detail in the active language, where the
+        factor kept its facts (``trust.rating.factor_text``); as stored otherwise."""
+        from .rating import factor_text
+
+        shown = []
+        for factor in self.factors:
+            text = factor_text(factor.get("key", ""), factor["facts"]) if "facts" in factor else None
+            shown.append({**factor, "label": text[0], "detail": text[1]} if text else factor)
+        return shown
+
 
 # --- Audit log ------------------------------------------------------------------------------------
 

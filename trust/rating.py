@@ -7,7 +7,7 @@ The score starts at ``BASE_SCORE`` and each factor adds or takes points (``ratin
 - completed leases (either side): +4 each, at most +20
 - disputes lost (the resolution went against it): −15 each
 - cancellations and no-shows: −5 each — as exporter, an accepted lease withdrawn or left unpaid;
-  as owner, a request left to expire unanswered
+  as owner, a request left to expire unanswered or a lease cancelled before its start
 - check-in problems: −5 each — as owner, goods checked in more than 48 h after they arrived; as
   exporter, a check-in outside tolerance and short of what was declared that it accepted without
   dispute (the declaration was wrong)
@@ -28,10 +28,12 @@ from decimal import ROUND_HALF_UP, Decimal
 
 from django.db import transaction
 from django.db.models import Count, F, OuterRef, Q, Subquery, Sum
-from django.utils import timezone
+from django.utils import formats, timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext, pgettext
 
 from accounts.models import Organisation
-from leasing.choices import LeaseState, ShipmentStatus
+from leasing.choices import CancelledBy, LeaseState, ShipmentStatus
 from leasing.models import CheckIn, Lease, LeaseEvent, ShipmentEvent
 
 from .choices import DisputeKind, FoundAgainst
@@ -60,6 +62,7 @@ class History:
     disputes_lost: int = 0
     no_shows: int = 0
     unanswered: int = 0
+    owner_cancellations: int = 0
     late_checkins: int = 0
     short_shipments: int = 0
     reviews: int = 0
@@ -100,12 +103,14 @@ def rating_from(history: History) -> Rating:
         review_detail = f"{average.quantize(Decimal('0.1'), rounding=ROUND_HALF_UP)} ★ average from " + _plural(
             history.reviews, "review"
         )
-    cancellations = history.no_shows + history.unanswered
+    cancellations = history.no_shows + history.unanswered + history.owner_cancellations
     cancellation_parts = []
     if history.no_shows:
         cancellation_parts.append(f"{_plural(history.no_shows, 'accepted lease')} withdrawn or left unpaid")
     if history.unanswered:
         cancellation_parts.append(f"{_plural(history.unanswered, 'request')} left to expire unanswered")
+    if history.owner_cancellations:
+        cancellation_parts.append(f"{_plural(history.owner_cancellations, 'lease')} cancelled as the owner")
     checkin_parts = []
     if history.late_checkins:
         checkin_parts.append(f"{_plural(history.late_checkins, 'check-in')} more than 48 h after arrival")
@@ -189,7 +194,10 @@ def history_of(organisation: Organisation) -> History:
         ).count(),
         no_shows=LeaseEvent.objects.filter(
             lease__exporter=organisation, from_state=S.ACCEPTED, to_state__in=[S.CANCELLED, S.EXPIRED]
-        ).count(),
+        )
+        .exclude(lease__cancelled_by=CancelledBy.OWNER)
+        .count(),
+        owner_cancellations=Lease.objects.filter(as_owner, cancelled_by=CancelledBy.OWNER).count(),
         unanswered=LeaseEvent.objects.filter(
             lease__listing__warehouse__organisation=organisation, from_state=S.REQUESTED, to_state=S.EXPIRED
         ).count(),
@@ -209,13 +217,18 @@ def _recompute(organisation_id: int) -> bool:
     """Store the organisation's rating now; True if its score or grade changed."""
     with transaction.atomic():
         organisation = Organisation.objects.select_for_update().get(pk=organisation_id)
-        rating = rating_compute(organisation)
+        history = history_of(organisation)
+        rating = rating_from(history)
+        facts = asdict(history)
         CreditRating.objects.update_or_create(
             organisation=organisation,
             defaults={
                 "score": rating.score,
                 "grade": rating.grade,
-                "factors": [asdict(factor) for factor in rating.factors],
+                "factors": [
+                    {**asdict(factor), "facts": {name: facts[name] for name in FACTOR_FACTS.get(factor.key, ())}}
+                    for factor in rating.factors
+                ],
                 "computed_at": timezone.now(),
             },
         )
@@ -247,3 +260,106 @@ def ratings_recompute_later(organisations: Iterable[Organisation]) -> None:
             _recompute(pk)
 
     transaction.on_commit(run, robust=True)
+
+
+# --- The factors in the reader's language ----------------------------------------------------------
+# A stored factor keeps the facts it was computed from, so the profile can explain it in the active
+# language (``CreditRating.factors_shown``); the English label and detail stay as stored text.
+FACTOR_FACTS: dict[str, tuple[str, ...]] = {
+    "verification": ("verified",),
+    "completed": ("completed",),
+    "disputes": ("disputes_lost",),
+    "cancellations": ("no_shows", "unanswered", "owner_cancellations"),
+    "checkins": ("late_checkins", "short_shipments"),
+    "reviews": ("reviews", "review_stars"),
+    "blacklist": ("blacklisted",),
+}
+
+
+def _join(parts: list[str]) -> str:
+    return pgettext("separator between the parts of a rating factor", "; ").join(parts)
+
+
+def factor_text(key: str, facts: dict[str, int]) -> tuple[str, str] | None:
+    """(label, detail) of a stored factor in the active language, or None for an unknown key."""
+
+    def n(name: str) -> int:
+        return int(facts.get(name) or 0)
+
+    if key == "verification":
+        return _("Verification"), _("Verified by Wareshare") if facts.get("verified") else _("Not verified")
+    if key == "completed":
+        return _("Completed leases"), ngettext(
+            "%(count)s lease completed", "%(count)s leases completed", n("completed")
+        ) % {"count": n("completed")}
+    if key == "disputes":
+        lost = n("disputes_lost")
+        detail = (
+            ngettext("%(count)s dispute lost", "%(count)s disputes lost", lost) % {"count": lost}
+            if lost
+            else _("None lost")
+        )
+        return _("Disputes lost"), detail
+    if key == "cancellations":
+        parts = []
+        if n("no_shows"):
+            parts.append(
+                ngettext(
+                    "%(count)s accepted lease withdrawn or left unpaid",
+                    "%(count)s accepted leases withdrawn or left unpaid",
+                    n("no_shows"),
+                )
+                % {"count": n("no_shows")}
+            )
+        if n("unanswered"):
+            parts.append(
+                ngettext(
+                    "%(count)s request left to expire unanswered",
+                    "%(count)s requests left to expire unanswered",
+                    n("unanswered"),
+                )
+                % {"count": n("unanswered")}
+            )
+        if n("owner_cancellations"):
+            parts.append(
+                ngettext(
+                    "%(count)s lease cancelled as the owner",
+                    "%(count)s leases cancelled as the owner",
+                    n("owner_cancellations"),
+                )
+                % {"count": n("owner_cancellations")}
+            )
+        return _("Cancellations and no-shows"), _join(parts) or _("None")
+    if key == "checkins":
+        parts = []
+        if n("late_checkins"):
+            parts.append(
+                ngettext(
+                    "%(count)s check-in more than 48 h after arrival",
+                    "%(count)s check-ins more than 48 h after arrival",
+                    n("late_checkins"),
+                )
+                % {"count": n("late_checkins")}
+            )
+        if n("short_shipments"):
+            parts.append(
+                ngettext(
+                    "%(count)s shipment short of what was declared",
+                    "%(count)s shipments short of what was declared",
+                    n("short_shipments"),
+                )
+                % {"count": n("short_shipments")}
+            )
+        return _("Check-ins"), _join(parts) or _("No late or short check-ins")
+    if key == "reviews":
+        reviews = n("reviews")
+        if not reviews:
+            return _("Reviews"), _("No reviews yet")
+        average = (Decimal(n("review_stars")) / reviews).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
+        detail = ngettext(
+            "%(average)s ★ average from %(count)s review", "%(average)s ★ average from %(count)s reviews", reviews
+        ) % {"average": formats.number_format(average, 1), "count": reviews}
+        return _("Reviews"), detail
+    if key == "blacklist":
+        return _("Blacklist"), _("On the blacklist") if facts.get("blacklisted") else _("Not blacklisted")
+    return None

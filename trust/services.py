@@ -13,22 +13,26 @@ from dataclasses import dataclass
 from datetime import datetime
 from decimal import ROUND_DOWN, Decimal, localcontext
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.core.exceptions import ValidationError
 from django.core.files import File
 from django.db import IntegrityError, models, transaction
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import formats, timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, gettext_noop, ngettext_lazy
 
 from accounts.choices import Role, VerificationStatus
 from accounts.models import Organisation, User
 from common.exceptions import PermissionDenied
+from common.i18n import lazy_date, lazy_format, lazy_lower
 from common.money import exponent, format_money, quantize
 from common.tasks import task_dispatch
 from escrow import ledger
 from escrow import services as escrow_services
 from escrow import tasks as escrow_tasks
+from leasing import schedule as lease_schedule
 from leasing import services as leasing_services
 from leasing.choices import LeaseState
 from leasing.exceptions import InvalidTransition, NotAllowed
@@ -68,6 +72,9 @@ from .notifications import trust_notify
 from .selectors import blacklist_entry_in_force
 from .validators import FILE_VALIDATORS, MAX_FILES, content_type
 
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
+
 S = LeaseState
 
 
@@ -76,7 +83,7 @@ S = LeaseState
 
 def _require_staff(by: User) -> None:
     if not by.is_staff:
-        raise PermissionDenied("Only Wareshare staff can do this.")
+        raise PermissionDenied(_("Only Wareshare staff can do this."))
 
 
 def _member(by: User, organisation: Organisation, *, admin: bool = False) -> bool:
@@ -94,7 +101,20 @@ def lease_side(*, lease: Lease, by: User, organisation: Organisation | None = No
             return Side.EXPORTER
         if candidate.pk == owner.pk and _member(by, candidate):
             return Side.OWNER
-    raise NotAllowed("Only the exporter or the warehouse owner of this lease can do this.")
+    raise NotAllowed(_("Only the exporter or the warehouse owner of this lease can do this."))
+
+
+# What a blacklisted organisation cannot do: the ``action`` the lease services pass, translated here.
+BLOCKED_ACTIONS = (
+    gettext_noop("request a lease"),
+    gettext_noop("take bookings"),
+    gettext_noop("extend a lease"),
+    gettext_noop("accept a lease"),
+    gettext_noop("pay into escrow"),
+    gettext_noop("take a lease transfer"),
+    gettext_noop("transfer a lease"),
+    gettext_noop("approve a lease transfer"),
+)
 
 
 def organisation_require_in_good_standing(organisation: Organisation, action: str) -> None:
@@ -103,10 +123,13 @@ def organisation_require_in_good_standing(organisation: Organisation, action: st
     date no longer blocks, whether or not the expiry sweep has recorded it yet."""
     entry = blacklist_entry_in_force(organisation=organisation)
     if entry is not None:
-        until = f" until {entry.ends_at:%d %b %Y}" if entry.ends_at else ""
-        raise OrganisationBlacklisted(
-            f"{organisation} is on Wareshare's blacklist{until} and cannot {action}.", organisation=organisation
-        )
+        values = {"organisation": organisation, "action": _(action)}
+        if entry.ends_at:
+            values["date"] = formats.date_format(timezone.localtime(entry.ends_at), "DATE_FORMAT")
+            detail = _("%(organisation)s is on Wareshare's blacklist until %(date)s and cannot %(action)s.") % values
+        else:
+            detail = _("%(organisation)s is on Wareshare's blacklist and cannot %(action)s.") % values
+        raise OrganisationBlacklisted(detail, organisation=organisation)
 
 
 @dataclass(frozen=True)
@@ -120,7 +143,7 @@ class CheckedFile:
 def files_check(files: Sequence[File]) -> list[CheckedFile]:
     """Validate uploads (type by content, size, count) before anything is written."""
     if len(files) > MAX_FILES:
-        raise EvidenceInvalid(f"Attach at most {MAX_FILES} files at a time.")
+        raise EvidenceInvalid(_("Attach at most %(count)s files at a time.") % {"count": MAX_FILES})
     checked = []
     for file in files:
         name = Path(file.name or "file").name[:200]
@@ -184,19 +207,21 @@ def verification_submit(
     """An organisation admin submits the details and documents; the organisation is ``pending``
     until staff decide. Refused while verified or already pending. Emails the organisation."""
     if not _member(by, organisation, admin=True):
-        raise PermissionDenied(f"Only an admin of {organisation} can submit it for verification.")
+        raise PermissionDenied(
+            _("Only an admin of %(organisation)s can submit it for verification.") % {"organisation": organisation}
+        )
     checked = files_check(documents)
     if not checked:
-        raise VerificationInvalid("Attach at least one document, such as the company registration extract.")
-    fields = {"legal name": legal_name, "registration number": registration_number, "address": address}
+        raise VerificationInvalid(_("Attach at least one document, such as the company registration extract."))
+    fields = {_("legal name"): legal_name, _("registration number"): registration_number, _("address"): address}
     missing = [label for label, value in fields.items() if not value.strip()]
     if missing or not country:
-        raise VerificationInvalid(f"Give the {', '.join(missing or ['country'])}.")
+        raise VerificationInvalid(_("Give the %(fields)s.") % {"fields": ", ".join(missing or [_("country")])})
     locked = Organisation.objects.select_for_update().get(pk=organisation.pk)
     if locked.verification_status == VerificationStatus.VERIFIED:
-        raise VerificationInvalid(f"{locked} is already verified.")
+        raise VerificationInvalid(_("%(organisation)s is already verified.") % {"organisation": locked})
     if locked.verification_status == VerificationStatus.PENDING:
-        raise VerificationInvalid(f"{locked} is already waiting for review.")
+        raise VerificationInvalid(_("%(organisation)s is already waiting for review.") % {"organisation": locked})
     request = VerificationRequest.objects.create(
         organisation=locked,
         submitted_by=by,
@@ -213,13 +238,25 @@ def verification_submit(
     locked.save(update_fields=["verification_status"])
     trust_notify(
         organisations=[locked],
-        subject=f"We received {locked}'s verification request",
+        subject=lazy_format(gettext_lazy("We received %(organisation)s's verification request"), organisation=locked),
         lines=[
-            f"Wareshare staff will check {request.legal_name} ({request.registration_number}) and "
-            f"{len(checked)} document{'s' if len(checked) != 1 else ''}, usually within one working day.",
-            "You can browse and draft listings meanwhile; requesting, accepting and paying open once verified.",
+            lazy_format(
+                ngettext_lazy(
+                    "Wareshare staff will check %(legal_name)s (%(number)s) and %(count)s document, "
+                    "usually within one working day.",
+                    "Wareshare staff will check %(legal_name)s (%(number)s) and %(count)s documents, "
+                    "usually within one working day.",
+                    len(checked),
+                ),
+                legal_name=request.legal_name,
+                number=request.registration_number,
+                count=len(checked),
+            ),
+            gettext_lazy(
+                "You can browse and draft listings meanwhile; requesting, accepting and paying open once verified."
+            ),
         ],
-        action="See your verification",
+        action=gettext_lazy("See your verification"),
         path=reverse("trust:verification"),
     )
     return request
@@ -229,7 +266,7 @@ def _lock_pending(verification: VerificationRequest) -> tuple[VerificationReques
     organisation = Organisation.objects.select_for_update().get(pk=verification.organisation_id)
     verification = VerificationRequest.objects.select_for_update().get(pk=verification.pk)
     if verification.status != VerificationRequestStatus.PENDING:
-        raise VerificationInvalid("This request was already decided.")
+        raise VerificationInvalid(_("This request was already decided."))
     return verification, organisation
 
 
@@ -258,9 +295,13 @@ def verification_approve(*, verification: VerificationRequest, by: User) -> Veri
     )
     trust_notify(
         organisations=[organisation],
-        subject=f"{organisation} is verified",
-        lines=["Wareshare checked your details and documents. You can now request, accept and pay for leases."],
-        action="Open Wareshare",
+        subject=lazy_format(gettext_lazy("%(organisation)s is verified"), organisation=organisation),
+        lines=[
+            gettext_lazy(
+                "Wareshare checked your details and documents. You can now request, accept and pay for leases."
+            )
+        ],
+        action=gettext_lazy("Open Wareshare"),
         path=reverse("dashboard"),
     )
     rating.ratings_recompute_later([organisation])
@@ -272,7 +313,7 @@ def verification_reject(*, verification: VerificationRequest, by: User, reason: 
     """Staff reject with a reason the organisation reads; it may correct and submit again."""
     _require_staff(by)
     if not reason.strip():
-        raise VerificationInvalid("Give the reason: the organisation reads it and can correct its details.")
+        raise VerificationInvalid(_("Give the reason: the organisation reads it and can correct its details."))
     verification, organisation = _lock_pending(verification)
     before = _snapshot(organisation, ORGANISATION_FIELDS)
     organisation.verification_status = VerificationStatus.REJECTED
@@ -291,9 +332,12 @@ def verification_reject(*, verification: VerificationRequest, by: User, reason: 
     )
     trust_notify(
         organisations=[organisation],
-        subject=f"{organisation} could not be verified yet",
-        lines=[f"Reason: {verification.rejection_reason}", "Correct the details or documents and submit again."],
-        action="Submit again",
+        subject=lazy_format(gettext_lazy("%(organisation)s could not be verified yet"), organisation=organisation),
+        lines=[
+            lazy_format(gettext_lazy("Reason: %(reason)s"), reason=verification.rejection_reason),
+            gettext_lazy("Correct the details or documents and submit again."),
+        ],
+        action=gettext_lazy("Submit again"),
         path=reverse("trust:verification"),
     )
     rating.ratings_recompute_later([organisation])
@@ -313,31 +357,46 @@ def blacklist_add(
     request, accept, pay for or take over a lease, and its listings leave search."""
     _require_staff(by)
     if not reason.strip():
-        raise BlacklistInvalid("Give the reason: it is recorded and sent to the organisation.")
+        raise BlacklistInvalid(_("Give the reason: it is recorded and sent to the organisation."))
     now = timezone.now()
     if ends_at is not None and ends_at <= now:
-        raise BlacklistInvalid("The end date must be in the future.")
+        raise BlacklistInvalid(_("The end date must be in the future."))
     locked = Organisation.objects.select_for_update().get(pk=organisation.pk)
     current = BlacklistEntry.objects.select_for_update().filter(organisation=locked, lifted_at__isnull=True).first()
     if current is not None and current.in_force:
-        raise BlacklistInvalid(f"{locked} is already blacklisted.")
+        raise BlacklistInvalid(_("%(organisation)s is already blacklisted.") % {"organisation": locked})
     if current is not None:  # ended, but the expiry sweep has not recorded it yet
         _blacklist_lift(current, by=None, reason="Expired", at=current.ends_at or now)
     entry = BlacklistEntry.objects.create(
         organisation=locked, reason=reason.strip(), starts_at=now, ends_at=ends_at, added_by=by
     )
     audit_record(actor=by, action="blacklist.add", obj=entry, after=_snapshot(entry, BLACKLIST_FIELDS))
-    until = f"until {ends_at:%d %b %Y}" if ends_at else "until further notice"
+    if ends_at:
+        effect = lazy_format(
+            gettext_lazy(
+                "From now until %(date)s, %(organisation)s cannot request, accept, pay for or take over leases, "
+                "and its listings do not appear in search. Leases already paid continue."
+            ),
+            date=lazy_date(ends_at),
+            organisation=locked,
+        )
+    else:
+        effect = lazy_format(
+            gettext_lazy(
+                "From now until further notice, %(organisation)s cannot request, accept, pay for or take over "
+                "leases, and its listings do not appear in search. Leases already paid continue."
+            ),
+            organisation=locked,
+        )
     trust_notify(
         organisations=[locked],
-        subject=f"{locked} has been blacklisted",
+        subject=lazy_format(gettext_lazy("%(organisation)s has been blacklisted"), organisation=locked),
         lines=[
-            f"Reason: {entry.reason}",
-            f"From now {until}, {locked} cannot request, accept, pay for or take over leases, and its "
-            "listings do not appear in search. Leases already paid continue.",
-            "Reply to this email to contest the decision.",
+            lazy_format(gettext_lazy("Reason: %(reason)s"), reason=entry.reason),
+            effect,
+            gettext_lazy("Reply to this email to contest the decision."),
         ],
-        action="See your profile",
+        action=gettext_lazy("See your profile"),
         path=reverse("trust:organisation_profile", args=[locked.pk]),
     )
     rating.ratings_recompute_later([locked])
@@ -354,9 +413,9 @@ def _blacklist_lift(entry: BlacklistEntry, *, by: User | None, reason: str, at: 
     audit_record(actor=by, action=action, obj=entry, before=before, after=_snapshot(entry, BLACKLIST_FIELDS))
     trust_notify(
         organisations=[entry.organisation],
-        subject=f"{entry.organisation} is no longer blacklisted",
-        lines=["You can request, accept and pay for leases again, and your listings are back in search."],
-        action="Open Wareshare",
+        subject=lazy_format(gettext_lazy("%(organisation)s is no longer blacklisted"), organisation=entry.organisation),
+        lines=[gettext_lazy("You can request, accept and pay for leases again, and your listings are back in search.")],
+        action=gettext_lazy("Open Wareshare"),
         path=reverse("dashboard"),
     )
     rating.ratings_recompute_later([entry.organisation])
@@ -368,11 +427,11 @@ def blacklist_remove(*, entry: BlacklistEntry, by: User, reason: str) -> Blackli
     """Staff lift an entry early, with a reason (logged)."""
     _require_staff(by)
     if not reason.strip():
-        raise BlacklistInvalid("Give the reason for lifting the entry.")
+        raise BlacklistInvalid(_("Give the reason for lifting the entry."))
     Organisation.objects.select_for_update().filter(pk=entry.organisation_id).first()
     entry = BlacklistEntry.objects.select_for_update().select_related("organisation").get(pk=entry.pk)
     if entry.lifted_at is not None:
-        raise BlacklistInvalid("This entry was already lifted.")
+        raise BlacklistInvalid(_("This entry was already lifted."))
     return _blacklist_lift(entry, by=by, reason=reason.strip(), at=timezone.now())
 
 
@@ -395,14 +454,16 @@ def blacklist_expire_due() -> int:
 # --- Disputes -------------------------------------------------------------------------------------
 
 
-def _dispute_notify(dispute: Dispute, *, subject: str, lines: list[str], skip: str | None = None) -> None:
+def _dispute_notify(
+    dispute: Dispute, *, subject: "StrOrPromise", lines: Sequence["StrOrPromise"], skip: str | None = None
+) -> None:
     lease = dispute.lease
     organisations = [org for side, org in ((Side.EXPORTER, lease.exporter), (Side.OWNER, lease.owner)) if side != skip]
     trust_notify(
         organisations=organisations,
-        subject=f"{subject} — lease #{lease.pk}",
+        subject=lazy_format(gettext_lazy("%(subject)s — lease #%(lease)s"), subject=subject, lease=lease.pk),
         lines=lines,
-        action="Open the dispute",
+        action=gettext_lazy("Open the dispute"),
         path=reverse("trust:dispute_detail", args=[dispute.pk]),
     )
 
@@ -415,30 +476,34 @@ def _attach(message: DisputeMessage, files: list[CheckedFile]) -> None:
 
 
 def _check_can_open(lease: Lease, side: str, kind: str) -> None:
-    state = lease.state.replace("_", " ")
+    state = {"state": str(S(lease.state).label).lower()}
     if kind == DisputeKind.CHECK_IN:
         if side != Side.EXPORTER:
-            raise NotAllowed("Only the exporter can dispute the check-in.")
+            raise NotAllowed(_("Only the exporter can dispute the check-in."))
         if lease.state != S.CHECKED_IN:
-            raise InvalidTransition(f"A lease that is {state} has no check-in left to dispute.")
+            raise InvalidTransition(_("A lease that is %(state)s has no check-in left to dispute.") % state)
         if not leasing_services.lease_dispute_open(lease):
-            raise InvalidTransition("The confirmation window has closed.", code="window_closed")
+            raise InvalidTransition(_("The confirmation window has closed."), code="window_closed")
     elif kind == DisputeKind.DAMAGE_OR_LOSS:
         if lease.state != S.ACTIVE:
-            raise InvalidTransition(f"Damage or loss is reported on an active lease; this one is {state}.")
+            raise InvalidTransition(_("Damage or loss is reported on an active lease; this one is %(state)s.") % state)
     else:
-        raise DisputeInvalid("Say what the dispute is about: the check-in, or damage or loss.")
+        raise DisputeInvalid(_("Say what the dispute is about: the check-in, or damage or loss."))
 
 
 def _claim(claimed: Decimal | None, held: Decimal, currency: str) -> Decimal:
     if claimed is None:
         return held
     if claimed < 0:
-        raise DisputeInvalid("The claimed amount cannot be negative.")
+        raise DisputeInvalid(_("The claimed amount cannot be negative."))
     if quantize(claimed, currency) != claimed:
-        raise DisputeInvalid(f"{claimed} has more decimals than {currency} allows.")
+        raise DisputeInvalid(
+            _("%(amount)s has more decimals than %(currency)s allows.") % {"amount": claimed, "currency": currency}
+        )
     if held > 0 and claimed > held:
-        raise DisputeInvalid(f"Escrow holds {format_money(held, currency)} for this lease: claim at most that.")
+        raise DisputeInvalid(
+            _("Escrow holds %(amount)s for this lease: claim at most that.") % {"amount": format_money(held, currency)}
+        )
     return claimed
 
 
@@ -463,7 +528,7 @@ def dispute_open(
     side = lease_side(lease=lease, by=by, organisation=organisation)
     reason = reason.strip()
     if not reason:
-        raise InvalidTransition("Say what is wrong.", code="reason_required")
+        raise InvalidTransition(_("Say what is wrong."), code="reason_required")
     files = files_check(evidence)
     with transaction.atomic():
         locked = leasing_services.lease_lock(lease)
@@ -489,15 +554,24 @@ def dispute_open(
         opener = lease.exporter if side == Side.EXPORTER else lease.owner
         _dispute_notify(
             dispute,
-            subject=f"{opener} opened a dispute",
+            subject=lazy_format(gettext_lazy("%(organisation)s opened a dispute"), organisation=opener),
             lines=[
-                f"About: {DisputeKind(kind).label.lower()}. Claimed: {format_money(claimed, lease.currency)}.",
+                lazy_format(
+                    gettext_lazy("About: %(kind)s. Claimed: %(amount)s."),
+                    kind=lazy_lower(DisputeKind(kind).label),
+                    amount=format_money(claimed, lease.currency),
+                ),
                 f"“{reason}”",
-                f"Escrow holds {format_money(held, lease.currency)}; it stays there until Wareshare decides."
+                lazy_format(
+                    gettext_lazy("Escrow holds %(amount)s; it stays there until Wareshare decides."),
+                    amount=format_money(held, lease.currency),
+                )
                 if held
-                else "Nothing is held in escrow any more: Wareshare will record a finding, which counts in "
-                "both ratings, but cannot move money.",
-                "Add your evidence (messages, photos, documents) to the thread.",
+                else gettext_lazy(
+                    "Nothing is held in escrow any more: Wareshare will record a finding, which counts in "
+                    "both ratings, but cannot move money."
+                ),
+                gettext_lazy("Add your evidence (messages, photos, documents) to the thread."),
             ],
         )
     return dispute
@@ -529,7 +603,7 @@ def dispute_message_post(
     body = body.strip()
     checked = files_check(files)
     if not body and not checked:
-        raise DisputeInvalid("Write a message or attach a file.")
+        raise DisputeInvalid(_("Write a message or attach a file."))
     with transaction.atomic():
         dispute = (
             Dispute.objects.select_for_update()
@@ -537,7 +611,7 @@ def dispute_message_post(
             .get(pk=dispute.pk)
         )
         if not dispute.is_open:
-            raise DisputeInvalid("This dispute is resolved; its thread is closed.")
+            raise DisputeInvalid(_("This dispute is resolved; its thread is closed."))
         message = DisputeMessage.objects.create(dispute=dispute, author=by, author_role=role, body=body)
         _attach(message, checked)
         if role == Author.STAFF:
@@ -558,8 +632,22 @@ def dispute_message_post(
         )
         _dispute_notify(
             dispute,
-            subject="Wareshare wrote in your dispute" if role == Author.STAFF else "New evidence in a dispute",
-            lines=[f"{Author(role).label}{attached}:", body or "(files only)"],
+            subject=gettext_lazy("Wareshare wrote in your dispute")
+            if role == Author.STAFF
+            else gettext_lazy("New evidence in a dispute"),
+            lines=[
+                lazy_format(
+                    gettext_lazy("%(author)s (%(files)s):"),
+                    author=Author(role).label,
+                    files=lazy_format(
+                        ngettext_lazy("%(count)s file attached", "%(count)s files attached", len(checked)),
+                        count=len(checked),
+                    ),
+                )
+                if checked
+                else lazy_format(gettext_lazy("%(author)s:"), author=Author(role).label),
+                body or gettext_lazy("(files only)"),
+            ],
             skip=None if role == Author.STAFF else role,
         )
     return message
@@ -590,15 +678,30 @@ class Settlement:
         def money(amount: Decimal) -> str:
             return format_money(amount, self.currency)
 
+        # Lazy: the summary goes into both sides' emails, each rendered in its reader's language.
         if self.outcome == Outcome.FINDING:
-            return f"finding against {FoundAgainst(self.found_against).label.lower()}; no money held"
+            return lazy_format(
+                gettext_lazy("finding against %(side)s; no money held"),
+                side=lazy_lower(FoundAgainst(self.found_against).label),
+            )
         parts = []
         if self.exporter_part:
-            parts.append(f"{money(self.exporter_part)} refunded to the exporter")
-        if self.owner_part:
-            fee = f" (after the {money(self.platform_fee)} platform fee)" if self.platform_fee else ""
-            parts.append(f"{money(self.owner_net)} released to the owner{fee}")
-        return "; ".join(parts)
+            parts.append(
+                lazy_format(gettext_lazy("%(amount)s refunded to the exporter"), amount=money(self.exporter_part))
+            )
+        if self.owner_part and self.platform_fee:
+            parts.append(
+                lazy_format(
+                    gettext_lazy("%(amount)s released to the owner (after the %(fee)s platform fee)"),
+                    amount=money(self.owner_net),
+                    fee=money(self.platform_fee),
+                )
+            )
+        elif self.owner_part:
+            parts.append(lazy_format(gettext_lazy("%(amount)s released to the owner"), amount=money(self.owner_net)))
+        if len(parts) == 2:
+            return lazy_format(gettext_lazy("%(refund)s; %(release)s"), refund=parts[0], release=parts[1])
+        return parts[0] if parts else ""
 
 
 def fee_share(*, owner_part: Decimal, lease: Lease) -> Decimal:
@@ -647,36 +750,43 @@ def settlement_plan(
     currency = lease.currency
     zero = Decimal(0).quantize(Decimal(1).scaleb(-exponent(currency)))
     if found_against is not None and found_against not in FoundAgainst.values:
-        raise SettlementInvalid("Say whom the decision goes against: the owner, the exporter, or neither.")
+        raise SettlementInvalid(_("Say whom the decision goes against: the owner, the exporter, or neither."))
     if outcome == Outcome.FINDING:
         if held > 0:
             raise SettlementInvalid(
-                f"Escrow still holds {format_money(held, currency)}: decide a refund, a release or a split."
+                _("Escrow still holds %(amount)s: decide a refund, a release or a split.")
+                % {"amount": format_money(held, currency)}
             )
         if not found_against:
-            raise SettlementInvalid("Say whom the finding goes against: the owner, the exporter, or neither.")
+            raise SettlementInvalid(_("Say whom the finding goes against: the owner, the exporter, or neither."))
         return Settlement(outcome, currency, held, zero, zero, zero, found_against, S.ACTIVE)
     if outcome not in (Outcome.REFUND, Outcome.RELEASE, Outcome.SPLIT):
-        raise SettlementInvalid("Choose a refund, a release, a split or a finding.")
+        raise SettlementInvalid(_("Choose a refund, a release, a split or a finding."))
     if held <= 0:
-        raise SettlementInvalid("Nothing is held in escrow for this lease any more: record a finding instead.")
+        raise SettlementInvalid(_("Nothing is held in escrow for this lease any more: record a finding instead."))
     if outcome == Outcome.REFUND:
         owner, exporter = zero, held
     elif outcome == Outcome.RELEASE:
         owner, exporter = held, zero
     else:
         if owner_part is None or exporter_part is None:
-            raise SettlementInvalid("Give both parts of the split: to the owner and to the exporter.")
+            raise SettlementInvalid(_("Give both parts of the split: to the owner and to the exporter."))
         owner, exporter = Decimal(owner_part), Decimal(exporter_part)
-        for label, part in (("owner's", owner), ("exporter's", exporter)):
+        for label, part in ((_("The owner's part"), owner), (_("The exporter's part"), exporter)):
             if part < 0:
-                raise SettlementInvalid(f"The {label} part cannot be negative.")
+                raise SettlementInvalid(_("%(part)s cannot be negative.") % {"part": label})
             if quantize(part, currency) != part:
-                raise SettlementInvalid(f"The {label} part {part} has more decimals than {currency} allows.")
+                raise SettlementInvalid(
+                    _("%(part)s %(amount)s has more decimals than %(currency)s allows.")
+                    % {"part": label, "amount": part, "currency": currency}
+                )
         if owner + exporter != held:
             raise SettlementInvalid(
-                f"The parts add up to {format_money(owner + exporter, currency)}, but escrow holds "
-                f"{format_money(held, currency)}: they must add up exactly. Nothing was moved."
+                _(
+                    "The parts add up to %(total)s, but escrow holds %(held)s: they must add up exactly. "
+                    "Nothing was moved."
+                )
+                % {"total": format_money(owner + exporter, currency), "held": format_money(held, currency)}
             )
     return Settlement(
         outcome=outcome,
@@ -710,15 +820,18 @@ def dispute_resolve(
     _require_staff(by)
     note = note.strip()
     if not note:
-        raise DisputeInvalid("Explain the decision: both sides read it.")
+        raise DisputeInvalid(_("Explain the decision: both sides read it."))
     with transaction.atomic():
         locked = leasing_services.lease_lock(dispute.lease)
         dispute = Dispute.objects.select_for_update().get(pk=dispute.pk)
         lease, escrow = locked.lease, locked.escrow
         if not dispute.is_open:
-            raise DisputeInvalid("This dispute is already resolved.")
+            raise DisputeInvalid(_("This dispute is already resolved."))
         if lease.state != S.DISPUTED:
-            raise InvalidTransition(f"Lease #{lease.pk} is {lease.state.replace('_', ' ')}, not disputed.")
+            raise InvalidTransition(
+                _("Lease #%(lease)s is %(state)s, not disputed.")
+                % {"lease": lease.pk, "state": str(S(lease.state).label).lower()}
+            )
         held = ledger.escrow_held(escrow) if escrow else Decimal(0)
         plan = settlement_plan(
             dispute=dispute,
@@ -746,8 +859,10 @@ def dispute_resolve(
                 owner=lease.owner,
                 owner_amount=plan.owner_net,
                 platform_fee=plan.platform_fee,
-                sequence=escrow.payouts.count() + 1,
+                sequence=lease_schedule.release_sequence_next(escrow),
             )
+        if plan.exporter_part > 0 or plan.owner_part > 0:
+            lease_schedule.instalments_close(lease)  # everything escrow held is settled now
         summary = plan.summary()
         leasing_services.lease_transition(
             lease=lease, to=plan.lease_to, by=by, note=f"Dispute #{dispute.pk} resolved: {summary}", notify=False
@@ -788,11 +903,17 @@ def dispute_resolve(
         )
         _dispute_notify(
             dispute,
-            subject="Wareshare resolved the dispute",
+            subject=gettext_lazy("Wareshare resolved the dispute"),
             lines=[
-                f"Decision: {Outcome(plan.outcome).label} — {summary}.",
-                f"Why: {note}",
-                "The lease continues." if plan.lease_to == S.ACTIVE else "The lease is cancelled.",
+                lazy_format(
+                    gettext_lazy("Decision: %(outcome)s — %(summary)s."),
+                    outcome=Outcome(plan.outcome).label,
+                    summary=summary,
+                ),
+                lazy_format(gettext_lazy("Why: %(note)s"), note=note),
+                gettext_lazy("The lease continues.")
+                if plan.lease_to == S.ACTIVE
+                else gettext_lazy("The lease is cancelled."),
             ],
         )
         rating.ratings_recompute_later([lease.exporter, lease.owner])
@@ -812,12 +933,12 @@ def review_create(
     """After completion each side reviews the other once (1–5 and text); feeds the rating."""
     side = lease_side(lease=lease, by=by, organisation=organisation)
     if lease.state != S.COMPLETED:
-        raise ReviewInvalid("Reviews open once the lease is complete.")
+        raise ReviewInvalid(_("Reviews open once the lease is complete."))
     if not 1 <= rating_value <= 5:
-        raise ReviewInvalid("Rate from 1 to 5 stars.")
+        raise ReviewInvalid(_("Rate from 1 to 5 stars."))
     text = text.strip()
     if not text:
-        raise ReviewInvalid("Write a few words: what went well, what did not.")
+        raise ReviewInvalid(_("Write a few words: what went well, what did not."))
     author, subject = (lease.exporter, lease.owner) if side == Side.EXPORTER else (lease.owner, lease.exporter)
     try:
         with transaction.atomic():
@@ -831,12 +952,21 @@ def review_create(
             )
             trust_notify(
                 organisations=[subject],
-                subject=f"{author} reviewed you",
-                lines=[f"{'★' * rating_value}{'☆' * (5 - rating_value)} for lease #{lease.pk}", f"“{review.text}”"],
-                action="See your profile",
+                subject=lazy_format(gettext_lazy("%(organisation)s reviewed you"), organisation=author),
+                lines=[
+                    lazy_format(
+                        gettext_lazy("%(stars)s for lease #%(lease)s"),
+                        stars=f"{'★' * rating_value}{'☆' * (5 - rating_value)}",
+                        lease=lease.pk,
+                    ),
+                    f"“{review.text}”",
+                ],
+                action=gettext_lazy("See your profile"),
                 path=reverse("trust:organisation_profile", args=[subject.pk]),
             )
             rating.ratings_recompute_later([subject])
     except IntegrityError as error:
-        raise ReviewInvalid(f"{author} has already reviewed this lease.") from error
+        raise ReviewInvalid(
+            _("%(organisation)s has already reviewed this lease.") % {"organisation": author}
+        ) from error
     return review

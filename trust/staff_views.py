@@ -9,6 +9,8 @@ from django.core.paginator import Page, Paginator
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from accounts.decorators import staff_required
@@ -81,7 +83,10 @@ def verification_approve(request: AuthenticatedRequest, pk: int) -> HttpResponse
     except ApplicationError as error:
         messages.error(request, error_html(error))
         return redirect("staff:verification_detail", pk=pk)
-    messages.success(request, f"{verification.organisation} is verified; they have been emailed.")
+    messages.success(
+        request,
+        _("%(organisation)s is verified; they have been emailed.") % {"organisation": verification.organisation},
+    )
     return redirect("staff:verification_list")
 
 
@@ -96,7 +101,11 @@ def verification_reject(request: AuthenticatedRequest, pk: int) -> HttpResponse:
         except ApplicationError as error:
             form.add_error(None, error_html(error))
         else:
-            messages.success(request, f"Rejected; {verification.organisation} has been emailed the reason.")
+            messages.success(
+                request,
+                _("Rejected; %(organisation)s has been emailed the reason.")
+                % {"organisation": verification.organisation},
+            )
             return redirect("staff:verification_list")
     return verification_detail(request, pk, reject_form=form)
 
@@ -160,7 +169,7 @@ def dispute_message(request: AuthenticatedRequest, pk: int) -> HttpResponse:
         except ApplicationError as error:
             form.add_error(None, error_html(error))
         else:
-            messages.success(request, "Posted to the thread; both sides have been emailed.")
+            messages.success(request, _("Posted to the thread; both sides have been emailed."))
             return redirect("staff:dispute_detail", pk=pk)
     return _dispute_page(request, pk, message_form=form)
 
@@ -185,7 +194,11 @@ def dispute_resolve(request: AuthenticatedRequest, pk: int) -> HttpResponse:
         except ApplicationError as error:
             form.add_error(None, error_html(error))
         else:
-            messages.success(request, f"Resolved: {resolution.get_outcome_display().lower()}. Both sides are emailed.")
+            messages.success(
+                request,
+                _("Resolved: %(outcome)s. Both sides are emailed.")
+                % {"outcome": resolution.get_outcome_display().lower()},
+            )
             return redirect("staff:dispute_detail", pk=pk)
     return _dispute_page(request, pk, resolution_form=form)
 
@@ -212,7 +225,10 @@ def blacklist(request: AuthenticatedRequest) -> HttpResponse:
         except ApplicationError as error:
             form.add_error(None, error_html(error))
         else:
-            messages.success(request, f"{entry.organisation} is blacklisted and has been emailed.")
+            messages.success(
+                request,
+                _("%(organisation)s is blacklisted and has been emailed.") % {"organisation": entry.organisation},
+            )
             return redirect("staff:blacklist")
     in_force = blacklist_in_force().select_related("organisation", "added_by").order_by("-starts_at", "-pk")
     context = {
@@ -230,14 +246,16 @@ def blacklist_remove(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     entry = get_object_or_404(BlacklistEntry.objects.select_related("organisation"), pk=pk)
     form = BlacklistRemoveForm(request.POST)
     if not form.is_valid():
-        messages.error(request, "Give the reason for lifting the entry.")
+        messages.error(request, _("Give the reason for lifting the entry."))
         return redirect("staff:blacklist")
     try:
         services.blacklist_remove(entry=entry, by=request.user, reason=form.cleaned_data["reason"])
     except ApplicationError as error:
         messages.error(request, error_html(error))
     else:
-        messages.success(request, f"{entry.organisation} is no longer blacklisted.")
+        messages.success(
+            request, _("%(organisation)s is no longer blacklisted.") % {"organisation": entry.organisation}
+        )
     return redirect("staff:blacklist")
 
 
@@ -279,10 +297,10 @@ def lease_ledger(request: AuthenticatedRequest, pk: int) -> HttpResponse:
 # --- Audit log -------------------------------------------------------------------------------------------
 
 AUDIT_FILTERS = [
-    ("", "Everything"),
-    ("verification.", "Verification"),
-    ("dispute.", "Disputes"),
-    ("blacklist.", "Blacklist"),
+    ("", gettext_lazy("Everything")),
+    ("verification.", gettext_lazy("Verification")),
+    ("dispute.", gettext_lazy("Disputes")),
+    ("blacklist.", gettext_lazy("Blacklist")),
 ]
 
 

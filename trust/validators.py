@@ -7,6 +7,7 @@ from pathlib import Path
 from django.core.exceptions import ValidationError
 from django.core.files import File
 from django.core.validators import FileExtensionValidator
+from django.utils.translation import gettext as _
 from PIL import Image, UnidentifiedImageError
 
 MAX_FILE_BYTES = 10 * 1024 * 1024
@@ -21,7 +22,8 @@ def file_size(file: File) -> None:
     if file.size and file.size > MAX_FILE_BYTES:
         limit = MAX_FILE_BYTES // 1024 // 1024
         raise ValidationError(
-            f"{Path(file.name or '').name} is {file.size / 1024 / 1024:.1f} MB; the limit is {limit} MB."
+            _("%(name)s is %(size)s MB; the limit is %(limit)s MB.")
+            % {"name": Path(file.name or "").name, "size": f"{file.size / 1024 / 1024:.1f}", "limit": limit}
         )
 
 
@@ -39,9 +41,9 @@ def content_type(file: File) -> str:
                 kind = image.format or ""
                 image.verify()
         except (UnidentifiedImageError, OSError, SyntaxError) as error:
-            raise ValidationError("Upload a PDF, JPEG, PNG or WebP file.") from error
+            raise ValidationError(_("Upload a PDF, JPEG, PNG or WebP file.")) from error
         if kind not in IMAGE_TYPES:
-            raise ValidationError("Upload a PDF, JPEG, PNG or WebP file.")
+            raise ValidationError(_("Upload a PDF, JPEG, PNG or WebP file."))
         return IMAGE_TYPES[kind]
     finally:
         file.seek(position)

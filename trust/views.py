@@ -8,6 +8,7 @@ from django.contrib import messages
 from django.core.paginator import Paginator
 from django.http import FileResponse, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
 
 from accounts.choices import VerificationStatus
 from accounts.decorators import organisation_required
@@ -68,7 +69,7 @@ def verification(request: OrganisationRequest) -> HttpResponse:
     form = VerificationForm(request.POST or None, request.FILES or None, initial=initial)
     if request.method == "POST":
         if not can_submit:
-            messages.error(request, "There is nothing to submit: ask an admin of your organisation.")
+            messages.error(request, _("There is nothing to submit: ask an admin of your organisation."))
             return redirect("trust:verification")
         if form.is_valid():
             data = form.cleaned_data
@@ -85,7 +86,7 @@ def verification(request: OrganisationRequest) -> HttpResponse:
             except ApplicationError as error:
                 form.add_error(None, error_html(error))
             else:
-                messages.success(request, "Submitted. Wareshare staff will review it and email you the decision.")
+                messages.success(request, _("Submitted. Wareshare staff will review it and email you the decision."))
                 return redirect("trust:verification")
     context = {"organisation": organisation, "latest": latest, "form": form, "can_submit": can_submit}
     return render(request, "trust/verification.html", context)
@@ -127,7 +128,7 @@ def dispute_detail(request: OrganisationRequest, pk: int) -> HttpResponse:
         except ApplicationError as error:
             form.add_error(None, error_html(error))
         else:
-            messages.success(request, "Added to the thread. The other side and Wareshare staff can see it.")
+            messages.success(request, _("Added to the thread. The other side and Wareshare staff can see it."))
             return redirect("trust:dispute_detail", pk=dispute.pk)
     lease = dispute.lease
     escrow = getattr(lease, "escrow", None)
@@ -161,7 +162,7 @@ def review_create(request: OrganisationRequest, pk: int) -> HttpResponse:
         pk=pk,
     )
     if lease.state != LeaseState.COMPLETED or review_written(lease=lease, organisation=request.organisation):
-        messages.info(request, "Reviews open once a lease is complete, and each side reviews once.")
+        messages.info(request, _("Reviews open once a lease is complete, and each side reviews once."))
         return redirect("leasing:lease_detail", pk=lease.pk)
     other = lease.owner if lease.exporter_id == request.organisation.pk else lease.exporter
     form = ReviewForm(request.POST or None)
@@ -177,6 +178,8 @@ def review_create(request: OrganisationRequest, pk: int) -> HttpResponse:
         except ApplicationError as error:
             form.add_error(None, error_html(error))
         else:
-            messages.success(request, f"Thank you. Your review of {other} is on its profile.")
+            messages.success(
+                request, _("Thank you. Your review of %(organisation)s is on its profile.") % {"organisation": other}
+            )
             return redirect("leasing:lease_detail", pk=lease.pk)
     return render(request, "trust/review_form.html", {"lease": lease, "other": other, "form": form})

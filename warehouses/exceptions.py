@@ -1,13 +1,19 @@
 from collections.abc import Iterable
 from datetime import date
 
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+
 from common.exceptions import ApplicationError
 
 
 def _days(days: Iterable[date], limit: int = 10) -> str:
     days = sorted(days)
     shown = ", ".join(d.isoformat() for d in days[:limit])
-    return shown + (f" and {len(days) - limit} more" if len(days) > limit else "")
+    if len(days) <= limit:
+        return shown
+    more = len(days) - limit
+    return ngettext("%(days)s and %(count)s more", "%(days)s and %(count)s more", more) % {"days": shown, "count": more}
 
 
 class CapacityUnavailable(ApplicationError):
@@ -16,7 +22,7 @@ class CapacityUnavailable(ApplicationError):
 
     def __init__(self, detail: str = "", *, days: Iterable[date] = ()) -> None:
         self.days = sorted(days)
-        super().__init__(detail or f"Not enough free capacity on {_days(self.days)}.")
+        super().__init__(detail or _("Not enough free capacity on %(days)s.") % {"days": _days(self.days)})
 
 
 class CapacityBelowReserved(ApplicationError):
@@ -26,8 +32,8 @@ class CapacityBelowReserved(ApplicationError):
     def __init__(self, *, days: Iterable[date]) -> None:
         self.days = sorted(days)
         super().__init__(
-            f"Capacity cannot go below what is already reserved on {_days(self.days)}. "
-            "Choose other dates or a higher capacity."
+            _("Capacity cannot go below what is already reserved on %(days)s. Choose other dates or a higher capacity.")
+            % {"days": _days(self.days)}
         )
 
 

@@ -7,6 +7,8 @@ import django_filters
 from django import forms
 from django.db.models import F, QuerySet
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from common.money import CURRENCIES
 from trust.selectors import organisation_blacklisted_ids
@@ -18,10 +20,10 @@ from .pricing import lease_days
 from .selectors import countries_with_listings, listing_bookable_for, listing_price_for, port_get
 
 SORTS = (
-    ("price", "Lowest total price"),
-    ("distance", "Nearest to the port"),
-    ("rating", "Best owner rating"),
-    ("newest", "Newest"),
+    ("price", gettext_lazy("Lowest total price")),
+    ("distance", gettext_lazy("Nearest to the port")),
+    ("rating", gettext_lazy("Best owner rating")),
+    ("newest", gettext_lazy("Newest")),
 )
 MAX_RADIUS_KM = 2000
 MAX_QUANTITY = 1_000_000
@@ -37,59 +39,63 @@ class SearchForm(forms.Form):
         start, end = data.get("start"), data.get("end")
         today = timezone.localdate()
         if start and end and end < start:
-            self.add_error("end", "The end date must be on or after the start date.")
+            self.add_error("end", _("The end date must be on or after the start date."))
         if start and start < today:
-            self.add_error("start", "The start date cannot be in the past.")
+            self.add_error("start", _("The start date cannot be in the past."))
         if bool(start) != bool(end):
-            self.add_error("end" if start else "start", "Give both a start and an end date, or neither.")
+            self.add_error("end" if start else "start", _("Give both a start and an end date, or neither."))
         locode = data.get("port")
         if locode:
             port = port_get(locode)
             if port is None:
-                self.add_error("port", f"Unknown port “{locode}”. Use a UN/LOCODE such as NLRTM or CNSHA.")
+                self.add_error(
+                    "port", _("Unknown port “%(locode)s”. Use a UN/LOCODE such as NLRTM or CNSHA.") % {"locode": locode}
+                )
             self.port_obj = port
         elif data.get("radius"):
-            self.add_error("port", "Choose a port to search around.")
+            self.add_error("port", _("Choose a port to search around."))
         if data.get("max_price") is not None and not data.get("currency"):
-            self.add_error("currency", "Choose the currency of the maximum price: prices are not converted.")
+            self.add_error("currency", _("Choose the currency of the maximum price: prices are not converted."))
         if data.get("sort") == "distance" and not locode:
-            self.add_error("sort", "Sorting by distance needs a port.")
+            self.add_error("sort", _("Sorting by distance needs a port."))
         return data
 
 
 class ListingSearchFilter(django_filters.FilterSet):
     country = django_filters.ChoiceFilter(
-        field_name="warehouse__country", choices=countries_with_listings, label="Country"
+        field_name="warehouse__country", choices=countries_with_listings, label=gettext_lazy("Country")
     )
-    city = django_filters.CharFilter(field_name="warehouse__city", lookup_expr="icontains", label="City")
-    port = django_filters.CharFilter(method="filter_nothing", label="Near port (UN/LOCODE)")
+    city = django_filters.CharFilter(field_name="warehouse__city", lookup_expr="icontains", label=gettext_lazy("City"))
+    port = django_filters.CharFilter(method="filter_nothing", label=gettext_lazy("Near port (UN/LOCODE)"))
     radius = django_filters.NumberFilter(
-        method="filter_nothing", label="Radius (km)", min_value=1, max_value=MAX_RADIUS_KM
+        method="filter_nothing", label=gettext_lazy("Radius (km)"), min_value=1, max_value=MAX_RADIUS_KM
     )
     start = django_filters.DateFilter(
-        method="filter_nothing", label="From", widget=forms.DateInput(attrs={"type": "date"})
+        method="filter_nothing", label=gettext_lazy("From"), widget=forms.DateInput(attrs={"type": "date"})
     )
     end = django_filters.DateFilter(
-        method="filter_nothing", label="Until", widget=forms.DateInput(attrs={"type": "date"})
+        method="filter_nothing", label=gettext_lazy("Until"), widget=forms.DateInput(attrs={"type": "date"})
     )
     quantity = django_filters.NumberFilter(
-        method="filter_nothing", label="Units needed", min_value=1, max_value=MAX_QUANTITY
+        method="filter_nothing", label=gettext_lazy("Units needed"), min_value=1, max_value=MAX_QUANTITY
     )
-    unit = django_filters.ChoiceFilter(choices=Unit.choices, label="Unit")
+    unit = django_filters.ChoiceFilter(choices=Unit.choices, label=gettext_lazy("Unit"))
     customs_status = django_filters.ChoiceFilter(
-        field_name="warehouse__customs_status", choices=CustomsStatus.choices, label="Customs"
+        field_name="warehouse__customs_status", choices=CustomsStatus.choices, label=gettext_lazy("Customs")
     )
     features = django_filters.MultipleChoiceFilter(
         method="filter_features",
         choices=FEATURES,
         widget=forms.CheckboxSelectMultiple,
-        label="Features (all of)",
+        label=gettext_lazy("Features (all of)"),
     )
     max_price = django_filters.NumberFilter(
-        field_name="price_per_unit_day", lookup_expr="lte", min_value=0, label="Max price / unit / day"
+        field_name="price_per_unit_day", lookup_expr="lte", min_value=0, label=gettext_lazy("Max price / unit / day")
     )
-    currency = django_filters.ChoiceFilter(choices=CURRENCIES, label="Currency")
-    sort = django_filters.ChoiceFilter(method="filter_nothing", choices=SORTS, label="Sort by", empty_label=None)
+    currency = django_filters.ChoiceFilter(choices=CURRENCIES, label=gettext_lazy("Currency"))
+    sort = django_filters.ChoiceFilter(
+        method="filter_nothing", choices=SORTS, label=gettext_lazy("Sort by"), empty_label=None
+    )
 
     class Meta:
         model = Listing

@@ -7,7 +7,7 @@ warehouse or listing is a 404, never a 403 that would confirm it exists.
 from copy import copy
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.contrib import messages
 from django.core.paginator import Page, Paginator
@@ -15,8 +15,12 @@ from django.db.models import QuerySet
 from django.http import HttpResponse, HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import formats, timezone
+from django.utils.dates import WEEKDAYS as WEEKDAY_NAMES
+from django.utils.dates import WEEKDAYS_ABBR
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from accounts.decorators import organisation_required
@@ -31,11 +35,14 @@ from .models import CalendarDay, CapacityException, Listing, Warehouse, Warehous
 PAGE_SIZE = 25
 
 # Owner-facing verbs for the listing state machine (services.LISTING_TRANSITIONS decides).
-LISTING_ACTIONS: dict[str, tuple[str, str]] = {
-    "publish": (ListingStatus.ACTIVE, "is published and can be found in search"),
-    "pause": (ListingStatus.PAUSED, "is paused; it no longer appears in search"),
-    "resume": (ListingStatus.ACTIVE, "is active again"),
-    "archive": (ListingStatus.ARCHIVED, "is archived"),
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
+
+LISTING_ACTIONS: dict[str, tuple[str, "StrOrPromise"]] = {
+    "publish": (ListingStatus.ACTIVE, gettext_lazy("“%(title)s” is published and can be found in search.")),
+    "pause": (ListingStatus.PAUSED, gettext_lazy("“%(title)s” is paused; it no longer appears in search.")),
+    "resume": (ListingStatus.ACTIVE, gettext_lazy("“%(title)s” is active again.")),
+    "archive": (ListingStatus.ARCHIVED, gettext_lazy("“%(title)s” is archived.")),
 }
 
 
@@ -67,7 +74,9 @@ def warehouse_create(request: OrganisationRequest) -> HttpResponse:
     form = WarehouseForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         warehouse = services.warehouse_create(organisation=request.organisation, **form.cleaned_data)
-        messages.success(request, f"{warehouse.name} is added. Next: add photos and a listing.")
+        messages.success(
+            request, _("%(warehouse)s is added. Next: add photos and a listing.") % {"warehouse": warehouse.name}
+        )
         return redirect("warehouses:owner:warehouse_detail", pk=warehouse.pk)
     return render(request, "warehouses/owner/warehouse_form.html", {"form": form})
 
@@ -99,7 +108,7 @@ def warehouse_edit(request: OrganisationRequest, pk: int) -> HttpResponse:
     form = WarehouseForm(request.POST or None, instance=copy(warehouse))
     if request.method == "POST" and form.is_valid():
         services.warehouse_update(warehouse=warehouse, **form.cleaned_data)
-        messages.success(request, f"{warehouse.name} is saved.")
+        messages.success(request, _("%(warehouse)s is saved.") % {"warehouse": warehouse.name})
         return redirect("warehouses:owner:warehouse_detail", pk=warehouse.pk)
     return render(request, "warehouses/owner/warehouse_form.html", {"form": form, "warehouse": warehouse})
 
@@ -112,7 +121,7 @@ def photo_upload(request: OrganisationRequest, pk: int) -> HttpResponse:
     if not form.is_valid():
         return _warehouse_detail(request, warehouse, form)
     services.warehouse_photo_add(warehouse=warehouse, **form.cleaned_data)
-    messages.success(request, "Photo added.")
+    messages.success(request, _("Photo added."))
     return redirect("warehouses:owner:warehouse_detail", pk=warehouse.pk)
 
 
@@ -123,7 +132,7 @@ def photo_delete(request: OrganisationRequest, pk: int, photo_pk: int) -> HttpRe
         WarehousePhoto, pk=photo_pk, warehouse_id=pk, warehouse__organisation=request.organisation
     )
     owner_services.warehouse_photo_remove(photo=photo)
-    messages.success(request, "Photo removed.")
+    messages.success(request, _("Photo removed."))
     return redirect("warehouses:owner:warehouse_detail", pk=pk)
 
 
@@ -147,7 +156,9 @@ def listing_create(request: OrganisationRequest, pk: int) -> HttpResponse:
         except ApplicationError as error:
             form.add_error(None, error.detail)
         else:
-            messages.success(request, f"“{listing.title}” is saved as a draft. Publish it when it is ready.")
+            messages.success(
+                request, _("“%(title)s” is saved as a draft. Publish it when it is ready.") % {"title": listing.title}
+            )
             return redirect("warehouses:owner:listing_calendar", pk=listing.pk)
     return render(request, "warehouses/owner/listing_form.html", {"form": form, "warehouse": warehouse})
 
@@ -162,7 +173,7 @@ def listing_edit(request: OrganisationRequest, pk: int) -> HttpResponse:
         except ApplicationError as error:
             form.add_error(None, error.detail)
         else:
-            messages.success(request, f"“{form.cleaned_data['title']}” is saved.")
+            messages.success(request, _("“%(title)s” is saved.") % {"title": form.cleaned_data["title"]})
             return redirect("warehouses:owner:listing_calendar", pk=listing.pk)
     context = {"form": form, "listing": listing, "warehouse": listing.warehouse}
     return render(request, "warehouses/owner/listing_form.html", context)
@@ -181,14 +192,14 @@ def listing_status(request: OrganisationRequest, pk: int) -> HttpResponse:
     listing = _owned_listing(request, pk)
     action = LISTING_ACTIONS.get(request.POST.get("action", ""))
     if action is None:
-        return HttpResponseBadRequest("Unknown listing action.")
+        return HttpResponseBadRequest(_("Unknown listing action."))
     status, outcome = action
     try:
         services.listing_set_status(listing=listing, status=status)
     except ApplicationError as error:
         messages.error(request, error.detail)
     else:
-        messages.success(request, f"“{listing.title}” {outcome}.")
+        messages.success(request, str(outcome) % {"title": listing.title})
     return redirect(_safe_next(request, default="warehouses:owner:listing_list"))
 
 
@@ -213,20 +224,27 @@ class DayCell:
 
     @property
     def label(self) -> str:
-        when = f"{self.day:%A} {self.day.day} {self.day:%B}"
+        # Translators: a date format (Django's |date syntax) naming one calendar day: "Monday 7 March".
+        when = formats.date_format(self.day, _("l j F"))
         if self.capacity is None:
-            return f"{when}: not on the calendar"
+            return _("%(day)s: not on the calendar") % {"day": when}
         if self.capacity == 0 and not self.reserved:
-            return f"{when}: closed"
+            return _("%(day)s: closed") % {"day": when}
         free = self.capacity - self.reserved
-        return f"{when}: {self.reserved} of {self.capacity} reserved, {free} free"
+        return _("%(day)s: %(reserved)s of %(capacity)s reserved, %(free)s free") % {
+            "day": when,
+            "reserved": self.reserved,
+            "capacity": self.capacity,
+            "free": free,
+        }
 
 
-WEEKDAYS = [(f"{day:%A}", f"{day:%a}") for day in (date(2024, 1, 1 + n) for n in range(7))]  # Monday first
+# Monday first: (full name, abbreviation), translated when the page renders.
+WEEKDAYS = [(WEEKDAY_NAMES[n], WEEKDAYS_ABBR[n]) for n in range(7)]
 
 
 def _short(day: date) -> str:
-    return f"{day.day} {day:%b %Y}"
+    return formats.date_format(day, "DATE_FORMAT")
 
 
 def _month_param(value: str | None) -> date:
@@ -275,7 +293,7 @@ def exception_add(request: OrganisationRequest, pk: int) -> HttpResponse:
         except ApplicationError as error:
             form.add_error(None, error.detail)
         else:
-            messages.success(request, "Capacity change saved; the calendar below shows it.")
+            messages.success(request, _("Capacity change saved; the calendar below shows it."))
             calendar = reverse("warehouses:owner:listing_calendar", args=[listing.pk])
             return redirect(f"{calendar}?month={form.cleaned_data['start']:%Y-%m}")
     return _calendar_page(request, listing, form)
@@ -292,5 +310,5 @@ def exception_remove(request: OrganisationRequest, pk: int, exception_pk: int) -
         messages.error(request, error.detail)
     else:
         days = f"{_short(exception.start)} – {_short(exception.end)}"
-        messages.success(request, f"Capacity change for {days} removed.")
+        messages.success(request, _("Capacity change for %(days)s removed.") % {"days": days})
     return redirect("warehouses:owner:listing_calendar", pk=listing.pk)

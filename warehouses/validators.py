@@ -1,6 +1,7 @@
 from django.core.exceptions import ValidationError
 from django.core.files import File
 from django.core.validators import FileExtensionValidator
+from django.utils.translation import gettext as _
 from PIL import Image, UnidentifiedImageError
 
 MAX_PHOTO_BYTES = 5 * 1024 * 1024
@@ -10,7 +11,10 @@ photo_extension = FileExtensionValidator(["jpg", "jpeg", "png", "webp"])
 def photo_size(file: File) -> None:
     if file.size and file.size > MAX_PHOTO_BYTES:
         limit = MAX_PHOTO_BYTES // 1024 // 1024
-        raise ValidationError(f"This photo is {file.size / 1024 / 1024:.1f} MB; the limit is {limit} MB.")
+        raise ValidationError(
+            _("This photo is %(size)s MB; the limit is %(limit)s MB.")
+            % {"size": f"{file.size / 1024 / 1024:.1f}", "limit": limit}
+        )
 
 
 def photo_content(file: File) -> None:
@@ -20,6 +24,6 @@ def photo_content(file: File) -> None:
         with Image.open(file) as image:
             image.verify()
     except (UnidentifiedImageError, OSError, SyntaxError) as error:
-        raise ValidationError("This file is not a JPEG, PNG or WebP image.") from error
+        raise ValidationError(_("This file is not a JPEG, PNG or WebP image.")) from error
     finally:
         file.seek(position)

@@ -8,7 +8,9 @@ from urllib.parse import urlencode
 from django import forms
 from django.http import HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import get_object_or_404, render
-from django.utils import timezone
+from django.utils import formats, timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from common.exceptions import ApplicationError
 
@@ -52,25 +54,38 @@ def _suggestions(params: QueryDict, data: dict[str, Any], port: Port | None) -> 
     suggestions = []
     if port:
         radius = int(data.get("radius") or 250)
-        suggestions.append((f"Search {radius * 2} km around {port.name}", _query(params, radius=radius * 2)))
+        suggestions.append(
+            (
+                _("Search %(radius)s km around %(port)s") % {"radius": radius * 2, "port": port.name},
+                _query(params, radius=radius * 2),
+            )
+        )
         for other, distance in ports_near(port=port, radius_km=max(radius * 2, 400), limit=3):
-            suggestions.append((f"Try {other.name} ({distance:,.0f} km away)", _query(params, port=other.locode)))
+            away = formats.number_format(round(distance), use_l10n=True, force_grouping=True)
+            suggestions.append(
+                (
+                    _("Try %(port)s (%(distance)s km away)") % {"port": other.name, "distance": away},
+                    _query(params, port=other.locode),
+                )
+            )
     quantity = int(data.get("quantity") or 1)
     if quantity > 1:
-        suggestions.append((f"Fewer units ({quantity // 2})", _query(params, quantity=quantity // 2)))
+        suggestions.append(
+            (_("Fewer units (%(count)s)") % {"count": quantity // 2}, _query(params, quantity=quantity // 2))
+        )
     start, end = data.get("start"), data.get("end")
     if start and end:
         later = timedelta(days=14)
         suggestions.append(
             (
-                "Two weeks later",
+                _("Two weeks later"),
                 _query(params, start=(start + later).isoformat(), end=(end + later).isoformat()),
             )
         )
     if data.get("features"):
-        suggestions.append(("Without the feature filters", _query(params, features=None)))
+        suggestions.append((_("Without the feature filters"), _query(params, features=None)))
     if data.get("max_price") is not None:
-        suggestions.append(("Any price", _query(params, max_price=None)))
+        suggestions.append((_("Any price"), _query(params, max_price=None)))
     return suggestions
 
 
@@ -135,9 +150,9 @@ def _result(listing: Listing, data: dict[str, Any], port: Port | None) -> Result
 
 
 class QuoteForm(forms.Form):
-    start = forms.DateField(label="From", widget=forms.DateInput(attrs={"type": "date"}))
-    end = forms.DateField(label="Until", widget=forms.DateInput(attrs={"type": "date"}))
-    quantity = forms.IntegerField(label="Units", min_value=1, initial=1)
+    start = forms.DateField(label=gettext_lazy("From"), widget=forms.DateInput(attrs={"type": "date"}))
+    end = forms.DateField(label=gettext_lazy("Until"), widget=forms.DateInput(attrs={"type": "date"}))
+    quantity = forms.IntegerField(label=gettext_lazy("Units"), min_value=1, initial=1)
 
     def __init__(self, *args: Any, listing: Listing, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

@@ -1,5 +1,6 @@
 from typing import Any
 
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
@@ -248,5 +249,5 @@ class CheckInRecordSerializer(serializers.Serializer):
     def validate_received(self, rows: list[dict[str, int]]) -> dict[int, int]:
         received = {row["line"]: row["quantity"] for row in rows}
         if len(received) != len(rows):
-            raise serializers.ValidationError("Give each line once.")
+            raise serializers.ValidationError(_("Give each line once."))
         return received  # type: ignore[return-value]

@@ -2,6 +2,7 @@ from datetime import date, timedelta
 from typing import Any
 
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from rest_framework import serializers
 
 from warehouses.choices import FEATURES
@@ -115,7 +116,9 @@ class ListingWriteSerializer(serializers.ModelSerializer):
         # checking here makes it a field error.
         unchanged = self.instance is not None and value == self.instance.available_from
         if not unchanged and value < timezone.localdate() - timedelta(days=MAX_WINDOW_BACKDATE_DAYS):
-            raise serializers.ValidationError(f"Choose a day at most {MAX_WINDOW_BACKDATE_DAYS} days ago.")
+            raise serializers.ValidationError(
+                _("Choose a day at most %(days)s days ago.") % {"days": MAX_WINDOW_BACKDATE_DAYS}
+            )
         return value
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:

@@ -9,6 +9,7 @@ from typing import Any
 
 from django.db.models import QuerySet
 from django.shortcuts import get_object_or_404
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema
 from rest_framework.exceptions import NotFound
 from rest_framework.request import Request
@@ -187,7 +188,7 @@ class LeaseEscrowView(LeaseViewBase):
     def get(self, request: Request, pk: int) -> Response:
         summary = escrow_summary(lease=self._lease(pk))
         if summary is None:
-            raise NotFound("This lease has no escrow.")
+            raise NotFound(_("This lease has no escrow."))
         return self.show(EscrowSerializer, summary)
 
 
@@ -293,7 +294,7 @@ class ShipmentCheckInView(ShipmentViewBase):
     def get(self, request: Request, pk: int) -> Response:
         checkin = getattr(self._shipment(pk), "checkin", None)
         if checkin is None:
-            raise NotFound("This shipment is not checked in yet.")
+            raise NotFound(_("This shipment is not checked in yet."))
         return self.show(CheckInSerializer, checkin)
 
     @extend_schema(

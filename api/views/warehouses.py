@@ -5,6 +5,7 @@ from typing import Any
 from django.db.models import QuerySet
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
 from rest_framework import serializers, status
@@ -51,7 +52,7 @@ IDEMPOTENCY = OpenApiParameter(
 
 def _require_owner(view: ApiView) -> None:
     if not view.organisation.is_owner:
-        raise PermissionDenied("Your organisation is not set up to own warehouses.", code="not_an_owner")
+        raise PermissionDenied(_("Your organisation is not set up to own warehouses."), code="not_an_owner")
 
 
 # --- Me ---------------------------------------------------------------------------------------
@@ -125,7 +126,9 @@ class SearchView(ApiView):
         data = filterset.form.cleaned_data
         quantity = int(data.get("quantity") or 1)
         if quantity > MAX_UNITS:
-            raise ValidationError({"quantity": [f"Ensure this value is less than or equal to {MAX_UNITS}."]})
+            raise ValidationError(
+                {"quantity": [_("Ensure this value is less than or equal to %(limit)s.") % {"limit": MAX_UNITS}]}
+            )
         offset = offset_cursor_decode(params.get("cursor"))
         size = self._page_size(params.get("page_size"))
         start, end = data.get("start"), data.get("end")
@@ -157,7 +160,9 @@ class SearchView(ApiView):
         if value is None:
             return SEARCH_PAGE_SIZE
         if not value.isdigit() or not 1 <= int(value) <= SEARCH_MAX_PAGE_SIZE:
-            raise ValidationError({"page_size": [f"Give a whole number from 1 to {SEARCH_MAX_PAGE_SIZE}."]})
+            raise ValidationError(
+                {"page_size": [_("Give a whole number from 1 to %(limit)s.") % {"limit": SEARCH_MAX_PAGE_SIZE}]}
+            )
         return int(value)
 
     @staticmethod

@@ -2,12 +2,25 @@ from django import template
 from django.utils.html import format_html
 from django.utils.safestring import SafeString
 
-from leasing.choices import LeaseState, ShipmentStatus
-from leasing.selectors import STATE_TONE
+from leasing.choices import InstalmentStatus, LeaseState, ShipmentStatus, TransferState
+from leasing.selectors import STATE_TONE, note_text
 
 register = template.Library()
 
 SHIPMENT_TONE: dict[str, str] = {ShipmentStatus.ARRIVED: "warn", ShipmentStatus.CHECKED_IN: "ok"}
+INSTALMENT_TONE: dict[str, str] = {InstalmentStatus.RELEASED: "ok"}
+TRANSFER_TONE: dict[str, str] = {
+    TransferState.OFFERED: "warn",
+    TransferState.ACCEPTED: "warn",
+    TransferState.APPROVED: "warn",
+    TransferState.COMPLETED: "ok",
+    TransferState.DECLINED: "bad",
+    TransferState.LAPSED: "bad",
+}
+
+
+def _badge(tone: str | None, label: str) -> SafeString:
+    return format_html('<span class="badge{}">{}</span>', f" badge-{tone}" if tone else "", label)
 
 
 @register.simple_tag
@@ -23,6 +36,23 @@ def shipment_badge(status: str) -> SafeString:
     return format_html(
         '<span class="badge{}">{}</span>', f" badge-{tone}" if tone else "", ShipmentStatus(status).label
     )
+
+
+@register.simple_tag
+def instalment_badge(status: str) -> SafeString:
+    return _badge(INSTALMENT_TONE.get(status), str(InstalmentStatus(status).label))
+
+
+@register.simple_tag
+def transfer_badge(state: str) -> SafeString:
+    return _badge(TRANSFER_TONE.get(state), str(TransferState(state).label))
+
+
+@register.filter
+def stored_text(text: str) -> str:
+    """``{{ refund.reason|stored_text }}``: a text stored in English (a timeline note, a refund's
+    reason) in the reader's language where it is one of the platform's fixed texts."""
+    return note_text(text or "")
 
 
 @register.filter

@@ -31,15 +31,20 @@ INSTALLED_APPS = [
     "leasing",
     "escrow",
     "trust",
+    "notifications",
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    # The browser's Accept-Language (or the language cookie) first; a signed-in user's saved
+    # choice overrides it in accounts.middleware.UserLocaleMiddleware, after authentication.
+    "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "accounts.middleware.UserLocaleMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "allauth.account.middleware.AccountMiddleware",
@@ -59,7 +64,9 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "django.template.context_processors.i18n",
                 "accounts.context_processors.organisation",
+                "notifications.context_processors.notifications",
             ],
         },
     },
@@ -89,6 +96,10 @@ AUTH_PASSWORD_VALIDATORS = [
 ]
 
 LANGUAGE_CODE = "en"
+LANGUAGES = [("en", "English"), ("zh-hans", "简体中文")]
+LOCALE_PATHS = [BASE_DIR / "locale"]
+# Our own date formats per language (marketplace/formats/<lang>/formats.py) before Django's.
+FORMAT_MODULE_PATH = ["marketplace.formats"]
 TIME_ZONE = "UTC"
 USE_I18N = True
 USE_TZ = True
@@ -110,6 +121,7 @@ LOGIN_REDIRECT_URL = "dashboard"
 MESSAGE_TAGS = {message_constants.ERROR: "error"}
 
 # --- allauth: email is the login, verification mandatory, TOTP for everyone, required for staff.
+ACCOUNT_ADAPTER = "accounts.adapter.AccountAdapter"
 ACCOUNT_LOGIN_METHODS = {"email"}
 ACCOUNT_SIGNUP_FIELDS = ["email*", "password1*", "password2*"]
 ACCOUNT_USER_MODEL_USERNAME_FIELD = None
@@ -151,6 +163,7 @@ WARESHARE = {
     "CONFIRMATION_HOURS": e.CONFIRMATION_HOURS,
     "CHECKIN_TOLERANCE_PERCENT": Decimal(e.CHECKIN_TOLERANCE_PERCENT),
     "CALENDAR_DAYS": e.CALENDAR_DAYS,
+    "TRANSFER_FEE_PERCENT": e.TRANSFER_FEE_PERCENT,
 }
 STRIPE_SECRET_KEY = e.STRIPE_SECRET_KEY
 STRIPE_PUBLISHABLE_KEY = e.STRIPE_PUBLISHABLE_KEY
@@ -164,6 +177,7 @@ WARESHARE_SWEEPS: list[str] = [
     "leasing.services.leases_expire_holds",
     "leasing.services.leases_expire_unpaid",
     "leasing.services.leases_auto_confirm",
+    "leasing.services.leases_release_due",
     "leasing.services.leases_complete",
     "escrow.services.payouts_retry",
     "escrow.services.refunds_retry",

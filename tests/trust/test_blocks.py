@@ -7,7 +7,7 @@ from datetime import timedelta
 import pytest
 from django.core import mail
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import formats, timezone
 
 from accounts.choices import VerificationStatus
 from accounts.exceptions import OrganisationNotVerified
@@ -182,7 +182,7 @@ def test_expiry_lifts_the_block_and_the_sweep_logs_it(p, django_capture_on_commi
         reason="Late payments",
         ends_at=timezone.now() + timedelta(days=30),
     )
-    with pytest.raises(OrganisationBlacklisted, match=f"until {entry.ends_at:%d %b %Y}"):
+    with pytest.raises(OrganisationBlacklisted, match=f"until {formats.date_format(entry.ends_at, 'DATE_FORMAT')}"):
         p.request()
 
     BlacklistEntry.objects.filter(pk=entry.pk).update(

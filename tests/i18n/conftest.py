@@ -1,0 +1,61 @@
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from django.utils import timezone, translation
+
+from escrow.gateways import get_gateway
+from escrow.gateways.simulated import SimulatedGateway
+
+
+class Clock:
+    """``django.utils.timezone.now`` under the test's control (deadlines are computed from it)."""
+
+    def __init__(self, now: datetime) -> None:
+        self.now = now
+
+    def __call__(self) -> datetime:
+        return self.now
+
+    def set(self, now: datetime) -> None:
+        self.now = now
+
+    def advance(self, **delta: float) -> None:
+        self.now += timedelta(**delta)
+
+
+@pytest.fixture
+def clock(monkeypatch):
+    clock = Clock(timezone.now())
+    monkeypatch.setattr(timezone, "now", clock)
+    return clock
+
+
+@pytest.fixture
+def before_dst(clock):
+    """Wednesday 26 March 2025, 09:00 UTC: Europe/Amsterdam moves to summer time on Sunday 30 March."""
+    clock.set(datetime(2025, 3, 26, 9, 0, tzinfo=UTC))
+    return clock
+
+
+@pytest.fixture(autouse=True)
+def _files(settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path / "media"
+    settings.PRIVATE_MEDIA_ROOT = tmp_path / "private"
+
+
+@pytest.fixture(autouse=True)
+def _fresh_gateway():
+    gateway = get_gateway()
+    if isinstance(gateway, SimulatedGateway):
+        gateway.reset()
+
+
+@pytest.fixture(autouse=True)
+def _default_language():
+    """A request activates its language and it stays active in the thread afterwards (as in any
+    Django test): start and end every test here in the default language and time zone."""
+    translation.deactivate()
+    timezone.deactivate()
+    yield
+    translation.deactivate()
+    timezone.deactivate()
