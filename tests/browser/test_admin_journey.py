@@ -25,9 +25,7 @@ from trust.models import BlacklistEntry
 
 from .helpers import accept_dialog, assert_accessible, expect_message, shot, sign_in, totp_code
 
-# serialized_rollback: the flush after a live-server test would also empty the ports (data migration)
-# for the tests that run after it on the same worker; this restores them.
-pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
+pytestmark = pytest.mark.django_db(transaction=True)
 
 JOURNEY = "admin"
 

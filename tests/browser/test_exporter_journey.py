@@ -20,9 +20,7 @@ from tests.warehouses.factories import ListingFactory, WarehouseFactory, days_fr
 
 from .helpers import accept_dialog, assert_accessible, expect_message, shot
 
-# serialized_rollback: the flush after a live-server test would also empty the ports (data migration)
-# for the tests that run after it on the same worker; this restores them.
-pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
+pytestmark = pytest.mark.django_db(transaction=True)
 
 JOURNEY = "exporter"
 

@@ -16,9 +16,7 @@ from tests.trust.factories import disputed, staff_user, unverified_organisation,
 
 from .helpers import axe_violations, shot
 
-# serialized_rollback: the flush after a live-server test would also empty the ports (data migration)
-# for the tests that run after it on the same worker; this restores them.
-pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
+pytestmark = pytest.mark.django_db(transaction=True)
 
 WIDTHS = {"desktop": 1280, "phone": 390}
 

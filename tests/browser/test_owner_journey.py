@@ -22,9 +22,7 @@ from warehouses.models import Listing
 
 from .helpers import accept_dialog, assert_accessible, expect_message, link_in_last_email, png, shot
 
-# serialized_rollback: the flush after a live-server test would also empty the ports (data migration)
-# for the tests that run after it on the same worker; this restores them.
-pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
+pytestmark = pytest.mark.django_db(transaction=True)
 
 JOURNEY = "owner"
 EMAIL = "ines@harbour-storage.test"

@@ -23,7 +23,7 @@ pytestmark = [
     pytest.mark.skipif(
         connection.vendor != "postgresql", reason="needs PostgreSQL row locks and concurrent connections"
     ),
-    pytest.mark.django_db(transaction=True, serialized_rollback=True),
+    pytest.mark.django_db(transaction=True),
 ]
 
 
