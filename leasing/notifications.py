@@ -18,6 +18,8 @@ from .models import Lease
 if TYPE_CHECKING:
     from django_stubs_ext import StrOrPromise
 
+    from accounts.models import Organisation
+
 # step -> (who: "owner" | "exporter" | "both", subject, what to do next)
 MESSAGES: dict[str, tuple[str, StrOrPromise, StrOrPromise]] = {
     LeaseState.REQUESTED: ("owner", _("New lease request"), _("Accept or decline it before the hold expires.")),
@@ -58,13 +60,25 @@ def lease_notify(*, lease: Lease, step: str) -> None:
         sides.append(lease.listing.warehouse.organisation)
     if who in ("exporter", "both"):
         sides.append(lease.exporter)
+    lease_email(sides, lease, subject, next_step)
+
+
+def lease_email(
+    organisations: list[Organisation],
+    lease: Lease,
+    subject: StrOrPromise,
+    next_step: StrOrPromise,
+    path: str = "",
+) -> None:
+    """The lease update email to the members of ``organisations``, pointing at ``path`` (the lease's
+    page by default). ``subject`` and ``next_step`` lazy: each recipient reads them in their language."""
     email_send(
-        to=member_emails(sides),
+        to=member_emails(organisations),
         template="lease_update",
         context={
             "lease": lease,
             "subject": subject,
             "next_step": next_step,
-            "path": reverse("leasing:lease_detail", args=[lease.pk]),
+            "path": path or reverse("leasing:lease_detail", args=[lease.pk]),
         },
     )

@@ -366,9 +366,21 @@ def lease_extend(*, lease: Lease, by: User, end: date, message: str = "") -> Lea
     )
 
 
+def _held_by_day(lease: Lease, start: date, end: date | None = None) -> dict[date, int]:
+    """Units the lease holds on each day of ``start..end`` (default: its end) from its live holds; a
+    transfer may have moved some out, and a day no hold covers holds nothing."""
+    end = end or lease.end
+    held = {start + timedelta(days=n): 0 for n in range((end - start).days + 1)}
+    for reservation in lease.reservations.filter(released_at=None, start__lte=end, end__gte=start):
+        for day in held:
+            if reservation.start <= day <= reservation.end:
+                held[day] += reservation.quantity
+    return held
+
+
 def _held_on(lease: Lease, day: date) -> int:
-    """Units the lease holds on ``day`` (its live holds; a transfer may have moved some out)."""
-    return sum(r.quantity for r in lease.reservations.filter(released_at=None, start__lte=day, end__gte=day))
+    """Units the lease holds on ``day``."""
+    return _held_by_day(lease, day, day)[day]
 
 
 @transaction.atomic

@@ -33,8 +33,6 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, gettext_noop, ngettext_lazy
 
 from accounts.models import Organisation, User
-from accounts.selectors import member_emails
-from common.emails import email_send
 from common.i18n import lazy_date, lazy_format
 from common.money import Money, quantize, quantize_down
 from common.tasks import task_dispatch
@@ -56,7 +54,9 @@ from .choices import (
 )
 from .exceptions import InvalidTransfer, NotAllowed, TransferNotOpen
 from .models import Instalment, Lease, LeaseEvent, LeaseTransfer
+from .notifications import lease_email
 from .services import (
+    _held_by_day,
     _lock,
     _member,
     _note,
@@ -69,7 +69,7 @@ from .services import (
 )
 
 if TYPE_CHECKING:
-    from django_stubs_ext import StrOrPromise
+    pass
 
 S = LeaseState
 TRANSFERABLE = (S.FUNDED, S.ACTIVE)
@@ -155,20 +155,6 @@ def _date(day: date) -> str:
     return formats.date_format(day, "DATE_FORMAT")
 
 
-def _held_by_day(lease: Lease, start: date) -> dict[date, int]:
-    held: dict[date, int] = {}
-    for reservation in lease.reservations.filter(released_at=None, end__gte=start):
-        day = max(reservation.start, start)
-        while day <= reservation.end:
-            held[day] = held.get(day, 0) + reservation.quantity
-            day += timedelta(days=1)
-    day = start
-    while day <= lease.end:  # a day no hold covers holds nothing
-        held.setdefault(day, 0)
-        day += timedelta(days=1)
-    return held
-
-
 def _require_can_take(organisation: Organisation, by: User, transfer: LeaseTransfer) -> None:
     lease = transfer.lease
     if not organisation.is_exporter:
@@ -181,17 +167,6 @@ def _require_can_take(organisation: Organisation, by: User, transfer: LeaseTrans
         raise NotAllowed(_("The lease's own exporter or owner cannot take its transfer."))
     _require_verified(organisation, "take a lease transfer")
     trust_services.organisation_require_in_good_standing(organisation, "take a lease transfer")
-
-
-def _email(
-    organisations: list[Organisation], lease: Lease, subject: StrOrPromise, next_step: StrOrPromise, path: str
-) -> None:
-    """``subject`` and ``next_step`` lazy: each recipient reads them in their own language."""
-    email_send(
-        to=member_emails(organisations),
-        template="lease_update",
-        context={"lease": lease, "subject": subject, "next_step": next_step, "path": path},
-    )
 
 
 def transfer_path(transfer: LeaseTransfer, *, share: bool = False) -> str:
@@ -251,7 +226,7 @@ def transfer_offer(
         lease, by=by, note=f"Transfer offered{to}: {quantity} units from {start:%d %b %Y} for {transfer.money('price')}"
     )
     if to_organisation is not None:
-        _email(
+        lease_email(
             [to_organisation],
             lease,
             gettext_lazy("A lease transfer is offered to you"),
@@ -295,7 +270,7 @@ def transfer_accept(*, transfer: LeaseTransfer, by: User, organisation: Organisa
     _note(lease, by=by, note=f"Transfer accepted by {organisation}")
     if not transfer_needs_consent(transfer, lease):
         return _approve(transfer, lease=lease, by=None, note="Approved automatically: the listing allows transfers")
-    _email(
+    lease_email(
         [lease.owner],
         lease,
         gettext_lazy("A lease transfer needs your consent"),
@@ -342,7 +317,7 @@ def transfer_consent(*, transfer: LeaseTransfer, by: User, approve: bool, reason
     transfer.save()
     _note(lease, by=by, note=f"The owner refused the transfer: {transfer.decline_reason}")
     assert transfer.receiver is not None
-    _email(
+    lease_email(
         [lease.exporter, transfer.receiver],
         lease,
         gettext_lazy("The owner refused a lease transfer"),
@@ -393,12 +368,11 @@ def _approve(transfer: LeaseTransfer, *, lease: Lease, by: User | None, note: st
     transfer.new_lease = new_lease
     transfer.save()
     _note(lease, by=by, note=f"Transfer approved ({note}); lease #{new_lease.pk} awaits the receiver's payment")
-    _email(
+    lease_email(
         [transfer.receiver],
         new_lease,
         gettext_lazy("Your lease transfer is approved"),
         gettext_lazy("Pay into escrow to complete the transfer."),
-        reverse("leasing:lease_detail", args=[new_lease.pk]),
     )
     return transfer
 
@@ -466,7 +440,7 @@ def transfer_complete(*, lease: Lease, escrow: Escrow, by: User | None) -> Lease
     else:
         _note(original, by=by, note=summary)
     _note(lease, by=by, note=f"Transfer from lease #{original.pk} completed")
-    _email(
+    lease_email(
         [original.exporter, original.owner],
         original,
         gettext_lazy("A lease transfer is complete"),
@@ -485,7 +459,6 @@ def transfer_complete(*, lease: Lease, escrow: Escrow, by: User | None) -> Lease
             refund=value.money("refund"),
             fee=value.money("fee"),
         ),
-        reverse("leasing:lease_detail", args=[original.pk]),
     )
     if lease.goods_carried:
         return lease_carry_in(lease=lease, escrow=escrow, by=by)
