@@ -2,6 +2,7 @@ from collections.abc import Iterable
 
 from django.db.models import QuerySet
 
+from .choices import Role
 from .models import Membership, Organisation, User
 
 
@@ -17,3 +18,11 @@ def member_emails(organisations: Iterable[Organisation]) -> list[str]:
         .values_list("email", flat=True)
         .distinct()
     )
+
+
+def user_is_member(user: User, organisation: Organisation, *, admin: bool = False) -> bool:
+    """Whether ``user`` belongs to ``organisation`` (as an admin, with ``admin=True``)."""
+    memberships = user.memberships.filter(organisation=organisation)
+    if admin:
+        memberships = memberships.filter(role=Role.ADMIN)
+    return memberships.exists()
