@@ -65,9 +65,6 @@ class LeaseWalker:
     def confirm(self, lease: Lease) -> None:
         services.lease_confirm(lease=lease, by=self.exporter)
 
-    def dispute(self, lease: Lease) -> None:
-        services.lease_dispute(lease=lease, by=self.exporter, reason="Two boxes of tables are missing")
-
     def expire(self, lease: Lease) -> None:
         Lease.objects.filter(pk=lease.pk).update(hold_expires_at=timezone.now() - timedelta(seconds=1))
         services.leases_expire_holds()
@@ -90,7 +87,6 @@ class LeaseWalker:
             S.CANCELLED: [self.withdraw],
             S.FUNDED: paid,
             S.CHECKED_IN: [*paid, self.check_in],
-            S.DISPUTED: [*paid, self.check_in, self.dispute],
             S.ACTIVE: [*paid, self.check_in, self.confirm],
             S.COMPLETED: [*paid, self.check_in, self.confirm, self.complete],
         }
@@ -109,7 +105,6 @@ DEMO_STATES = [
     S.ACCEPTED,
     S.FUNDED,
     S.CHECKED_IN,
-    S.DISPUTED,
     S.ACTIVE,
     S.COMPLETED,
     S.DECLINED,

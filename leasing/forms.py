@@ -14,7 +14,6 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Organisation
 from common.exceptions import ApplicationError
-from trust.forms import EvidenceFilesField
 from warehouses.models import Listing
 from warehouses.services import listing_check_booking
 
@@ -89,25 +88,6 @@ class DeclineForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 2}),
         help_text=_("The exporter sees this, so they can look elsewhere."),
     )
-
-
-class DisputeForm(forms.Form):
-    prefix = "dispute"
-    reason = forms.CharField(
-        label=_("What is wrong?"),
-        max_length=2000,
-        widget=forms.Textarea(attrs={"rows": 3}),
-        help_text=_("What is wrong with the check-in, or what was damaged or lost."),
-    )
-    claimed_amount = forms.DecimalField(
-        label=_("Amount you claim"),
-        required=False,
-        min_value=0,
-        max_digits=14,
-        decimal_places=2,
-        help_text=_("Leave empty to claim everything held in escrow."),
-    )
-    evidence = EvidenceFilesField(label=_("Evidence (photos, documents)"), required=False)
 
 
 class ShipmentMarkForm(forms.Form):

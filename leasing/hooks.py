@@ -7,12 +7,14 @@ Trust (ratings, blacklist) sits above leasing: leasing never imports it. Instead
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from django.dispatch import Signal
 
 if TYPE_CHECKING:
     from accounts.models import Organisation
+
+    from .models import Lease
 
 # Sent inside the transaction by ``leasing.core.lease_transition`` after the event row is written,
 # with ``lease``, ``from_state``, ``to_state`` and ``by`` (a User or None).
@@ -33,3 +35,21 @@ def standing_require(organisation: Organisation, action: str) -> None:
     """Run every registered standing check (trust's blacklist) for ``organisation`` and ``action``."""
     for check in _standing_checks:
         check(organisation, action)
+
+
+PageExtras = Callable[["Lease", "Organisation"], dict[str, Any]]
+_page_extras: list[PageExtras] = []
+
+
+def lease_page_extras_register(extras: PageExtras) -> None:
+    """Register ``extras(lease, organisation) -> dict``: what an app above leasing adds to the lease
+    page (trust: the latest dispute, whether a review is due). Each must run a fixed number of queries."""
+    if extras not in _page_extras:
+        _page_extras.append(extras)
+
+
+def lease_page_extras(lease: Lease, organisation: Organisation) -> dict[str, Any]:
+    found: dict[str, Any] = {}
+    for extras in _page_extras:
+        found.update(extras(lease, organisation))
+    return found

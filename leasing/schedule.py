@@ -8,23 +8,19 @@ last one takes what rounding left over.
 
 import calendar
 from collections.abc import Sequence
-from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import date, timedelta
 from decimal import Decimal
-from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.utils import timezone
-from django.utils.translation import gettext_noop
 
-from common.money import Money, quantize_down
+from common.money import quantize_down
 from common.tasks import task_dispatch
 from escrow import services as escrow_services
 from escrow import tasks as escrow_tasks
 from escrow.models import Escrow, Payout
-from warehouses.choices import CancellationPolicy
 
-from .choices import CancelledBy, InstalmentStatus
+from .choices import InstalmentStatus
 from .models import Instalment, Lease
 
 # A lease longer than this is released month by month; a shorter one at once on confirmation.
@@ -93,7 +89,8 @@ def scheduled(lease: Lease) -> list[Instalment]:
     return list(lease.instalments.filter(status=InstalmentStatus.SCHEDULED).order_by("sequence"))
 
 
-def _settle(instalment: Instalment, status: str) -> None:
+def instalment_settle(instalment: Instalment, status: str) -> None:
+    """Mark an instalment settled with ``status`` (released, cancelled, settled by a decision)."""
     instalment.status = status
     instalment.settled_at = timezone.now()
     instalment.save(update_fields=["status", "settled_at", "amount", "fee", "unit_days"])
@@ -110,7 +107,7 @@ def _release(instalment: Instalment, *, lease: Lease, escrow: Escrow) -> Payout 
             sequence=instalment.sequence,
         )
         task_dispatch(escrow_tasks.payout_execute, payout.pk)
-    _settle(instalment, InstalmentStatus.RELEASED)
+    instalment_settle(instalment, InstalmentStatus.RELEASED)
     return payout
 
 
@@ -130,134 +127,13 @@ def instalments_release_due(*, lease: Lease, escrow: Escrow, today: date, first:
 def instalments_close(lease: Lease, status: str = InstalmentStatus.SETTLED) -> None:
     """A dispute decision settled everything escrow held: nothing is left to release."""
     for instalment in scheduled(lease):
-        _settle(instalment, status)
+        instalment_settle(instalment, status)
 
 
 def release_sequence_next(escrow: Escrow) -> int:
     """The next payout sequence for a release outside the schedule (a dispute decision's). It
     closes the schedule in the same transaction, so no later instalment can take the number."""
     return max(escrow.payouts.values_list("sequence", flat=True), default=0) + 1
-
-
-# --- Cancellation policies ----------------------------------------------------------------
-
-# policy -> (hours before the start, refund percent on or before that point, refund percent after)
-POLICIES: dict[str, tuple[int, int, int]] = {
-    CancellationPolicy.FLEXIBLE: (24, 100, 0),
-    CancellationPolicy.MODERATE: (7 * 24, 100, 50),
-    CancellationPolicy.STRICT: (14 * 24, 50, 0),
-}
-
-
-def starts_at(lease: Lease, day: date) -> datetime:
-    """Midnight at the start of ``day`` in the warehouse's time zone."""
-    return datetime.combine(day, time.min, tzinfo=ZoneInfo(lease.listing.warehouse.timezone or "UTC"))
-
-
-def refund_percent(lease: Lease, day: date, now: datetime) -> int:
-    hours, before, after = POLICIES[lease.listing.cancellation_policy]
-    return before if now <= starts_at(lease, day) - timedelta(hours=hours) else after
-
-
-@dataclass(frozen=True)
-class CancellationLine:
-    instalment: Instalment
-    percent: int
-    refund: Decimal
-    owner: Decimal
-    fee: Decimal
-
-
-@dataclass(frozen=True)
-class CancellationQuote:
-    """What a cancellation now would do with the money escrow still holds: per instalment, the
-    exporter's refund by the policy, the owner's part and the platform fee kept on that part."""
-
-    currency: str
-    side: str
-    lines: tuple[CancellationLine, ...]
-    keep_until: date | None  # the last day the lease keeps its space (already paid for), if any
-
-    def _sum(self, field: str) -> Decimal:
-        return sum((getattr(line, field) for line in self.lines), Decimal(0))
-
-    @property
-    def refund(self) -> Decimal:
-        return self._sum("refund")
-
-    @property
-    def owner(self) -> Decimal:
-        return self._sum("owner")
-
-    @property
-    def fee(self) -> Decimal:
-        return self._sum("fee")
-
-    @property
-    def held(self) -> Decimal:
-        return self.refund + self.owner + self.fee
-
-    def money(self, field: str) -> Money:
-        return Money(getattr(self, field), self.currency)
-
-
-def cancellation_quote(lease: Lease, *, side: str, now: datetime | None = None) -> CancellationQuote:
-    """The exact money of cancelling ``lease`` at ``now``. The exporter's refund on each instalment
-    still held is the policy's percentage for that period's start (rounded down; the owner gets
-    the rest, less the platform fee's same share); the owner cancelling refunds everything."""
-    now = now or timezone.now()
-    lines = []
-    for instalment in scheduled(lease):
-        percent = 100 if side == CancelledBy.OWNER else refund_percent(lease, instalment.start, now)
-        refund = quantize_down(instalment.gross * percent / 100, lease.currency)
-        fee = quantize_down(instalment.fee * (100 - percent) / 100, lease.currency)
-        lines.append(
-            CancellationLine(
-                instalment=instalment,
-                percent=percent,
-                refund=refund,
-                owner=instalment.gross - refund - fee,
-                fee=fee,
-            )
-        )
-    released = lease.instalments.filter(status=InstalmentStatus.RELEASED).order_by("-sequence").first()
-    return CancellationQuote(
-        currency=lease.currency,
-        side=side,
-        lines=tuple(lines),
-        keep_until=released.end if released else None,
-    )
-
-
-def cancellation_settle(*, lease: Lease, escrow: Escrow, quote: CancellationQuote) -> None:
-    """Move the quoted money (inside the caller's transaction, lease and escrow locked): the refund
-    back to the exporter's card, each instalment's owner part and fee released."""
-    if quote.refund:
-        # Stored English, shown translated (``leasing.selectors.note_text``).
-        reason = (
-            gettext_noop("cancelled by the owner")
-            if quote.side == CancelledBy.OWNER
-            else gettext_noop("cancelled by the exporter")
-        )
-        refund = escrow_services.escrow_refund(
-            escrow=escrow,
-            exporter=lease.exporter,
-            amount=quote.refund,
-            reason=reason,
-            key=f"escrow:{escrow.pk}:cancel:refund",
-        )
-        task_dispatch(escrow_tasks.refund_execute, refund.pk)
-    for line in quote.lines:
-        if line.owner or line.fee:
-            payout = escrow_services.escrow_release(
-                escrow=escrow,
-                owner=lease.owner,
-                owner_amount=line.owner,
-                platform_fee=line.fee,
-                sequence=line.instalment.sequence,
-            )
-            task_dispatch(escrow_tasks.payout_execute, payout.pk)
-        _settle(line.instalment, InstalmentStatus.CANCELLED)
 
 
 def transfer_fee_percent() -> Decimal:

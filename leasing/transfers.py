@@ -12,7 +12,7 @@
    ever free or counted twice in between), moves the transferred share of each unreleased
    instalment out of the original escrow — back to the original exporter, less the transfer fee —
    and records the step on both leases. A cancellation of the original lease in the meantime
-   lapses the offer and cancels the unpaid receiver's lease (``services._transfers_lapse``).
+   lapses the offer and cancels the unpaid receiver's lease (``core.transfer_lapse``).
 
 Only money still in escrow can be handed back, so a transfer starts no earlier than the first
 instalment not yet released (any day of a funded lease; on an active long lease, the next month).
@@ -33,18 +33,17 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, gettext_noop, ngettext_lazy
 
 from accounts.models import Organisation, User
+from accounts.selectors import user_is_member
 from common.i18n import lazy_date, lazy_format
 from common.money import Money, quantize, quantize_down
 from common.tasks import task_dispatch
 from escrow import services as escrow_services
 from escrow import tasks as escrow_tasks
 from escrow.models import Escrow
-from trust import services as trust_services
 from warehouses.services import capacity_reshape
 
-from . import schedule
+from . import rules, schedule
 from .choices import (
-    OPEN_TRANSFER_STATES,
     InstalmentStatus,
     LeaseOrigin,
     LeaseState,
@@ -52,27 +51,28 @@ from .choices import (
     TransferGoods,
     TransferState,
 )
-from .exceptions import InvalidTransfer, NotAllowed, TransferNotOpen
+from .core import (
+    held_by_day,
+    lease_carry_in,
+    lease_lock,
+    lease_note,
+    lease_settings,
+    lease_transition,
+    require_exporter,
+    require_owner,
+    require_verified,
+    standing_require,
+    transfer_lapse,
+)
+from .exceptions import InvalidTransfer, NotAllowed
 from .models import Instalment, Lease, LeaseEvent, LeaseTransfer
 from .notifications import lease_email
-from .services import (
-    _held_by_day,
-    _lock,
-    _member,
-    _note,
-    _require_exporter,
-    _require_owner,
-    _require_verified,
-    _rules,
-    lease_carry_in,
-    lease_transition,
-)
 
 if TYPE_CHECKING:
     pass
 
 S = LeaseState
-TRANSFERABLE = (S.FUNDED, S.ACTIVE)
+TRANSFERABLE = rules.TRANSFERABLE
 
 
 @dataclass(frozen=True)
@@ -104,11 +104,7 @@ class TransferValue:
         return Money(getattr(self, field), self.currency)
 
 
-def transfer_earliest(lease: Lease) -> date:
-    """The first day a transfer of ``lease`` may start: today, or the first day still in escrow."""
-    pending = schedule.scheduled(lease)
-    first = pending[0].start if pending else lease.end + timedelta(days=1)
-    return max(first, timezone.localdate(), lease.start)
+transfer_earliest = rules.transfer_earliest
 
 
 def transfer_value(lease: Lease, *, quantity: int, start: date) -> TransferValue:
@@ -122,7 +118,7 @@ def transfer_value(lease: Lease, *, quantity: int, start: date) -> TransferValue
             )
             % {"earliest": _date(earliest), "end": _date(lease.end)}
         )
-    held = min(_held_by_day(lease, start).values(), default=0)
+    held = min(held_by_day(lease, start).values(), default=0)
     if quantity < 1 or quantity > held:
         raise InvalidTransfer(
             _("From %(date)s this lease holds %(held)s units: transfer 1 to %(held)s.")
@@ -156,17 +152,15 @@ def _date(day: date) -> str:
 
 
 def _require_can_take(organisation: Organisation, by: User, transfer: LeaseTransfer) -> None:
-    lease = transfer.lease
     if not organisation.is_exporter:
         raise NotAllowed(_("%(organisation)s is not set up as an exporter.") % {"organisation": organisation})
-    if not _member(by, organisation):
+    if not user_is_member(by, organisation):
         raise NotAllowed(_("You can only take a transfer for your own organisation."))
-    if transfer.to_organisation_id not in (None, organisation.pk):
-        raise NotAllowed(_("This transfer is offered to another organisation."))
-    if organisation.pk in (lease.exporter_id, lease.owner.pk):
-        raise NotAllowed(_("The lease's own exporter or owner cannot take its transfer."))
-    _require_verified(organisation, "take a lease transfer")
-    trust_services.organisation_require_in_good_standing(organisation, "take a lease transfer")
+    verdict = rules.transfer_take(transfer, organisation.pk)
+    if not verdict and verdict.error is NotAllowed:
+        verdict.require()
+    require_verified(organisation, "take a lease transfer")
+    standing_require(organisation, "take a lease transfer")
 
 
 def transfer_path(transfer: LeaseTransfer, *, share: bool = False) -> str:
@@ -188,18 +182,11 @@ def transfer_offer(
     message: str = "",
 ) -> LeaseTransfer:
     """The exporter offers the rest of ``lease`` (``quantity`` units from ``start``) at ``price``."""
-    _require_exporter(lease, by)
-    trust_services.organisation_require_in_good_standing(lease.exporter, "transfer a lease")
-    locked = _lock(lease)
+    require_exporter(lease, by)
+    standing_require(lease.exporter, "transfer a lease")
+    locked = lease_lock(lease)
     lease = locked.lease
-    if lease.state not in TRANSFERABLE:
-        raise InvalidTransfer(
-            _("A lease that is %(state)s cannot be transferred.") % {"state": lease.get_state_display().lower()}
-        )
-    if locked.escrow is not None and locked.escrow.frozen:
-        raise InvalidTransfer(_("This lease's payment is under a card dispute: it cannot be transferred now."))
-    if LeaseTransfer.objects.filter(lease=lease, state__in=OPEN_TRANSFER_STATES).exists():
-        raise InvalidTransfer(_("This lease already has an open transfer offer: withdraw it first."))
+    rules.transfer(lease, rules.EXPORTER).require()
     if price <= 0 or quantize(price, lease.currency) != price:
         raise InvalidTransfer(
             _("Give a price above zero, in whole %(currency)s minor units.") % {"currency": lease.currency}
@@ -222,7 +209,7 @@ def transfer_offer(
         offered_by=by,
     )
     to = f" to {to_organisation}" if to_organisation else ""
-    _note(
+    lease_note(
         lease, by=by, note=f"Transfer offered{to}: {quantity} units from {start:%d %b %Y} for {transfer.money('price')}"
     )
     if to_organisation is not None:
@@ -251,7 +238,7 @@ def transfer_offer(
 
 def _lock_transfer(transfer: LeaseTransfer) -> tuple[Lease, LeaseTransfer]:
     """Lock listing → lease → escrow → transfer, and return the fresh lease and transfer."""
-    locked = _lock(transfer.lease)
+    locked = lease_lock(transfer.lease)
     return locked.lease, LeaseTransfer.objects.select_for_update().get(pk=transfer.pk)
 
 
@@ -261,13 +248,12 @@ def transfer_accept(*, transfer: LeaseTransfer, by: User, organisation: Organisa
     without consent, the receiver's lease is created at once)."""
     _require_can_take(organisation, by, transfer)
     lease, transfer = _lock_transfer(transfer)
-    if transfer.state != TransferState.OFFERED:
-        raise TransferNotOpen(_("This transfer offer is no longer open: someone took it, or it was withdrawn."))
+    rules.transfer_take(transfer, organisation.pk).require()
     transfer.receiver = organisation
     transfer.accepted_by = by
     transfer.state = TransferState.ACCEPTED
     transfer.save()
-    _note(lease, by=by, note=f"Transfer accepted by {organisation}")
+    lease_note(lease, by=by, note=f"Transfer accepted by {organisation}")
     if not transfer_needs_consent(transfer, lease):
         return _approve(transfer, lease=lease, by=None, note="Approved automatically: the listing allows transfers")
     lease_email(
@@ -302,12 +288,11 @@ def transfer_needs_consent(transfer: LeaseTransfer, lease: Lease) -> bool:
 @transaction.atomic
 def transfer_consent(*, transfer: LeaseTransfer, by: User, approve: bool, reason: str = "") -> LeaseTransfer:
     """The owner consents to the receiver (its lease is created, awaiting payment) or refuses."""
-    _require_owner(transfer.lease, by)
+    require_owner(transfer.lease, by)
     lease, transfer = _lock_transfer(transfer)
-    if transfer.state != TransferState.ACCEPTED:
-        raise TransferNotOpen(_("This transfer is not waiting for your consent."))
+    rules.transfer_consent(transfer, rules.OWNER).require()
     if approve:
-        trust_services.organisation_require_in_good_standing(lease.owner, "approve a lease transfer")
+        standing_require(lease.owner, "approve a lease transfer")
         return _approve(transfer, lease=lease, by=by, note="Approved by the owner")
     if not reason.strip():
         raise InvalidTransfer(_("Say why you refuse the transfer: both exporters read it."))
@@ -315,7 +300,7 @@ def transfer_consent(*, transfer: LeaseTransfer, by: User, approve: bool, reason
     transfer.decided_by = by
     transfer.decline_reason = reason.strip()[:300]
     transfer.save()
-    _note(lease, by=by, note=f"The owner refused the transfer: {transfer.decline_reason}")
+    lease_note(lease, by=by, note=f"The owner refused the transfer: {transfer.decline_reason}")
     assert transfer.receiver is not None
     lease_email(
         [lease.exporter, transfer.receiver],
@@ -357,7 +342,7 @@ def _approve(transfer: LeaseTransfer, *, lease: Lease, by: User | None, note: st
         platform_fee=fee,
         platform_fee_percent=lease.platform_fee_percent,
         total=transfer.price,
-        payment_due_at=timezone.now() + timedelta(hours=_rules()["PAYMENT_HOURS"]),
+        payment_due_at=timezone.now() + timedelta(hours=lease_settings()["PAYMENT_HOURS"]),
     )
     escrow_services.escrow_open(lease=new_lease, currency=new_lease.currency)
     LeaseEvent.objects.create(
@@ -367,7 +352,7 @@ def _approve(transfer: LeaseTransfer, *, lease: Lease, by: User | None, note: st
     transfer.decided_by = by
     transfer.new_lease = new_lease
     transfer.save()
-    _note(lease, by=by, note=f"Transfer approved ({note}); lease #{new_lease.pk} awaits the receiver's payment")
+    lease_note(lease, by=by, note=f"Transfer approved ({note}); lease #{new_lease.pk} awaits the receiver's payment")
     lease_email(
         [transfer.receiver],
         new_lease,
@@ -380,13 +365,12 @@ def _approve(transfer: LeaseTransfer, *, lease: Lease, by: User | None, note: st
 @transaction.atomic
 def transfer_withdraw(*, transfer: LeaseTransfer, by: User) -> LeaseTransfer:
     """The offering exporter withdraws an offer not yet paid for."""
-    _require_exporter(transfer.lease, by)
+    require_exporter(transfer.lease, by)
     lease, transfer = _lock_transfer(transfer)
-    if not transfer.is_open:
-        raise TransferNotOpen(_("This transfer is no longer open."))
+    rules.transfer_withdraw(transfer, rules.EXPORTER).require()
     transfer.state = TransferState.WITHDRAWN
     transfer.save()
-    _note(lease, by=by, note=gettext_noop("Transfer offer withdrawn"))
+    lease_note(lease, by=by, note=gettext_noop("Transfer offer withdrawn"))
     if transfer.new_lease_id is not None:
         receiver_lease = Lease.objects.select_for_update().get(pk=transfer.new_lease_id)
         lease_transition(lease=receiver_lease, to=S.CANCELLED, by=by, note=gettext_noop("The transfer was withdrawn"))
@@ -438,8 +422,8 @@ def transfer_complete(*, lease: Lease, escrow: Escrow, by: User | None) -> Lease
         schedule.instalments_close(original, status=InstalmentStatus.TRANSFERRED)
         lease_transition(lease=original, to=S.TRANSFERRED, by=by, note=summary)
     else:
-        _note(original, by=by, note=summary)
-    _note(lease, by=by, note=f"Transfer from lease #{original.pk} completed")
+        lease_note(original, by=by, note=summary)
+    lease_note(lease, by=by, note=f"Transfer from lease #{original.pk} completed")
     lease_email(
         [original.exporter, original.owner],
         original,
@@ -484,8 +468,7 @@ def _unwind(transfer: LeaseTransfer, *, lease: Lease, escrow: Escrow, by: User |
     """The transfer can no longer complete: it lapses; the receiver's paid lease is cancelled
     and refunded in full."""
     if transfer.is_open:
-        transfer.state = TransferState.LAPSED
-        transfer.save(update_fields=["state", "updated_at"])
+        transfer_lapse(transfer, lease=transfer.lease, by=by, why=why)
     schedule.instalments_close(lease, status=InstalmentStatus.CANCELLED)
     refund = escrow_services.escrow_refund(
         escrow=escrow,

@@ -12,7 +12,6 @@ urlpatterns = [
     path("leases/<int:pk>/decline/", views.lease_decline, name="lease_decline"),
     path("leases/<int:pk>/withdraw/", views.lease_withdraw, name="lease_withdraw"),
     path("leases/<int:pk>/confirm/", views.lease_confirm, name="lease_confirm"),
-    path("leases/<int:pk>/dispute/", views.lease_dispute, name="lease_dispute"),
     path("leases/<int:pk>/pay/", views.lease_pay, name="lease_pay"),
     path("leases/<int:pk>/shipments/new/", views.shipment_create, name="shipment_create"),
     path("shipments/<int:pk>/mark/", views.shipment_mark, name="shipment_mark"),

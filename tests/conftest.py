@@ -1,5 +1,32 @@
+from datetime import datetime, timedelta
+
 import pytest
 from django.core.cache import cache
+from django.utils import timezone
+
+
+class Clock:
+    """``django.utils.timezone.now`` under the test's control: sweeps, deadlines and business dates
+    all read it."""
+
+    def __init__(self, now: datetime) -> None:
+        self.start = self.now = now
+
+    def __call__(self) -> datetime:
+        return self.now
+
+    def set(self, now: datetime) -> None:
+        self.now = now
+
+    def advance(self, **delta: float) -> None:
+        self.now += timedelta(**delta)
+
+
+@pytest.fixture
+def clock(monkeypatch):
+    clock = Clock(timezone.now())
+    monkeypatch.setattr(timezone, "now", clock)
+    return clock
 
 
 @pytest.fixture(autouse=True)

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import lease_pages, views
 
 app_name = "trust"
 urlpatterns = [
@@ -10,4 +10,5 @@ urlpatterns = [
     path("disputes/<int:pk>/", views.dispute_detail, name="dispute_detail"),
     path("disputes/evidence/<int:pk>/", views.attachment_download, name="attachment_download"),
     path("leases/<int:pk>/review/", views.review_create, name="review_create"),
+    path("leases/<int:pk>/dispute/", lease_pages.lease_dispute, name="lease_dispute"),
 ]

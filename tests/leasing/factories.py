@@ -5,10 +5,12 @@ from datetime import date
 from accounts.models import Organisation, User
 from escrow.services import payout_account_connect_simulated
 from leasing import services
+from leasing.choices import LeaseState
 from leasing.demo import LeaseWalker
 from leasing.models import Lease
 from tests.accounts.factories import ExporterOrganisationFactory, OwnerOrganisationFactory, member_of
 from tests.warehouses.factories import ListingFactory, WarehouseFactory, days_from_now
+from trust import services as trust_services
 from warehouses.models import Listing
 
 
@@ -44,7 +46,12 @@ class Parties:
         return LeaseWalker(owner=self.owner, exporter=self.exporter)
 
     def lease_in(self, state: str, **kwargs: object) -> Lease:
-        """A lease walked through the real services up to ``state``."""
+        """A lease walked through the real services up to ``state`` (a dispute is opened by trust's service)."""
+        if state == LeaseState.DISPUTED:
+            lease = self.walker.walk(self.request(**kwargs), LeaseState.CHECKED_IN)  # type: ignore[arg-type]
+            trust_services.dispute_open(lease=lease, by=self.exporter, reason="Two boxes of tables are missing")
+            lease.refresh_from_db()
+            return lease
         return self.walker.walk(self.request(**kwargs), state)  # type: ignore[arg-type]
 
     def accept(self, lease: Lease) -> Lease:

@@ -8,7 +8,7 @@ import pytest
 
 from escrow import ledger
 from escrow.models import Payout, Refund
-from leasing import schedule, services, transfers
+from leasing import core, schedule, services, transfers
 from leasing.choices import InstalmentStatus, TransferState
 from leasing.choices import LeaseState as S
 from leasing.exceptions import InvalidExtension, InvalidTransfer, InvalidTransition, RefundChanged, TransferNotOpen
@@ -331,8 +331,8 @@ def test_a_partial_transfer_leaves_the_rest_with_the_original_lease():
     services.lease_pay(lease=transfer.new_lease, by=user, payment_method="pm_card_visa")
     lease.refresh_from_db()
     assert lease.state == S.FUNDED
-    assert services._held_on(lease, start - timedelta(days=1)) == 4
-    assert services._held_on(lease, start) == 3
+    assert core.held_on(lease, start - timedelta(days=1)) == 4
+    assert core.held_on(lease, start) == 3
     assert reserved(p.listing, start) == 4
     assert held(lease) == lease.total - Refund.objects.get(escrow=lease.escrow).amount - transfer_fee(lease)
     # the rest of the original lease runs to completion and releases exactly what is held

@@ -22,7 +22,7 @@ from escrow.choices import PaymentStatus, PayoutStatus, RefundStatus
 from escrow.gateways import _gateway
 from escrow.models import Escrow, LedgerEntry, Payment, Payout, Refund
 from escrow.services import payouts_retry, refunds_retry
-from leasing import services, transfers
+from leasing import core, services, transfers
 from leasing.choices import InstalmentStatus
 from leasing.choices import LeaseState as S
 from leasing.models import Lease
@@ -161,7 +161,7 @@ def run_example(data, clock) -> None:
                 if earliest > lease.end:
                     continue  # everything is paid out already: nothing left to hand on
                 first = earliest + timedelta(days=draw(st.integers(0, (lease.end - earliest).days)))
-                units = services._held_on(lease, first)
+                units = core.held_on(lease, first)
                 receiver = draw(st.sampled_from([org for org in receivers if org.pk != lease.exporter_id]))
                 transfer = transfers.transfer_offer(
                     lease=lease,

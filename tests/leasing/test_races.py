@@ -14,6 +14,7 @@ from leasing.choices import LeaseState as S
 from leasing.exceptions import InvalidTransition
 from leasing.models import Lease, LeaseEvent
 from tests.leasing.factories import Parties
+from trust import services as trust_services
 
 pytestmark = [
     pytest.mark.skipif(
@@ -74,7 +75,7 @@ def test_confirm_racing_auto_confirm_racing_late_dispute_has_one_winner(attempt)
     race(
         lambda: p.confirm(lease),
         services.leases_auto_confirm,
-        lambda: services.lease_dispute(lease=lease, by=p.exporter, reason="late count"),
+        lambda: trust_services.dispute_open(lease=lease, by=p.exporter, reason="late count"),
     )
 
     lease.refresh_from_db()
@@ -93,7 +94,7 @@ def test_confirm_racing_dispute_inside_the_window_has_one_winner(attempt):
 
     confirmed, disputed = race(
         lambda: p.confirm(lease),
-        lambda: services.lease_dispute(lease=lease, by=p.exporter, reason="two boxes short"),
+        lambda: trust_services.dispute_open(lease=lease, by=p.exporter, reason="two boxes short"),
     )
 
     lease.refresh_from_db()

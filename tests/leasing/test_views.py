@@ -46,7 +46,7 @@ def p():
 
 
 def url(name, *args):
-    return reverse(f"leasing:{name}", args=args)
+    return reverse(name if ":" in name else f"leasing:{name}", args=args)
 
 
 def login(client, user):
@@ -229,7 +229,7 @@ def test_exporter_disputes_and_withdraws(client, p):
     requested = p.request()
     login(client, p.exporter)
 
-    client.post(url("lease_dispute", checked_in.pk), {"dispute-reason": "Two cartons missing"})
+    client.post(url("trust:lease_dispute", checked_in.pk), {"dispute-reason": "Two cartons missing"})
     client.post(url("lease_withdraw", requested.pk))
 
     checked_in.refresh_from_db()
@@ -382,7 +382,7 @@ TARGETS = [
     ("post", "lease_accept", "lease"),
     ("post", "lease_decline", "lease"),
     ("post", "lease_confirm", "lease"),
-    ("post", "lease_dispute", "lease"),
+    ("post", "trust:lease_dispute", "lease"),
     ("post", "lease_withdraw", "lease"),
     ("post", "shipment_mark", "shipment"),
 ]

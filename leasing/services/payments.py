@@ -1,0 +1,108 @@
+"""Paying a lease into escrow, and recording the payment however its outcome arrives."""
+
+from django.db import transaction
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
+
+from accounts.models import User
+from common.tasks import task_dispatch
+from escrow import services as escrow_services
+from escrow import tasks as escrow_tasks
+from escrow.choices import PaymentStatus
+from escrow.models import Escrow, Payment
+
+from .. import rules, schedule, transfers
+from ..choices import LeaseOrigin
+from ..choices import LeaseState as S
+from ..core import (
+    lease_carry_in,
+    lease_lock,
+    lease_note,
+    lease_transition,
+    require_exporter,
+    require_verified,
+    standing_require,
+)
+from ..exceptions import InvalidTransition, NotAllowed
+from ..models import Lease
+
+
+def lease_pay(*, lease: Lease, by: User, payment_method: str) -> Payment:
+    """Charge the exporter the lease total into escrow; the lease becomes ``funded``.
+
+    1. Under lock: the lease must be ``accepted``; pick the payment attempt (a retry of an
+       attempt with an unknown outcome reuses its idempotency key, so it cannot charge twice).
+    2. No locks held: the processor charges.
+    3. Re-lock and re-check: fund the escrow and move to ``funded``; if the lease expired or
+       was cancelled meanwhile, the money is refunded at once.
+    Raises PaymentDeclined or GatewayUnavailable with the lease and ledger unchanged.
+    """
+    require_exporter(lease, by)
+    require_verified(lease.exporter, "pay into escrow")
+    standing_require(lease.exporter, "pay into escrow")
+    open_escrow = Escrow.objects.filter(lease_id=lease.pk).first()
+    if open_escrow is not None:  # an abandoned 3-D Secure attempt is settled first (no locks held)
+        settled = escrow_services.payment_open_settle(escrow=open_escrow)
+        if settled is not None:
+            lease_payment_succeeded(payment=settled, by=by)
+            return settled
+    with transaction.atomic():
+        locked = lease_lock(lease)
+        rules.pay(locked.lease, rules.EXPORTER).require()
+        if locked.escrow is None:
+            raise InvalidTransition(_("This lease has no escrow to pay into."))
+        payment = escrow_services.payment_start(escrow=locked.escrow, amount=locked.lease.total)
+    description = f"Wareshare lease #{lease.pk}"
+    if payment.payment_method and payment.payment_method != payment_method:
+        payment = escrow_services.payment_settle_unknown(payment=payment, description=description)
+    if payment.status not in (PaymentStatus.SUCCEEDED, PaymentStatus.REQUIRES_ACTION):
+        # A fresh attempt takes the card given now; an unknown one is resent with its own card.
+        card = payment.payment_method or payment_method
+        payment = escrow_services.payment_charge(payment=payment, payment_method=card, description=description)
+    if payment.status == "succeeded":
+        lease_payment_succeeded(payment=payment, by=by)
+    return payment
+
+
+@transaction.atomic
+def lease_payment_succeeded(*, payment: Payment, by: User | None) -> Lease:
+    """Record a succeeded payment (from checkout or a webhook). Idempotent, forward only."""
+    locked = lease_lock(payment.escrow.lease)
+    lease, escrow = locked.lease, locked.escrow
+    assert escrow is not None
+    payment.refresh_from_db()
+    escrow_services.escrow_fund(escrow=escrow, payment=payment)
+    if lease.state == S.ACCEPTED:
+        lease = lease_transition(lease=lease, to=S.FUNDED, by=by, note=f"Paid {payment.amount} {payment.currency}")
+        schedule.instalments_create(lease)
+        if lease.origin == LeaseOrigin.TRANSFER:
+            return transfers.transfer_complete(lease=lease, escrow=escrow, by=by)
+        if lease.goods_carried and lease.parent is not None and lease.parent.state in (S.ACTIVE, S.COMPLETED):
+            return lease_carry_in(lease=lease, escrow=escrow, by=by)
+        return lease
+    if lease.state in (S.EXPIRED, S.CANCELLED):
+        refund = escrow_services.escrow_refund(
+            escrow=escrow,
+            exporter=lease.exporter,
+            amount=payment.amount,
+            reason=gettext_noop("payment arrived after the lease ended"),
+            key=f"escrow:{escrow.pk}:refund:late-payment:{payment.pk}",
+        )
+        lease_note(lease, by=None, note=gettext_noop("Payment arrived after the lease ended; refunded in full."))
+        task_dispatch(escrow_tasks.refund_execute, refund.pk)
+    return lease
+
+
+def lease_pay_finalize(*, lease: Lease, by: User, payment_id: str) -> Payment:
+    """The browser finished 3-D Secure for the payment ``payment_id`` (the processor's id): read the
+    outcome from the processor and, if it succeeded, fund the lease (``lease_payment_succeeded``;
+    the ``payment_intent.succeeded`` webhook gets there too, whichever comes first).
+    Raises PaymentDeclined if authentication failed."""
+    require_exporter(lease, by)
+    payment = Payment.objects.filter(escrow__lease=lease, processor_id=payment_id).first() if payment_id else None
+    if payment is None:
+        raise NotAllowed(_("This payment does not belong to this lease."))
+    payment = escrow_services.payment_finalize(payment=payment)
+    if payment.status == "succeeded":
+        lease_payment_succeeded(payment=payment, by=by)
+    return payment
