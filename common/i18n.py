@@ -20,7 +20,9 @@ if TYPE_CHECKING:
 
 def _interpolate(message: StrOrPromise, params: dict[str, Any]) -> str:
     values = {key: str(value) if isinstance(value, Promise) else value for key, value in params.items()}
-    return str(message) % values if values else str(message)
+    # ``message % values``, not ``str(message) % values``: an ``ngettext_lazy(..., "count")`` picks its
+    # plural from the values.
+    return str(message % values) if values else str(message)
 
 
 _lazy_interpolate = lazy(_interpolate, str)

@@ -8,9 +8,11 @@ from typing import TYPE_CHECKING
 
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext_lazy
 
 from accounts.selectors import member_emails
 from common.emails import email_send
+from common.i18n import lazy_format
 
 from .choices import LeaseState
 from .models import Lease
@@ -48,6 +50,46 @@ MESSAGES: dict[str, tuple[str, StrOrPromise, StrOrPromise]] = {
         _("Wait for the other shipments, or confirm what arrived so far to release the payment to the owner."),
     ),
 }
+
+
+# transfer step -> (subject, what happened; by the transfer's quantity, ``count``). ``transfer_notify``
+# fills in the named values.
+TRANSFER_MESSAGES: dict[str, tuple[StrOrPromise, StrOrPromise]] = {
+    "offered": (
+        _("A lease transfer is offered to you"),
+        ngettext_lazy(
+            "%(exporter)s offers %(count)s unit at %(warehouse)s from %(date)s for %(price)s. Review and accept it.",
+            "%(exporter)s offers %(count)s units at %(warehouse)s from %(date)s for %(price)s. Review and accept it.",
+            "count",
+        ),
+    ),
+    "needs_consent": (
+        _("A lease transfer needs your consent"),
+        ngettext_lazy(
+            "%(exporter)s hands %(count)s unit from %(date)s on to %(receiver)s.",
+            "%(exporter)s hands %(count)s units from %(date)s on to %(receiver)s.",
+            "count",
+        ),
+    ),
+    "refused": (_("The owner refused a lease transfer"), "%(reason)s"),  # the owner's own words
+    "approved": (_("Your lease transfer is approved"), _("Pay into escrow to complete the transfer.")),
+    "completed": (
+        _("A lease transfer is complete"),
+        ngettext_lazy(
+            "%(count)s unit from %(date)s transferred to %(receiver)s (lease #%(lease)s); "
+            "refunded %(refund)s after a %(fee)s transfer fee",
+            "%(count)s units from %(date)s transferred to %(receiver)s (lease #%(lease)s); "
+            "refunded %(refund)s after a %(fee)s transfer fee",
+            "count",
+        ),
+    ),
+}
+
+
+def transfer_notify(step: str, to: list[Organisation], lease: Lease, /, path: str = "", **values: object) -> None:
+    """Email the members of ``to`` about a transfer ``step`` (``TRANSFER_MESSAGES``) of ``lease``."""
+    subject, text = TRANSFER_MESSAGES[step]
+    lease_email(to, lease, subject, lazy_format(text, **values) if values else text, path)
 
 
 def lease_notify(*, lease: Lease, step: str) -> None:

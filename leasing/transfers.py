@@ -30,11 +30,11 @@ from django.db import transaction
 from django.urls import reverse
 from django.utils import formats, timezone, translation
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy, gettext_noop, ngettext_lazy
+from django.utils.translation import gettext_noop
 
 from accounts.models import Organisation, User
 from accounts.selectors import user_is_member
-from common.i18n import lazy_date, lazy_format
+from common.i18n import lazy_date
 from common.money import Money, quantize, quantize_down
 from common.tasks import task_dispatch
 from escrow import services as escrow_services
@@ -66,7 +66,7 @@ from .core import (
 )
 from .exceptions import InvalidTransfer, NotAllowed
 from .models import Instalment, Lease, LeaseEvent, LeaseTransfer
-from .notifications import lease_email
+from .notifications import transfer_notify
 
 if TYPE_CHECKING:
     pass
@@ -213,25 +213,16 @@ def transfer_offer(
         lease, by=by, note=f"Transfer offered{to}: {quantity} units from {start:%d %b %Y} for {transfer.money('price')}"
     )
     if to_organisation is not None:
-        lease_email(
+        transfer_notify(
+            "offered",
             [to_organisation],
             lease,
-            gettext_lazy("A lease transfer is offered to you"),
-            lazy_format(
-                ngettext_lazy(
-                    "%(exporter)s offers %(count)s unit at %(warehouse)s from %(date)s for %(price)s. "
-                    "Review and accept it.",
-                    "%(exporter)s offers %(count)s units at %(warehouse)s from %(date)s for %(price)s. "
-                    "Review and accept it.",
-                    quantity,
-                ),
-                exporter=lease.exporter,
-                count=quantity,
-                warehouse=lease.listing.warehouse,
-                date=lazy_date(start),
-                price=transfer.money("price"),
-            ),
-            transfer_path(transfer),
+            path=transfer_path(transfer),
+            exporter=lease.exporter,
+            count=quantity,
+            warehouse=lease.listing.warehouse,
+            date=lazy_date(start),
+            price=transfer.money("price"),
         )
     return transfer
 
@@ -256,22 +247,15 @@ def transfer_accept(*, transfer: LeaseTransfer, by: User, organisation: Organisa
     lease_note(lease, by=by, note=f"Transfer accepted by {organisation}")
     if not transfer_needs_consent(transfer, lease):
         return _approve(transfer, lease=lease, by=None, note="Approved automatically: the listing allows transfers")
-    lease_email(
+    transfer_notify(
+        "needs_consent",
         [lease.owner],
         lease,
-        gettext_lazy("A lease transfer needs your consent"),
-        lazy_format(
-            ngettext_lazy(
-                "%(exporter)s hands %(count)s unit from %(date)s on to %(receiver)s.",
-                "%(exporter)s hands %(count)s units from %(date)s on to %(receiver)s.",
-                transfer.quantity,
-            ),
-            exporter=lease.exporter,
-            count=transfer.quantity,
-            date=lazy_date(transfer.start),
-            receiver=organisation,
-        ),
-        transfer_path(transfer),
+        path=transfer_path(transfer),
+        exporter=lease.exporter,
+        count=transfer.quantity,
+        date=lazy_date(transfer.start),
+        receiver=organisation,
     )
     return transfer
 
@@ -302,12 +286,12 @@ def transfer_consent(*, transfer: LeaseTransfer, by: User, approve: bool, reason
     transfer.save()
     lease_note(lease, by=by, note=f"The owner refused the transfer: {transfer.decline_reason}")
     assert transfer.receiver is not None
-    lease_email(
+    transfer_notify(
+        "refused",
         [lease.exporter, transfer.receiver],
         lease,
-        gettext_lazy("The owner refused a lease transfer"),
-        transfer.decline_reason,
-        transfer_path(transfer),
+        path=transfer_path(transfer),
+        reason=transfer.decline_reason,
     )
     return transfer
 
@@ -353,12 +337,7 @@ def _approve(transfer: LeaseTransfer, *, lease: Lease, by: User | None, note: st
     transfer.new_lease = new_lease
     transfer.save()
     lease_note(lease, by=by, note=f"Transfer approved ({note}); lease #{new_lease.pk} awaits the receiver's payment")
-    lease_email(
-        [transfer.receiver],
-        new_lease,
-        gettext_lazy("Your lease transfer is approved"),
-        gettext_lazy("Pay into escrow to complete the transfer."),
-    )
+    transfer_notify("approved", [transfer.receiver], new_lease)
     return transfer
 
 
@@ -424,25 +403,16 @@ def transfer_complete(*, lease: Lease, escrow: Escrow, by: User | None) -> Lease
     else:
         lease_note(original, by=by, note=summary)
     lease_note(lease, by=by, note=f"Transfer from lease #{original.pk} completed")
-    lease_email(
+    transfer_notify(
+        "completed",
         [original.exporter, original.owner],
         original,
-        gettext_lazy("A lease transfer is complete"),
-        lazy_format(
-            ngettext_lazy(
-                "%(count)s unit from %(date)s transferred to %(receiver)s (lease #%(lease)s); "
-                "refunded %(refund)s after a %(fee)s transfer fee",
-                "%(count)s units from %(date)s transferred to %(receiver)s (lease #%(lease)s); "
-                "refunded %(refund)s after a %(fee)s transfer fee",
-                transfer.quantity,
-            ),
-            count=transfer.quantity,
-            date=lazy_date(transfer.start),
-            receiver=lease.exporter,
-            lease=lease.pk,
-            refund=value.money("refund"),
-            fee=value.money("fee"),
-        ),
+        count=transfer.quantity,
+        date=lazy_date(transfer.start),
+        receiver=lease.exporter,
+        lease=lease.pk,
+        refund=value.money("refund"),
+        fee=value.money("fee"),
     )
     if lease.goods_carried:
         return lease_carry_in(lease=lease, escrow=escrow, by=by)
