@@ -15,14 +15,13 @@ from escrow.choices import PaymentStatus
 from escrow.exceptions import GatewayUnavailable, PaymentDeclined
 from escrow.gateways import gateway_name, get_gateway
 
-from .. import services
+from .. import rules, services
 from ..forms import (
     CheckoutForm,
 )
 from ..models import Lease
 from ..selectors import (
     EXPORTER,
-    lease_actions,
     lease_breakdown,
 )
 from .common import GATEWAY_SILENT, lease_for, to_lease
@@ -38,7 +37,7 @@ def lease_pay(request: OrganisationRequest, pk: int) -> HttpResponse:
     payment_id = request.POST.get("payment_intent") or request.GET.get("payment_intent") or ""
     if payment_id:
         return _lease_pay_finalize(request, lease, payment_id, wants_json=wants_json)
-    if not lease_actions(lease=lease, side=EXPORTER, shipments=[]).pay:
+    if not rules.pay(lease, EXPORTER):
         detail = _("This lease is %(state)s: there is nothing to pay.") % {"state": lease.get_state_display().lower()}
         if wants_json:
             return JsonResponse({"code": "nothing_to_pay", "detail": detail, "redirect": _lease_url(lease)}, status=409)

@@ -12,7 +12,7 @@ from accounts.decorators import organisation_required
 from accounts.types import OrganisationRequest
 from common.exceptions import ApplicationError
 
-from .. import services
+from .. import rules, services
 from ..choices import LeaseState
 from ..forms import (
     CheckInForm,
@@ -23,7 +23,6 @@ from ..forms import (
 from ..selectors import (
     EXPORTER,
     OWNER,
-    lease_actions,
     shipment_owned_by,
 )
 from .common import lease_for, to_lease
@@ -32,8 +31,9 @@ from .common import lease_for, to_lease
 @organisation_required(exporter=True)
 def shipment_create(request: OrganisationRequest, pk: int) -> HttpResponse:
     lease = lease_for(request, pk, EXPORTER)
-    if not lease_actions(lease=lease, side=EXPORTER, shipments=[]).announce:
-        messages.info(request, _("Shipments can be announced once the lease is paid and before check-in."))
+    verdict = rules.announce(lease, EXPORTER)
+    if not verdict:
+        messages.info(request, verdict.reason)
         return to_lease(lease)
     form = ShipmentForm(request.POST or None)
     lines = DeclaredLineFormSet(request.POST or None, prefix="lines")
@@ -76,8 +76,9 @@ def shipment_mark(request: OrganisationRequest, pk: int) -> HttpResponse:
 def checkin_create(request: OrganisationRequest, pk: int) -> HttpResponse:
     shipment = get_object_or_404(shipment_owned_by(organisation=request.organisation), pk=pk)
     lease = shipment.lease
-    if shipment not in lease_actions(lease=lease, side=OWNER, shipments=[shipment]).check_in:
-        messages.info(request, _("Mark the shipment as arrived before checking it in."))
+    verdict = rules.check_in(lease, OWNER, shipment)
+    if not verdict:
+        messages.info(request, verdict.reason)
         return to_lease(lease)
     form = CheckInForm(request.POST or None, request.FILES or None, lines=list(shipment.lines.all()))
     if request.method == "POST" and form.is_valid():
