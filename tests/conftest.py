@@ -30,6 +30,21 @@ def clock(monkeypatch):
 
 
 @pytest.fixture(autouse=True)
+def _files(settings, tmp_path):
+    """Uploads (photos, evidence, documents) land in the test's own folder, public and private apart."""
+    settings.MEDIA_ROOT = tmp_path / "media"
+    settings.PRIVATE_MEDIA_ROOT = tmp_path / "private"
+
+
+@pytest.fixture
+def p():
+    """An owner with a listing of 100 units and an exporter, each with one admin user (``Parties``)."""
+    from tests.leasing.factories import Parties
+
+    return Parties(capacity=100)
+
+
+@pytest.fixture(autouse=True)
 def _clear_cache():
     """Rate limits and TOTP replay guards live in the cache: every test starts clean."""
     cache.clear()

@@ -23,6 +23,7 @@ from common.money import CURRENCIES
 from escrow.models import Payout, Refund
 
 from .choices import Author, DisputeKind, DisputeState, FoundAgainst, Outcome, Side, VerificationRequestStatus
+from .factors import factor_text
 from .storage import private_storage
 from .validators import FILE_VALIDATORS, evidence_upload_path, verification_upload_path
 
@@ -298,9 +299,7 @@ class CreditRating(models.Model):
     @property
     def factors_shown(self) -> list[dict[str, Any]]:
         """The stored factors with their label and detail in the active language, where the
-        factor kept its facts (``trust.rating.factor_text``); as stored otherwise."""
-        from .rating import factor_text
-
+        factor kept its facts (``trust.factors.factor_text``); as stored otherwise."""
         shown = []
         for factor in self.factors:
             text = factor_text(factor.get("key", ""), factor["facts"]) if "facts" in factor else None

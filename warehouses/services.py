@@ -13,10 +13,13 @@ from django.conf import settings
 from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.translation import gettext as _
 
 from accounts.models import Organisation
 
 from .choices import ListingStatus
+from .dates import warehouse_today
 from .exceptions import (
     CapacityBelowReserved,
     CapacityUnavailable,
@@ -43,8 +46,13 @@ def _date_range(start: date, end: date) -> Iterable[date]:
         yield start + timedelta(days=offset)
 
 
-def calendar_horizon() -> date:
-    return timezone.localdate() + timedelta(days=settings.WARESHARE["CALENDAR_DAYS"])
+def calendar_horizon(*, warehouse: Warehouse | None = None) -> date:
+    """The last day calendars are built to, counted from today at ``warehouse`` (UTC without one)."""
+    return warehouse_today(warehouse) + timedelta(days=settings.WARESHARE["CALENDAR_DAYS"])
+
+
+def _day(day: date) -> str:
+    return date_format(day, "DATE_FORMAT")
 
 
 # --- Warehouses ---------------------------------------------------------------------------
@@ -56,13 +64,13 @@ MAX_WINDOW_BACKDATE_DAYS = 31
 
 def _require_owner(organisation: Organisation) -> None:
     if not organisation.is_owner:
-        raise NotAnOwner(f"{organisation} is not set up to own warehouses.")
+        raise NotAnOwner(_("%(organisation)s is not set up to own warehouses.") % {"organisation": organisation})
 
 
 def _check_window(listing: Listing) -> None:
-    earliest = timezone.localdate() - timedelta(days=MAX_WINDOW_BACKDATE_DAYS)
+    earliest = warehouse_today(listing.warehouse) - timedelta(days=MAX_WINDOW_BACKDATE_DAYS)
     if listing.available_from < earliest:
-        raise InvalidDates(f"The bookable window cannot start before {earliest:%-d %b %Y}.")
+        raise InvalidDates(_("The bookable window cannot start before %(earliest)s.") % {"earliest": _day(earliest)})
 
 
 def warehouse_create(*, organisation: Organisation, **fields: Any) -> Warehouse:
@@ -120,8 +128,8 @@ def listing_set_status(*, listing: Listing, status: str) -> Listing:
     listing = _lock_listing(listing)
     if status not in LISTING_TRANSITIONS[listing.status]:
         raise InvalidListingTransition(
-            f"This listing is {listing.get_status_display().lower()}; "
-            f"it cannot become {ListingStatus(status).label.lower()}."
+            _("This listing is %(current)s; it cannot become %(status)s.")
+            % {"current": listing.get_status_display().lower(), "status": str(ListingStatus(status).label).lower()}
         )
     listing.status = status
     listing.save(update_fields=["status", "updated_at"])
@@ -161,7 +169,7 @@ def _calendar_recompute(*, listing: Listing, start: date, end: date) -> None:
 @transaction.atomic
 def calendar_extend(*, listing: Listing) -> int:
     """Create missing calendar rows from the window's start up to the horizon. Idempotent."""
-    until = calendar_horizon()
+    until = calendar_horizon(warehouse=listing.warehouse)
     if listing.available_until:
         until = min(until, listing.available_until)
     start = listing.available_from
@@ -191,9 +199,12 @@ def calendar_extend(*, listing: Listing) -> int:
 
 def calendar_extend_all() -> int:
     """Sweep: roll every live listing's calendar forward to the horizon. Idempotent."""
-    horizon = calendar_horizon()
+    # Today at any warehouse is at most one day after today in UTC; each listing's own horizon
+    # (at its warehouse) is decided in calendar_extend.
+    horizon = calendar_horizon() + timedelta(days=1)
     extended = 0
     live = Listing.objects.exclude(status=ListingStatus.ARCHIVED).filter(calendar_until__lt=horizon)
+    live = live.select_related("warehouse")
     for listing in live.iterator():
         if calendar_extend(listing=listing):
             extended += 1
@@ -207,17 +218,27 @@ def listing_check_booking(*, listing: Listing, start: date, end: date, quantity:
     """
     _check_range(start, end, quantity)
     days = (end - start).days + 1
-    if start < timezone.localdate():
-        raise InvalidDates("The start date cannot be in the past.")
+    if start < warehouse_today(listing.warehouse):
+        raise InvalidDates(_("The start date cannot be in the past."))
     if start < listing.available_from or (listing.available_until and end > listing.available_until):
-        window = f"from {listing.available_from:%-d %b %Y}" + (
-            f" to {listing.available_until:%-d %b %Y}" if listing.available_until else ""
-        )
-        raise InvalidDates(f"This space can be booked {window}.")
+        if listing.available_until:
+            window = _("This space can be booked from %(start)s to %(end)s.") % {
+                "start": _day(listing.available_from),
+                "end": _day(listing.available_until),
+            }
+        else:
+            window = _("This space can be booked from %(start)s.") % {"start": _day(listing.available_from)}
+        raise InvalidDates(window)
     if not listing.min_days <= days <= listing.max_days:
-        raise InvalidDates(f"Leases here run {listing.min_days} to {listing.max_days} days; you chose {days}.")
+        raise InvalidDates(
+            _("Leases here run %(min)s to %(max)s days; you chose %(days)s.")
+            % {"min": listing.min_days, "max": listing.max_days, "days": days}
+        )
     if quantity > listing.capacity:
-        raise InvalidDates(f"This listing has {listing.capacity} units in all; you asked for {quantity}.")
+        raise InvalidDates(
+            _("This listing has %(capacity)s units in all; you asked for %(quantity)s.")
+            % {"capacity": listing.capacity, "quantity": quantity}
+        )
 
 
 class _PartialUpdate(Exception):
@@ -226,9 +247,9 @@ class _PartialUpdate(Exception):
 
 def _check_range(start: date, end: date, quantity: int) -> None:
     if end < start:
-        raise InvalidDates("The end date must be on or after the start date.")
+        raise InvalidDates(_("The end date must be on or after the start date."))
     if quantity < 1:
-        raise InvalidDates("The quantity must be at least 1.")
+        raise InvalidDates(_("The quantity must be at least 1."))
 
 
 @transaction.atomic

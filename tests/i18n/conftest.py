@@ -3,28 +3,12 @@ from datetime import UTC, datetime
 import pytest
 from django.utils import timezone, translation
 
-from escrow.gateways import get_gateway
-from escrow.gateways.simulated import SimulatedGateway
-
 
 @pytest.fixture
 def before_dst(clock):
     """Wednesday 26 March 2025, 09:00 UTC: Europe/Amsterdam moves to summer time on Sunday 30 March."""
     clock.set(datetime(2025, 3, 26, 9, 0, tzinfo=UTC))
     return clock
-
-
-@pytest.fixture(autouse=True)
-def _files(settings, tmp_path):
-    settings.MEDIA_ROOT = tmp_path / "media"
-    settings.PRIVATE_MEDIA_ROOT = tmp_path / "private"
-
-
-@pytest.fixture(autouse=True)
-def _fresh_gateway():
-    gateway = get_gateway()
-    if isinstance(gateway, SimulatedGateway):
-        gateway.reset()
 
 
 @pytest.fixture(autouse=True)

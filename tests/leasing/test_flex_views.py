@@ -10,45 +10,22 @@ import pytest
 from django.core import mail
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
-from django.urls import reverse
 
 from common.money import format_money
 from escrow import ledger
-from escrow.gateways import get_gateway
-from escrow.gateways.simulated import SimulatedGateway
 from escrow.models import LedgerEntry, Refund
 from leasing import services, transfers
 from leasing.choices import CancelledBy, InstalmentStatus, LeaseOrigin, ShipmentStatus, TransferState
 from leasing.choices import LeaseState as S
 from leasing.models import Lease, LeaseEvent, LeaseTransfer
 from tests.accounts.factories import ExporterOrganisationFactory, OrganisationFactory, member_of
+from tests.helpers import login, url
 from tests.leasing.factories import Parties
 from tests.warehouses.factories import days_from_now
 from warehouses.choices import CancellationPolicy
 from warehouses.forms import ListingForm
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(autouse=True)
-def _fresh_gateway():
-    gateway = get_gateway()
-    if isinstance(gateway, SimulatedGateway):
-        gateway.reset()
-
-
-@pytest.fixture
-def p():
-    return Parties(capacity=100)
-
-
-def url(name, *args):
-    return reverse(f"leasing:{name}", args=args)
-
-
-def login(client, user):
-    client.force_login(user)
-    return client
 
 
 def body(response):

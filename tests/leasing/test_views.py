@@ -14,44 +14,17 @@ from PIL import Image
 from common.money import format_money
 from escrow import ledger
 from escrow.choices import PaymentStatus, PayoutStatus
-from escrow.gateways import get_gateway
-from escrow.gateways.simulated import SimulatedGateway
 from escrow.models import Payment, Payout
 from leasing import services
 from leasing.choices import LeaseState as S
 from leasing.choices import ShipmentStatus
 from leasing.models import CheckIn, CheckInPhoto, InboundShipment, Lease, LeaseEvent
 from tests.accounts.factories import OrganisationFactory, member_of
+from tests.helpers import login, url
 from tests.leasing.factories import Parties
 from tests.warehouses.factories import days_from_now
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(autouse=True)
-def _media(settings, tmp_path):
-    settings.MEDIA_ROOT = tmp_path
-
-
-@pytest.fixture(autouse=True)
-def _fresh_gateway():
-    gateway = get_gateway()
-    if isinstance(gateway, SimulatedGateway):
-        gateway.reset()
-
-
-@pytest.fixture
-def p():
-    return Parties(capacity=100)
-
-
-def url(name, *args):
-    return reverse(name if ":" in name else f"leasing:{name}", args=args)
-
-
-def login(client, user):
-    client.force_login(user)
-    return client
 
 
 def png(name="box.png"):

@@ -10,17 +10,11 @@ from common.emails import email_send
 from leasing.choices import LeaseState as S
 from notifications.models import Notification
 from tests.accounts.factories import OrganisationFactory, UserFactory, member_of
-from tests.leasing.factories import Parties
 from tests.trust.factories import pdf
 from trust import services as trust_services
 from trust.models import VerificationRequest
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def p() -> Parties:
-    return Parties()
 
 
 def _send(django_capture_on_commit_callbacks, **kwargs):

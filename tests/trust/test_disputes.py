@@ -16,7 +16,6 @@ from common.exceptions import PermissionDenied
 from escrow import ledger
 from escrow.choices import PayoutStatus, RefundStatus
 from escrow.models import Payout, Posting, Refund
-from leasing import services as leasing_services
 from leasing.choices import LeaseState as S
 from leasing.exceptions import InvalidTransition, NotAllowed
 from leasing.models import Lease, LeaseEvent
@@ -115,7 +114,7 @@ def test_who_may_open_what(p):
         services.dispute_open(lease=checked_in, by=p.exporter, reason="x", kind=DisputeKind.DAMAGE_OR_LOSS)
     funded = p.lease_in(S.FUNDED)
     with pytest.raises(InvalidTransition, match="no check-in"):
-        leasing_services.lease_dispute(lease=funded, by=p.exporter, reason="x")
+        services.dispute_open(lease=funded, by=p.exporter, reason="x")
     assert not Dispute.objects.exists()
 
 
@@ -134,7 +133,7 @@ def test_the_page_opens_a_dispute_with_files_and_goes_to_the_thread(client, p):
     client.force_login(p.exporter)
 
     response = client.post(
-        reverse("leasing:lease_dispute", args=[lease.pk]),
+        reverse("trust:lease_dispute", args=[lease.pk]),
         {"dispute-reason": "Pallet crushed", "dispute-claimed_amount": "20.00", "dispute-evidence": [png(), pdf()]},
     )
 
