@@ -9,6 +9,11 @@ workers = e.GUNICORN_WORKERS
 threads = e.GUNICORN_THREADS
 timeout = e.GUNICORN_TIMEOUT
 graceful_timeout = 30
+# The control socket (gunicornc) defaults to one path per user, shared by every server on the host:
+# only with a path of this server's own (GUNICORN_CONTROL_SOCKET), off otherwise.
+control_socket_disable = not e.GUNICORN_CONTROL_SOCKET
+if e.GUNICORN_CONTROL_SOCKET:
+    control_socket = e.GUNICORN_CONTROL_SOCKET
 keepalive = 5
 # Recycle workers now and then so a slow leak cannot grow without bound.
 max_requests = 2000

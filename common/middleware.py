@@ -1,15 +1,28 @@
-"""Request ids: reuse a well-formed ``X-Request-ID`` from the proxy, or make one; log it, return it."""
+"""Request ids: reuse a well-formed ``X-Request-ID`` from the proxy, or make one; log it, return it.
+
+The id stays set until the response is closed (``request_finished``), not only while the view runs:
+Django logs a 4xx/5xx response (``django.request``) after the whole middleware chain has returned.
+"""
 
 import re
 import uuid
 from collections.abc import Callable
+from typing import Any
 
+from django.core.signals import request_finished
 from django.http import HttpRequest, HttpResponse
 
 from .logging import request_id_var
 
 HEADER = "X-Request-ID"
 _VALID = re.compile(r"^[A-Za-z0-9._:-]{8,128}$")
+
+
+def _forget_request_id(**kwargs: Any) -> None:
+    request_id_var.set("-")
+
+
+request_finished.connect(_forget_request_id, dispatch_uid="common.middleware.forget_request_id")
 
 
 class RequestIdMiddleware:
@@ -20,10 +33,7 @@ class RequestIdMiddleware:
         incoming = request.headers.get(HEADER, "")
         request_id = incoming if _VALID.match(incoming) else uuid.uuid4().hex
         request.request_id = request_id  # type: ignore[attr-defined]
-        token = request_id_var.set(request_id)
-        try:
-            response = self.get_response(request)
-        finally:
-            request_id_var.reset(token)
+        request_id_var.set(request_id)  # until request_finished: Django logs the response after we return
+        response = self.get_response(request)
         response[HEADER] = request_id
         return response

@@ -320,7 +320,7 @@ def _notify(chargeback: Chargeback, escrow: Escrow, *, opened: bool) -> None:
     lease = escrow.lease
     amount = Money(chargeback.amount, chargeback.currency)  # written in the reader's language
     if opened:
-        subject = lazy_format(gettext_lazy("Card dispute on lease #%(lease)s"), lease=lease.pk)
+        subject = gettext_lazy("Card dispute opened")  # the email adds "— lease #N"
         next_step = lazy_format(
             gettext_lazy(
                 "The exporter's bank disputes the %(amount)s payment (%(reason)s). The escrow is frozen: "
@@ -330,13 +330,13 @@ def _notify(chargeback: Chargeback, escrow: Escrow, *, opened: bool) -> None:
             reason=chargeback.reason or gettext_lazy("no reason given"),
         )
     elif chargeback.status == ChargebackStatus.WON:
-        subject = lazy_format(gettext_lazy("Card dispute on lease #%(lease)s won"), lease=lease.pk)
+        subject = gettext_lazy("Card dispute won")
         next_step = lazy_format(
             gettext_lazy("The bank decided for Wareshare: the %(amount)s stays in escrow and the lease continues."),
             amount=amount,
         )
     else:
-        subject = lazy_format(gettext_lazy("Card dispute on lease #%(lease)s lost"), lease=lease.pk)
+        subject = gettext_lazy("Card dispute lost")
         next_step = lazy_format(
             gettext_lazy(
                 "The bank returned %(amount)s to the cardholder. The escrow stays frozen and Wareshare staff will "

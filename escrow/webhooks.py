@@ -136,12 +136,18 @@ def webhook_process(*, event: dict[str, Any]) -> bool:
         return False
     handler = HANDLERS.get(event["type"])
     try:
-        if handler:
-            handler(event["data"]["object"])
+        # Claim the event: the row lock makes concurrent copies wait, and they then see it processed.
+        # The handler runs in the claim's transaction, so a copy that fails or dies leaves it unclaimed.
+        with transaction.atomic():
+            claimed = WebhookEvent.objects.select_for_update().filter(pk=stored.pk, processed_at=None).first()
+            if claimed is None:
+                return False
+            if handler:
+                handler(event["data"]["object"])
+            WebhookEvent.objects.filter(pk=stored.pk).update(processed_at=timezone.now(), error="")
     except Exception as error:  # recorded for staff, then re-raised so the processor retries
         WebhookEvent.objects.filter(pk=stored.pk).update(error=repr(error)[:2000])
         raise
-    WebhookEvent.objects.filter(pk=stored.pk, processed_at=None).update(processed_at=timezone.now(), error="")
     return True
 
 

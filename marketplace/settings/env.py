@@ -47,6 +47,9 @@ GUNICORN_BIND = env.str("GUNICORN_BIND", default="127.0.0.1:8000")
 GUNICORN_WORKERS = env.int("GUNICORN_WORKERS", default=2)
 GUNICORN_THREADS = env.int("GUNICORN_THREADS", default=1)
 GUNICORN_TIMEOUT = env.int("GUNICORN_TIMEOUT", default=30)
+# gunicorn >= 25 opens a control socket (gunicornc) at one per-user path unless told otherwise: off
+# by default, so two servers on one host never share it; a path of its own per server turns it on.
+GUNICORN_CONTROL_SOCKET = env.str("GUNICORN_CONTROL_SOCKET", default="")
 
 # Media on S3-compatible storage (django-storages) when a bucket is named; local files otherwise.
 # Without keys, boto3 uses the instance's role.

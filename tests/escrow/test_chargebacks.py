@@ -87,7 +87,7 @@ def test_a_dispute_freezes_the_escrow_posts_the_withdrawal_and_tells_everyone(st
     assert ledger.account_balance(chargeback_account(escrow), "EUR") == lease.total
     [message] = mail.outbox
     assert set(message.to) == {staff.email, p.owner.email, p.exporter.email}
-    assert f"Card dispute on lease #{lease.pk}" in message.subject
+    assert message.subject == f"[Wareshare] Card dispute opened — lease #{lease.pk}"  # the lease named once
     gateway_in_step(fake)
 
 
@@ -130,6 +130,29 @@ def test_a_won_dispute_unfreezes_and_the_release_goes_through(stripe_mode, deliv
         p.confirm(lease)
     assert Payout.objects.get().status == PayoutStatus.PAID
     gateway_in_step(fake)
+
+
+@pytest.mark.parametrize(
+    ("outcome", "english", "chinese"),
+    [("won", "Card dispute won", "银行卡争议已胜诉"), ("lost", "Card dispute lost", "银行卡争议已败诉")],
+)
+def test_dispute_subjects_name_the_lease_once_in_each_language(stripe_mode, deliver, outcome, english, chinese):
+    fake = stripe_mode
+    p = stripe_parties(fake)
+    lease = p.lease_in(S.FUNDED)
+    User = type(p.owner)
+    User.objects.filter(pk=p.owner.pk).update(language="zh-hans")
+    User.objects.filter(pk=p.exporter.pk).update(language="en")
+    dispute = fake.dispute_create(fake.succeeded_charges[0]["id"])
+    deliver("charge.dispute.created")
+    mail.outbox.clear()
+    fake.dispute_close(dispute["id"], outcome)
+    deliver("charge.dispute.closed")
+
+    subjects = {address: message.subject for message in mail.outbox for address in message.to}
+    assert subjects[p.exporter.email] == f"[Wareshare] {english} — lease #{lease.pk}"
+    assert chinese in subjects[p.owner.email]
+    assert all(subject.count(f"#{lease.pk}") == 1 for subject in subjects.values()), subjects
 
 
 def test_a_dispute_lost_before_release_is_paid_from_escrow(stripe_mode, deliver):

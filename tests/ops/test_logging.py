@@ -47,3 +47,47 @@ def test_log_lines_are_json_with_the_request_id():
     assert line["request_id"] == "req-0001"
     assert line["lease"] == 7
     assert line["time"].endswith("+00:00")
+
+
+class _Lines(logging.Handler):
+    """The JSON lines a logger writes, through the production filter and formatter."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.addFilter(RequestIdFilter())
+        self.setFormatter(JsonFormatter())
+        self.lines: list[dict] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.lines.append(json.loads(self.format(record)))
+
+
+@pytest.fixture
+def django_request_lines():
+    handler = _Lines()
+    logger = logging.getLogger("django.request")
+    logger.addHandler(handler)
+    yield handler.lines
+    logger.removeHandler(handler)
+
+
+@WITH_REQUEST_IDS
+def test_error_lines_django_logs_after_the_middleware_carry_the_request_id(client, monkeypatch, django_request_lines):
+    """A 5xx (or 4xx) a view returns is logged by Django once every middleware has returned."""
+    from common import views
+
+    def unapplied() -> str:
+        raise RuntimeError("1 unapplied migration(s)")
+
+    monkeypatch.setattr(views, "_check_migrations", unapplied)
+
+    response = client.get("/readyz", HTTP_X_REQUEST_ID="lb-5030abcd")
+    bad = client.post("/escrow/webhooks/stripe/", b"{}", content_type="application/json")
+
+    assert response.status_code == 503
+    assert bad.status_code == 400
+    errors = [line for line in django_request_lines if line["level"] == "ERROR"]
+    warnings = [line for line in django_request_lines if line["level"] == "WARNING"]
+    assert [line["request_id"] for line in errors] == ["lb-5030abcd"]
+    assert [line["request_id"] for line in warnings] == [bad["X-Request-ID"]]
+    assert request_id_var.get() == "-"  # forgotten once the response is closed

@@ -1,5 +1,7 @@
 """Production settings: clean `check --deploy`, and a clear refusal to start without a secret."""
 
+import json
+
 import pytest
 
 from .prod import run, settings_values
@@ -94,3 +96,20 @@ def test_redis_broker_and_s3_media_come_from_the_environment():
     assert media["BACKEND"] == "storages.backends.s3.S3Storage"
     assert media["OPTIONS"]["bucket_name"] == "wareshare-media"
     assert media["OPTIONS"]["endpoint_url"] == "https://s3.example.invalid"
+
+
+_GUNICORN_CONFIG = (
+    "import json, sys; sys.argv = ['gunicorn', '-c', 'gunicorn.conf.py']; "
+    "from gunicorn.app.wsgiapp import WSGIApplication; cfg = WSGIApplication().cfg; "
+    "print(json.dumps({'disabled': cfg.control_socket_disable, 'path': cfg.control_socket}))"
+)
+
+
+def test_gunicorn_opens_no_shared_control_socket():
+    """gunicorn's default control socket is one path per user: two servers on a host would share it."""
+    default = run(["-c", _GUNICORN_CONFIG])
+    own = run(["-c", _GUNICORN_CONFIG], GUNICORN_CONTROL_SOCKET="/run/wareshare/web-1.ctl")
+
+    assert default.returncode == 0, default.stderr
+    assert json.loads(default.stdout.splitlines()[-1])["disabled"] is True
+    assert json.loads(own.stdout.splitlines()[-1]) == {"disabled": False, "path": "/run/wareshare/web-1.ctl"}
