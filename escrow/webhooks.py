@@ -23,7 +23,7 @@ from django.views.decorators.http import require_POST
 from . import chargebacks, services
 from .choices import PaymentStatus, RefundStatus, ReversalStatus
 from .exceptions import WebhookInvalid
-from .gateways import _gateway
+from .gateways import gateway_for
 from .models import Payment, PayoutAccount, Refund, TransferReversal, WebhookEvent
 
 logger = logging.getLogger(__name__)
@@ -155,7 +155,7 @@ def webhook_process(*, event: dict[str, Any]) -> bool:
 @require_POST
 def stripe_webhook(request: HttpRequest) -> HttpResponse:
     try:
-        event = _gateway("stripe").webhook_event(
+        event = gateway_for("stripe").webhook_event(
             payload=request.body, signature=request.headers.get("Stripe-Signature", "")
         )
     except WebhookInvalid as error:

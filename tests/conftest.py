@@ -56,6 +56,6 @@ def _clear_cache():
 def _fresh_simulated_gateway():
     """The simulated gateway remembers answers per idempotency key in process, and test databases
     reuse ids: start every test with a gateway that remembers nothing."""
-    from escrow.gateways import _gateway
+    from escrow.gateways import gateway_for
 
-    _gateway("simulated").reset()
+    gateway_for("simulated").reset()

@@ -9,7 +9,8 @@ from .base import Gateway
 
 
 @cache
-def _gateway(name: str) -> Gateway:
+def gateway_for(name: str) -> Gateway:
+    """The gateway called ``name`` ("stripe" or "simulated"), built once per process."""
     if name == "stripe":
         from .stripe import StripeGateway
 
@@ -24,4 +25,4 @@ def gateway_name() -> str:
 
 
 def get_gateway() -> Gateway:
-    return _gateway(gateway_name())
+    return gateway_for(gateway_name())

@@ -47,5 +47,5 @@ def stripe_mode(settings, monkeypatch, stripe_gateway, fake_stripe):
     settings.STRIPE_SECRET_KEY = "sk_test_fake"
     settings.STRIPE_PUBLISHABLE_KEY = "pk_test_fake"
     settings.STRIPE_WEBHOOK_SECRET = "whsec_test"
-    monkeypatch.setattr("escrow.gateways._gateway", lambda name: stripe_gateway)
+    monkeypatch.setattr("escrow.gateways.gateway_for", lambda name: stripe_gateway)
     return fake_stripe

@@ -389,7 +389,7 @@ def machine(monkeypatch, settings):
     settings.STRIPE_SECRET_KEY = "sk_test_fake"
     settings.STRIPE_WEBHOOK_SECRET = "whsec_test"
     holder: dict = {}
-    monkeypatch.setattr("escrow.gateways._gateway", lambda name: holder["gateway"])
+    monkeypatch.setattr("escrow.gateways.gateway_for", lambda name: holder["gateway"])
     EscrowMachine.parties = Parties()
     EscrowMachine.holder = holder
     return EscrowMachine

@@ -23,7 +23,7 @@ def stripe_mode(settings, monkeypatch, stripe_gateway, fake_stripe):
     """Stripe keys set: every service uses the StripeGateway wired to the fake."""
     settings.STRIPE_SECRET_KEY = "sk_test_fake"
     settings.STRIPE_WEBHOOK_SECRET = "whsec_test"
-    monkeypatch.setattr("escrow.gateways._gateway", lambda name: stripe_gateway)
+    monkeypatch.setattr("escrow.gateways.gateway_for", lambda name: stripe_gateway)
     return fake_stripe
 
 

@@ -19,7 +19,7 @@ from common.exceptions import ApplicationError
 from common.money import exponent
 from escrow import ledger
 from escrow.choices import PaymentStatus, PayoutStatus, RefundStatus
-from escrow.gateways import _gateway
+from escrow.gateways import gateway_for
 from escrow.models import Escrow, LedgerEntry, Payment, Payout, Refund
 from escrow.services import payouts_retry, refunds_retry
 from leasing import core, services, transfers
@@ -96,7 +96,7 @@ def check_money() -> None:
 def test_money_and_capacity_always_add_up(data, clock):
     with transaction.atomic():
         clock.now = clock.start  # every example starts at the same moment
-        _gateway("simulated").reset()  # ids are reused after the rollback: forget their answers
+        gateway_for("simulated").reset()  # ids are reused after the rollback: forget their answers
         cache.clear()
         run_example(data, clock)
         transaction.set_rollback(True)
