@@ -41,7 +41,7 @@ from common.emails import email_send
 from common.i18n import lazy_format
 from common.money import Money, from_minor, quantize
 
-from . import ledger, services
+from . import ledger, processor
 from .choices import ChargebackStatus, PaymentStatus, PayoutStatus, RefundStatus, ReversalStatus
 from .exceptions import EscrowError, GatewayUnavailable
 from .gateways import get_gateway
@@ -101,7 +101,7 @@ def chargeback_record(*, dispute: dict[str, Any]) -> Chargeback | None:
         # A refund whose answer was lost may have gone through before the dispute: replaying it with
         # its key (no locks held) records it, so it is not counted as paid by the chargeback below.
         for refund in Refund.objects.filter(escrow_id=payment.escrow_id).exclude(status=RefundStatus.SUCCEEDED):
-            services.refund_execute(refund=refund)
+            processor.refund_execute(refund=refund)
     with transaction.atomic():
         escrow = Escrow.objects.select_for_update().get(pk=payment.escrow_id)
         if currency != escrow.currency:

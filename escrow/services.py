@@ -8,30 +8,26 @@ Every processor call carries the idempotency key stored on its Payment/Payout/Re
 
 import logging
 from decimal import Decimal
-from typing import TYPE_CHECKING
 
 from django.db import transaction
-from django.utils import timezone
 from django.utils.translation import gettext, gettext_noop
 
 from accounts.models import Organisation
 from common.money import Money
+from common.tasks import task_dispatch
 
-from . import ledger
-from .choices import PaymentStatus, PayoutStatus, RefundStatus
+from . import ledger, tasks
+from .choices import PaymentStatus, PayoutStatus
 from .exceptions import EscrowError, GatewayUnavailable, PaymentDeclined, PayoutAccountMissing
 from .gateways import gateway_name, get_gateway
 from .models import Escrow, Payment, Payout, PayoutAccount, Refund
 
-if TYPE_CHECKING:
-    from leasing.models import Lease
-
 logger = logging.getLogger(__name__)
 
 
-def escrow_open(*, lease: "Lease", currency: str) -> Escrow:
-    """The lease's escrow, created once when the lease is requested."""
-    return Escrow.objects.create(lease=lease, currency=currency)
+def escrow_open(*, lease_id: int, currency: str) -> Escrow:
+    """The lease's escrow, created once when the lease is requested (escrow knows leases by id only)."""
+    return Escrow.objects.create(lease_id=lease_id, currency=currency)
 
 
 # --- Paying in ----------------------------------------------------------------------------
@@ -135,7 +131,8 @@ def escrow_release(
 ) -> Payout:
     """Release held money: ``owner_amount`` becomes payable to the owner, ``platform_fee`` is
     revenue. Must run inside the caller's transaction with the escrow locked. Idempotent per
-    (escrow, sequence). The transfer itself is made by ``payout_execute`` after commit."""
+    (escrow, sequence). The transfer itself is made after commit: this schedules
+    ``processor.payout_execute`` (a Celery task), so no caller has to remember to."""
     if escrow.frozen:
         raise EscrowError(gettext("This escrow is frozen while a card dispute is open."), code="escrow_frozen")
     key = f"escrow:{escrow.pk}:release:{sequence}"
@@ -160,73 +157,8 @@ def escrow_release(
             "currency": escrow.currency,
         },
     )
+    task_dispatch(tasks.payout_execute, payout.pk)
     return payout
-
-
-def payout_execute(*, payout: Payout) -> Payout:
-    """Transfer a payout to the owner's connected account; safe to call again (same key).
-
-    Without a payout account ready for payouts it waits (status ``waiting``); a processor
-    failure leaves it ``failed`` for the sweep to retry."""
-    payout = Payout.objects.select_related("escrow", "organisation").get(pk=payout.pk)
-    if payout.status == PayoutStatus.PAID:
-        return payout
-    account = PayoutAccount.objects.filter(organisation=payout.organisation, payouts_enabled=True).first()
-    if account is None:
-        return _payout_record(payout, status=PayoutStatus.WAITING, failure_message="No payout account yet")
-    payment = payout.escrow.payments.filter(status=PaymentStatus.SUCCEEDED).first()
-    try:
-        result = get_gateway().transfer(
-            amount=Money(payout.amount, payout.currency),
-            destination=account.account_id,
-            source_transaction=payment.charge_id if payment else "",
-            transfer_group=payout.escrow.transfer_group,
-            idempotency_key=payout.idempotency_key,
-        )
-    except GatewayUnavailable as error:
-        logger.warning("payout %s failed: %s", payout.idempotency_key, error.detail)
-        return _payout_record(payout, status=PayoutStatus.FAILED, failure_message=error.detail)
-    with transaction.atomic():
-        payout = Payout.objects.select_for_update().get(pk=payout.pk)
-        if payout.status != PayoutStatus.PAID:
-            payout.status = PayoutStatus.PAID
-            payout.processor_id = result.id
-            payout.paid_at = timezone.now()
-            payout.failure_message = ""
-            payout.save()
-            ledger.ledger_post(
-                key=f"{payout.idempotency_key}:paid",
-                description=f"Lease {payout.escrow.lease_id}: transferred to owner",
-                currency=payout.currency,
-                lines=[
-                    (ledger.payable_owner(payout.organisation_id), payout.amount),
-                    (ledger.GATEWAY, -payout.amount),
-                ],
-                escrow=payout.escrow,
-            )
-    return payout
-
-
-@transaction.atomic
-def _payout_record(payout: Payout, **fields: str) -> Payout:
-    payout = Payout.objects.select_for_update().get(pk=payout.pk)
-    if payout.status == PayoutStatus.PAID:
-        return payout
-    for name, value in fields.items():
-        setattr(payout, name, value)
-    payout.save()
-    return payout
-
-
-def payouts_retry() -> int:
-    """Sweep: execute payouts that are waiting or failed. Idempotent (each has its key)."""
-    paid = 0
-    for payout in Payout.objects.filter(
-        status__in=[PayoutStatus.PENDING, PayoutStatus.WAITING, PayoutStatus.FAILED]
-    ).iterator():
-        if payout_execute(payout=payout).status == PayoutStatus.PAID:
-            paid += 1
-    return paid
 
 
 # --- Refunds --------------------------------------------------------------------------------
@@ -236,8 +168,8 @@ def escrow_refund(
     *, escrow: Escrow, exporter: Organisation, amount: Decimal, reason: str, key: str, fee: Decimal = Decimal(0)
 ) -> Refund:
     """Move ``amount`` from the escrow to the exporter's refund account, and ``fee`` (a transfer's)
-    to platform revenue (inside the caller's transaction); ``refund_execute`` returns the refund to
-    the card after commit. Idempotent on ``key``."""
+    to platform revenue (inside the caller's transaction), and schedule ``processor.refund_execute``,
+    which returns the refund to the card after commit. Idempotent on ``key``."""
     ledger.ledger_post(
         key=key,
         description=f"Lease {escrow.lease_id}: refund to exporter ({reason})",
@@ -259,48 +191,8 @@ def escrow_refund(
             "reason": reason,
         },
     )
+    task_dispatch(tasks.refund_execute, refund.pk)
     return refund
-
-
-def refund_execute(*, refund: Refund) -> Refund:
-    refund = Refund.objects.select_related("escrow").get(pk=refund.pk)
-    if refund.status == RefundStatus.SUCCEEDED:
-        return refund
-    payment = refund.escrow.payments.get(status=PaymentStatus.SUCCEEDED)
-    try:
-        result = get_gateway().refund(
-            charge_id=payment.charge_id,
-            amount=Money(refund.amount, refund.currency),
-            idempotency_key=refund.idempotency_key,
-        )
-    except GatewayUnavailable:
-        Refund.objects.filter(pk=refund.pk).exclude(status=RefundStatus.SUCCEEDED).update(status=RefundStatus.FAILED)
-        return refund
-    with transaction.atomic():
-        refund = Refund.objects.select_for_update().get(pk=refund.pk)
-        if refund.status != RefundStatus.SUCCEEDED:
-            refund.status = RefundStatus.SUCCEEDED
-            refund.processor_id = result.id
-            refund.save()
-            ledger.ledger_post(
-                key=f"{refund.idempotency_key}:paid",
-                description=f"Lease {refund.escrow.lease_id}: refunded to card",
-                currency=refund.currency,
-                lines=[
-                    (ledger.refund_exporter(refund.organisation_id), refund.amount),
-                    (ledger.GATEWAY, -refund.amount),
-                ],
-                escrow=refund.escrow,
-            )
-    return refund
-
-
-def refunds_retry() -> int:
-    done = 0
-    for refund in Refund.objects.exclude(status=RefundStatus.SUCCEEDED).iterator():
-        if refund_execute(refund=refund).status == RefundStatus.SUCCEEDED:
-            done += 1
-    return done
 
 
 # --- Payout accounts ------------------------------------------------------------------------
@@ -369,10 +261,6 @@ def payout_account_require(organisation: Organisation) -> PayoutAccount:
 def payouts_waiting_dispatch(*, organisation: Organisation) -> int:
     """The owner's payout account became ready: queue its payouts that waited (or failed) for it.
     Each runs ``payout_execute`` after commit with its own key, so queuing twice pays once."""
-    from common.tasks import task_dispatch
-
-    from . import tasks
-
     ids = list(
         Payout.objects.filter(
             organisation=organisation, status__in=[PayoutStatus.WAITING, PayoutStatus.FAILED, PayoutStatus.PENDING]

@@ -1,4 +1,4 @@
-"""Celery tasks over the escrow services: transfers and refunds at the processor, after commit.
+"""Celery tasks over ``escrow.processor``: transfers and refunds at the processor, after commit.
 
 Both services are idempotent (the processor call carries the row's idempotency key; the result
 is recorded under a row lock and re-checked), so a task that runs twice, or on two workers, pays once.
@@ -6,17 +6,17 @@ is recorded under a row lock and re-checked), so a task that runs twice, or on t
 
 from celery import shared_task
 
-from . import services
+from . import processor
 from .models import Payout, Refund
 
 
 @shared_task
 def payout_execute(payout_id: int) -> dict[str, object]:
-    payout = services.payout_execute(payout=Payout(pk=payout_id))
+    payout = processor.payout_execute(payout=Payout(pk=payout_id))
     return {"payout": payout.pk, "status": payout.status}
 
 
 @shared_task
 def refund_execute(refund_id: int) -> dict[str, object]:
-    refund = services.refund_execute(refund=Refund(pk=refund_id))
+    refund = processor.refund_execute(refund=Refund(pk=refund_id))
     return {"refund": refund.pk, "status": refund.status}

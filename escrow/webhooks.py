@@ -20,7 +20,7 @@ from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
-from . import chargebacks, services
+from . import chargebacks, hooks, processor, services
 from .choices import PaymentStatus, RefundStatus, ReversalStatus
 from .exceptions import WebhookInvalid
 from .gateways import gateway_for
@@ -48,8 +48,6 @@ def _payment_for(intent: dict[str, Any], *, open_attempt: bool = True) -> Paymen
 
 
 def _payment_succeeded(intent: dict[str, Any]) -> None:
-    from leasing.services import lease_payment_succeeded
-
     payment = _payment_for(intent)
     if payment is None:
         logger.warning("payment_intent.succeeded for unknown intent %s", intent["id"])
@@ -60,7 +58,7 @@ def _payment_succeeded(intent: dict[str, Any]) -> None:
         processor_id=intent["id"],
         charge_id=intent.get("latest_charge") or payment.charge_id,
     )
-    lease_payment_succeeded(payment=payment, by=None)
+    hooks.payment_succeeded.send(sender=Payment, payment=payment)
 
 
 def _payment_failed(intent: dict[str, Any]) -> None:
@@ -94,7 +92,7 @@ def _charge_refunded(charge: dict[str, Any]) -> None:
         logger.warning("charge.refunded for a charge Wareshare does not know: %s", charge["id"])
         return
     for refund in Refund.objects.filter(escrow_id=payment.escrow_id).exclude(status=RefundStatus.SUCCEEDED):
-        services.refund_execute(refund=refund)
+        processor.refund_execute(refund=refund)
 
 
 def _transfer_reversed(transfer: dict[str, Any]) -> None:

@@ -15,9 +15,7 @@ from django.conf import settings
 from django.utils import timezone
 
 from common.money import quantize_down
-from common.tasks import task_dispatch
 from escrow import services as escrow_services
-from escrow import tasks as escrow_tasks
 from escrow.models import Escrow, Payout
 
 from .choices import InstalmentStatus
@@ -106,7 +104,6 @@ def _release(instalment: Instalment, *, lease: Lease, escrow: Escrow) -> Payout 
             platform_fee=instalment.fee,
             sequence=instalment.sequence,
         )
-        task_dispatch(escrow_tasks.payout_execute, payout.pk)
     instalment_settle(instalment, InstalmentStatus.RELEASED)
     return payout
 

@@ -28,8 +28,8 @@ def lease_settle(
     all, nothing is written. Returns (refund, payout), each None where that side gets nothing.
 
     Precondition: inside the caller's transaction, with listing → lease → escrow locked
-    (``leasing.services.lease_lock``) and the parts adding up to what escrow holds. The ledger
-    postings are made here; the processor refund and transfer run after commit (escrow's tasks).
+    (``leasing.core.lease_lock``) and the parts adding up to what escrow holds. The ledger
+    postings are made here; escrow schedules the processor refund and transfer for after commit.
     Raises EscrowError (``escrow_frozen``) while a card dispute freezes the escrow."""
     lease, escrow = locked.lease, locked.escrow
     owner_part = owner_net + platform_fee

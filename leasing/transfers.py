@@ -36,9 +36,7 @@ from accounts.models import Organisation, User
 from accounts.selectors import user_is_member
 from common.i18n import lazy_date
 from common.money import Money, quantize, quantize_down
-from common.tasks import task_dispatch
 from escrow import services as escrow_services
-from escrow import tasks as escrow_tasks
 from escrow.models import Escrow
 from warehouses.services import capacity_reshape
 
@@ -328,7 +326,7 @@ def _approve(transfer: LeaseTransfer, *, lease: Lease, by: User | None, note: st
         total=transfer.price,
         payment_due_at=timezone.now() + timedelta(hours=lease_settings()["PAYMENT_HOURS"]),
     )
-    escrow_services.escrow_open(lease=new_lease, currency=new_lease.currency)
+    escrow_services.escrow_open(lease_id=new_lease.pk, currency=new_lease.currency)
     LeaseEvent.objects.create(
         lease=new_lease, actor=by, to_state=S.ACCEPTED, note=f"Transferred from lease #{lease.pk}: {note}"
     )
@@ -381,7 +379,7 @@ def transfer_complete(*, lease: Lease, escrow: Escrow, by: User | None) -> Lease
         instalment.fee -= move.fee
         instalment.save(update_fields=["unit_days", "amount", "fee"])
     if value.value:
-        refund = escrow_services.escrow_refund(
+        escrow_services.escrow_refund(
             escrow=original_escrow,
             exporter=original.exporter,
             amount=value.refund,
@@ -389,7 +387,6 @@ def transfer_complete(*, lease: Lease, escrow: Escrow, by: User | None) -> Lease
             reason=f"transferred to lease #{lease.pk}",
             key=f"escrow:{original_escrow.pk}:transfer:{transfer.pk}",
         )
-        task_dispatch(escrow_tasks.refund_execute, refund.pk)
     transfer.state = TransferState.COMPLETED
     transfer.value, transfer.refund, transfer.fee = value.value, value.refund, value.fee
     transfer.save()
@@ -440,14 +437,13 @@ def _unwind(transfer: LeaseTransfer, *, lease: Lease, escrow: Escrow, by: User |
     if transfer.is_open:
         transfer_lapse(transfer, lease=transfer.lease, by=by, why=why)
     schedule.instalments_close(lease, status=InstalmentStatus.CANCELLED)
-    refund = escrow_services.escrow_refund(
+    escrow_services.escrow_refund(
         escrow=escrow,
         exporter=lease.exporter,
         amount=lease.total,
         reason=gettext_noop("the transfer could not complete"),
         key=f"escrow:{escrow.pk}:transfer-lapsed:refund",
     )
-    task_dispatch(escrow_tasks.refund_execute, refund.pk)
     return lease_transition(
         lease=lease, to=S.CANCELLED, by=by, note=f"The transfer could not complete ({why}); refunded in full"
     )

@@ -42,8 +42,8 @@ SWEEP_INTERVALS: dict[str, int] = {
     "leasing.services.leases_auto_confirm": MINUTE,
     "leasing.services.leases_complete": 60 * MINUTE,
     "warehouses.services.calendar_extend_all": 24 * 60 * MINUTE,
-    "escrow.services.payouts_retry": 5 * MINUTE,
-    "escrow.services.refunds_retry": 5 * MINUTE,
+    "escrow.processor.payouts_retry": 5 * MINUTE,
+    "escrow.processor.refunds_retry": 5 * MINUTE,
     "escrow.chargebacks.chargebacks_recover": 5 * MINUTE,
     "escrow.reconcile.escrow_reconcile_sweep": 24 * 60 * MINUTE,  # nightly; differences logged at ERROR
     "trust.rating.ratings_recompute_all": 24 * 60 * MINUTE,  # also recomputed on each relevant event

@@ -16,9 +16,7 @@ from django.utils.translation import gettext_noop
 
 from accounts.models import Organisation, User
 from common.money import Money, quantize_down
-from common.tasks import task_dispatch
 from escrow import services as escrow_services
-from escrow import tasks as escrow_tasks
 from escrow.models import Escrow
 from warehouses.choices import CancellationPolicy
 from warehouses.dates import warehouse_midnight
@@ -129,24 +127,22 @@ def cancellation_settle(*, lease: Lease, escrow: Escrow, quote: CancellationQuot
             if quote.side == CancelledBy.OWNER
             else gettext_noop("cancelled by the exporter")
         )
-        refund = escrow_services.escrow_refund(
+        escrow_services.escrow_refund(
             escrow=escrow,
             exporter=lease.exporter,
             amount=quote.refund,
             reason=reason,
             key=f"escrow:{escrow.pk}:cancel:refund",
         )
-        task_dispatch(escrow_tasks.refund_execute, refund.pk)
     for line in quote.lines:
         if line.owner or line.fee:
-            payout = escrow_services.escrow_release(
+            escrow_services.escrow_release(
                 escrow=escrow,
                 owner=lease.owner,
                 owner_amount=line.owner,
                 platform_fee=line.fee,
                 sequence=line.instalment.sequence,
             )
-            task_dispatch(escrow_tasks.payout_execute, payout.pk)
         schedule.instalment_settle(line.instalment, InstalmentStatus.CANCELLED)
 
 

@@ -5,9 +5,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
 from accounts.models import User
-from common.tasks import task_dispatch
 from escrow import services as escrow_services
-from escrow import tasks as escrow_tasks
 from escrow.choices import PaymentStatus
 from escrow.models import Escrow, Payment
 
@@ -81,7 +79,7 @@ def lease_payment_succeeded(*, payment: Payment, by: User | None) -> Lease:
             return lease_carry_in(lease=lease, escrow=escrow, by=by)
         return lease
     if lease.state in (S.EXPIRED, S.CANCELLED):
-        refund = escrow_services.escrow_refund(
+        escrow_services.escrow_refund(
             escrow=escrow,
             exporter=lease.exporter,
             amount=payment.amount,
@@ -89,7 +87,6 @@ def lease_payment_succeeded(*, payment: Payment, by: User | None) -> Lease:
             key=f"escrow:{escrow.pk}:refund:late-payment:{payment.pk}",
         )
         lease_note(lease, by=None, note=gettext_noop("Payment arrived after the lease ended; refunded in full."))
-        task_dispatch(escrow_tasks.refund_execute, refund.pk)
     return lease
 
 

@@ -92,7 +92,7 @@ def lease_open(lease: Lease, *, quote: Quote, by: User) -> Lease:
     lease.total = quote.total
     lease.hold_expires_at = timezone.now() + timedelta(hours=lease_settings()["HOLD_HOURS"])
     lease.save()
-    escrow_services.escrow_open(lease=lease, currency=lease.currency)
+    escrow_services.escrow_open(lease_id=lease.pk, currency=lease.currency)
     LeaseEvent.objects.create(lease=lease, actor=by, to_state=S.REQUESTED, note=lease.message[:500])
     if lease.listing.instant_book:
         lease_transition(lease=lease, to=S.ACCEPTED, by=None, note=gettext_noop("Instant book"))

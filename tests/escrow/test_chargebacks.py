@@ -14,8 +14,9 @@ from escrow.chargebacks import CHARGEBACK_LOSS, chargeback_account, chargebacks_
 from escrow.choices import ChargebackStatus, PayoutStatus, RefundStatus, ReversalStatus
 from escrow.exceptions import EscrowError
 from escrow.models import Chargeback, Payout, PayoutAccount, TransferReversal, WebhookEvent
+from escrow.processor import payouts_retry, refund_execute
 from escrow.reconcile import escrow_reconcile_all
-from escrow.services import escrow_refund, payouts_retry, refund_execute
+from escrow.services import escrow_refund
 from leasing import services as leasing_services
 from leasing.choices import LeaseState as S
 from leasing.models import Lease

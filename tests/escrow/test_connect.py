@@ -9,7 +9,8 @@ from django.urls import reverse
 from escrow import ledger
 from escrow.choices import PayoutStatus
 from escrow.models import Payout, PayoutAccount
-from escrow.services import payout_account_start_stripe, payouts_retry
+from escrow.processor import payouts_retry
+from escrow.services import payout_account_start_stripe
 from leasing.choices import LeaseState as S
 
 from .helpers import events_of, post_event, stripe_parties

@@ -42,15 +42,9 @@ from escrow.choices import ChargebackStatus, PaymentStatus
 from escrow.exceptions import EscrowError, GatewayUnavailable, PaymentDeclined
 from escrow.gateways.stripe import StripeGateway
 from escrow.models import Chargeback, Escrow, LedgerEntry, Payment, Payout, PayoutAccount
+from escrow.processor import payout_execute, payouts_retry, refund_execute, refunds_retry
 from escrow.reconcile import escrow_reconcile_all
-from escrow.services import (
-    escrow_refund,
-    escrow_release,
-    payout_execute,
-    payouts_retry,
-    refund_execute,
-    refunds_retry,
-)
+from escrow.services import escrow_refund, escrow_release
 from escrow.webhooks import webhook_process
 from leasing import services
 from leasing.choices import LeaseState as S

@@ -8,8 +8,9 @@ from django.core.management import CommandError, call_command
 
 from common.money import Money
 from escrow.models import Payout
+from escrow.processor import refund_execute
 from escrow.reconcile import escrow_reconcile, escrow_reconcile_all, escrow_reconcile_sweep
-from escrow.services import escrow_refund, refund_execute
+from escrow.services import escrow_refund
 from leasing.choices import LeaseState as S
 from tests.leasing.factories import Parties
 

@@ -111,7 +111,7 @@ def test_a_timeout_after_stripe_charged_is_retried_with_the_same_key(stripe_mode
 
 
 def test_a_stripe_transfer_failure_leaves_the_payout_to_retry(stripe_mode, django_capture_on_commit_callbacks):
-    from escrow.services import payouts_retry
+    from escrow.processor import payouts_retry
 
     fake = stripe_mode
     p = stripe_parties(fake)

@@ -9,8 +9,9 @@ from django.db.models import F
 from escrow.choices import ChargebackStatus
 from escrow.exceptions import PaymentDeclined
 from escrow.models import Chargeback, PayoutAccount, TransferReversal, WebhookEvent
+from escrow.processor import refund_execute
 from escrow.reconcile import escrow_reconcile_all
-from escrow.services import escrow_refund, payout_account_start_stripe, refund_execute
+from escrow.services import escrow_refund, payout_account_start_stripe
 from leasing import services
 from leasing.choices import LeaseState as S
 

@@ -21,7 +21,7 @@ from escrow import ledger
 from escrow.choices import PaymentStatus, PayoutStatus, RefundStatus
 from escrow.gateways import gateway_for
 from escrow.models import Escrow, LedgerEntry, Payment, Payout, Refund
-from escrow.services import payouts_retry, refunds_retry
+from escrow.processor import payouts_retry, refunds_retry
 from leasing import core, services, transfers
 from leasing.choices import InstalmentStatus
 from leasing.choices import LeaseState as S

@@ -6,7 +6,7 @@ from django.db import connection
 
 from escrow import ledger
 from escrow.models import Refund
-from escrow.services import payouts_retry, refunds_retry
+from escrow.processor import payouts_retry, refunds_retry
 from leasing import services, transfers
 from leasing.choices import LeaseState as S
 from leasing.choices import TransferState

@@ -288,7 +288,7 @@ class TestSweeps:
 
     def test_a_payout_without_an_account_waits_then_pays(self, django_capture_on_commit_callbacks):
         from escrow.models import PayoutAccount
-        from escrow.services import payouts_retry
+        from escrow.processor import payouts_retry
 
         p = Parties()
         PayoutAccount.objects.all().delete()

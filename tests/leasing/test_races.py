@@ -8,7 +8,7 @@ from django.db import connection
 from django.utils import timezone
 
 from escrow.models import Payout
-from escrow.services import payouts_retry
+from escrow.processor import payouts_retry
 from leasing import services
 from leasing.choices import LeaseState as S
 from leasing.exceptions import InvalidTransition

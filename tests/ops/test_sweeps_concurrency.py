@@ -126,7 +126,7 @@ def test_two_workers_retrying_the_same_payouts_transfer_each_once():
     for p in parties:
         payout_account_connect_simulated(organisation=p.owner_org, holder_name="Owner BV", iban="NL00BANK0123456789")
 
-    side_by_side(sweep("escrow.services.payouts_retry"))
+    side_by_side(sweep("escrow.processor.payouts_retry"))
 
     for lease in leases:
         escrow = Lease.objects.get(pk=lease.pk).escrow

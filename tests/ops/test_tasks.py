@@ -27,8 +27,8 @@ def test_beat_runs_every_sweep_at_its_interval():
     assert schedule["sweep:leasing.services.leases_auto_confirm"]["schedule"] == minute
     assert schedule["sweep:leasing.services.leases_complete"]["schedule"] == hour
     assert schedule["sweep:warehouses.services.calendar_extend_all"]["schedule"] == day
-    assert schedule["sweep:escrow.services.payouts_retry"]["schedule"] == 5 * minute
-    assert schedule["sweep:escrow.services.refunds_retry"]["schedule"] == 5 * minute
+    assert schedule["sweep:escrow.processor.payouts_retry"]["schedule"] == 5 * minute
+    assert schedule["sweep:escrow.processor.refunds_retry"]["schedule"] == 5 * minute
 
 
 def test_a_sweep_without_an_interval_still_runs():

@@ -56,7 +56,7 @@ class RecordingGateway(SimulatedGateway):
 @pytest.fixture
 def gateway(monkeypatch):
     recorder = RecordingGateway()
-    monkeypatch.setattr("escrow.services.get_gateway", lambda: recorder)
+    monkeypatch.setattr("escrow.gateways.gateway_for", lambda name: recorder)
     return recorder
 
 

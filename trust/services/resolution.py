@@ -16,9 +16,7 @@ from django.utils.translation import gettext_lazy
 from accounts.models import User
 from common.i18n import lazy_format, lazy_lower
 from common.money import exponent, format_money, quantize
-from common.tasks import task_dispatch
 from escrow import ledger
-from escrow import tasks as escrow_tasks
 from leasing import services as leasing_services
 from leasing.choices import LeaseState
 from leasing.exceptions import InvalidTransition
@@ -285,8 +283,4 @@ def dispute_resolve(
             ],
         )
         rating.ratings_recompute_later([lease.exporter, lease.owner])
-        if refund is not None:
-            task_dispatch(escrow_tasks.refund_execute, refund.pk)
-        if payout is not None:
-            task_dispatch(escrow_tasks.payout_execute, payout.pk)
     return resolution

@@ -1,0 +1,129 @@
+"""The processor's half of money the ledger has already moved: transfers to owners and refunds to
+cards. ``escrow_release`` and ``escrow_refund`` post to the ledger inside the business transaction
+and schedule these (``escrow.tasks``) after commit; the sweeps retry what failed.
+
+Each call carries its row's idempotency key, holds no lock while the processor answers, then
+re-locks and re-checks the row before recording the result, so running twice pays once.
+"""
+
+import logging
+
+from django.db import transaction
+from django.utils import timezone
+
+from common.money import Money
+
+from . import ledger
+from .choices import PaymentStatus, PayoutStatus, RefundStatus
+from .exceptions import GatewayUnavailable
+from .gateways import get_gateway
+from .models import Payout, PayoutAccount, Refund
+
+logger = logging.getLogger(__name__)
+
+
+def payout_execute(*, payout: Payout) -> Payout:
+    """Transfer a payout to the owner's connected account; safe to call again (same key).
+
+    Without a payout account ready for payouts it waits (status ``waiting``); a processor
+    failure leaves it ``failed`` for the sweep to retry."""
+    payout = Payout.objects.select_related("escrow", "organisation").get(pk=payout.pk)
+    if payout.status == PayoutStatus.PAID:
+        return payout
+    account = PayoutAccount.objects.filter(organisation=payout.organisation, payouts_enabled=True).first()
+    if account is None:
+        return _payout_record(payout, status=PayoutStatus.WAITING, failure_message="No payout account yet")
+    payment = payout.escrow.payments.filter(status=PaymentStatus.SUCCEEDED).first()
+    try:
+        result = get_gateway().transfer(
+            amount=Money(payout.amount, payout.currency),
+            destination=account.account_id,
+            source_transaction=payment.charge_id if payment else "",
+            transfer_group=payout.escrow.transfer_group,
+            idempotency_key=payout.idempotency_key,
+        )
+    except GatewayUnavailable as error:
+        logger.warning("payout %s failed: %s", payout.idempotency_key, error.detail)
+        return _payout_record(payout, status=PayoutStatus.FAILED, failure_message=error.detail)
+    with transaction.atomic():
+        payout = Payout.objects.select_for_update().get(pk=payout.pk)
+        if payout.status != PayoutStatus.PAID:
+            payout.status = PayoutStatus.PAID
+            payout.processor_id = result.id
+            payout.paid_at = timezone.now()
+            payout.failure_message = ""
+            payout.save()
+            ledger.ledger_post(
+                key=f"{payout.idempotency_key}:paid",
+                description=f"Lease {payout.escrow.lease_id}: transferred to owner",
+                currency=payout.currency,
+                lines=[
+                    (ledger.payable_owner(payout.organisation_id), payout.amount),
+                    (ledger.GATEWAY, -payout.amount),
+                ],
+                escrow=payout.escrow,
+            )
+    return payout
+
+
+@transaction.atomic
+def _payout_record(payout: Payout, **fields: str) -> Payout:
+    payout = Payout.objects.select_for_update().get(pk=payout.pk)
+    if payout.status == PayoutStatus.PAID:
+        return payout
+    for name, value in fields.items():
+        setattr(payout, name, value)
+    payout.save()
+    return payout
+
+
+def payouts_retry() -> int:
+    """Sweep: execute payouts that are waiting or failed. Idempotent (each has its key)."""
+    paid = 0
+    for payout in Payout.objects.filter(
+        status__in=[PayoutStatus.PENDING, PayoutStatus.WAITING, PayoutStatus.FAILED]
+    ).iterator():
+        if payout_execute(payout=payout).status == PayoutStatus.PAID:
+            paid += 1
+    return paid
+
+
+def refund_execute(*, refund: Refund) -> Refund:
+    refund = Refund.objects.select_related("escrow").get(pk=refund.pk)
+    if refund.status == RefundStatus.SUCCEEDED:
+        return refund
+    payment = refund.escrow.payments.get(status=PaymentStatus.SUCCEEDED)
+    try:
+        result = get_gateway().refund(
+            charge_id=payment.charge_id,
+            amount=Money(refund.amount, refund.currency),
+            idempotency_key=refund.idempotency_key,
+        )
+    except GatewayUnavailable:
+        Refund.objects.filter(pk=refund.pk).exclude(status=RefundStatus.SUCCEEDED).update(status=RefundStatus.FAILED)
+        return refund
+    with transaction.atomic():
+        refund = Refund.objects.select_for_update().get(pk=refund.pk)
+        if refund.status != RefundStatus.SUCCEEDED:
+            refund.status = RefundStatus.SUCCEEDED
+            refund.processor_id = result.id
+            refund.save()
+            ledger.ledger_post(
+                key=f"{refund.idempotency_key}:paid",
+                description=f"Lease {refund.escrow.lease_id}: refunded to card",
+                currency=refund.currency,
+                lines=[
+                    (ledger.refund_exporter(refund.organisation_id), refund.amount),
+                    (ledger.GATEWAY, -refund.amount),
+                ],
+                escrow=refund.escrow,
+            )
+    return refund
+
+
+def refunds_retry() -> int:
+    done = 0
+    for refund in Refund.objects.exclude(status=RefundStatus.SUCCEEDED).iterator():
+        if refund_execute(refund=refund).status == RefundStatus.SUCCEEDED:
+            done += 1
+    return done
