@@ -196,9 +196,12 @@ def check_in(lease: Lease, side: str, shipment: InboundShipment) -> Verdict:
 # --- Confirmation and disputes ----------------------------------------------------------------
 
 
-def confirm(lease: Lease, side: str, shipments: Sequence[InboundShipment] | None = None) -> Verdict:
+def confirm(
+    lease: Lease, side: str, shipments: Sequence[InboundShipment] | None = None, *, part_in: bool | None = None
+) -> Verdict:
     """The exporter confirms the check-in, or, with shipments still to come, what arrived so far (at
-    least one shipment checked in). ``shipments``: the lease's shipments if already loaded."""
+    least one shipment checked in). ``shipments``: the lease's shipments if already loaded;
+    ``part_in``: whether one is checked in, if already known (a dashboard's annotation)."""
     if not (verdict := _only(side, EXPORTER)):
         return verdict
     if lease.state == S.CHECKED_IN:
@@ -206,6 +209,8 @@ def confirm(lease: Lease, side: str, shipments: Sequence[InboundShipment] | None
     if lease.state == S.FUNDED:
         if shipments is not None:
             arrived = any(shipment.status == ShipmentStatus.CHECKED_IN for shipment in shipments)
+        elif part_in is not None:
+            arrived = part_in
         else:
             arrived = lease.shipments.filter(status=ShipmentStatus.CHECKED_IN).exists()
         if arrived:

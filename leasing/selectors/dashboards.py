@@ -6,11 +6,11 @@ from typing import TYPE_CHECKING, Any
 from django.db.models import Case, Count, Exists, IntegerField, OuterRef, Q, QuerySet, Value, When
 from django.urls import reverse
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 
 from accounts.models import Organisation
 from escrow.models import PayoutAccount
 
+from .. import rules
 from ..choices import OPEN_TRANSFER_STATES, LeaseState, ShipmentStatus
 from ..choices import TransferState as T
 from ..models import (
@@ -32,7 +32,7 @@ from .visibility import (
 )
 
 if TYPE_CHECKING:
-    from django_stubs_ext import StrOrPromise
+    pass
 
 S = LeaseState
 
@@ -139,21 +139,16 @@ class NextAction:
     url: str = ""  # empty: nothing to click, the label says who acts
 
 
-# The exporter's buttons on a dashboard row, per state: (label, url name taking the lease pk).
-EXPORTER_BUTTONS: dict[str, tuple["StrOrPromise", str]] = {
-    S.ACCEPTED: (gettext_lazy("Pay into escrow"), "leasing:lease_pay"),
-    S.FUNDED: (gettext_lazy("Announce shipment"), "leasing:shipment_create"),
-    S.CHECKED_IN: (gettext_lazy("Confirm or dispute"), "leasing:lease_detail"),
-}
-
-
 def exporter_next_action(lease: Any) -> NextAction:
-    """The exporter's next step for a dashboard row (``has_shipment`` and ``has_part_in`` annotated)."""
-    if lease.state == S.FUNDED and getattr(lease, "has_part_in", False):
-        return NextAction(_("Confirm what arrived"), reverse("leasing:lease_detail", args=[lease.pk]))
-    if lease.state == S.FUNDED and getattr(lease, "has_shipment", False):
-        return NextAction(_("Goods on their way"))
-    if lease.state in EXPORTER_BUTTONS:
-        label, name = EXPORTER_BUTTONS[lease.state]
-        return NextAction(str(label), reverse(name, args=[lease.pk]))
+    """The exporter's next step for a dashboard row (``has_shipment`` and ``has_part_in`` annotated):
+    the first action ``leasing.rules`` allows, else a line saying who acts next."""
+    detail = reverse("leasing:lease_detail", args=[lease.pk])
+    if rules.pay(lease, EXPORTER):
+        return NextAction(_("Pay into escrow"), reverse("leasing:lease_pay", args=[lease.pk]))
+    if rules.confirm(lease, EXPORTER, part_in=lease.has_part_in):
+        return NextAction(_("Confirm or dispute") if lease.state == S.CHECKED_IN else _("Confirm what arrived"), detail)
+    if rules.announce(lease, EXPORTER):
+        if lease.has_shipment:
+            return NextAction(_("Goods on their way"))
+        return NextAction(_("Announce shipment"), reverse("leasing:shipment_create", args=[lease.pk]))
     return NextAction(str(NEXT_STEP.get((EXPORTER, lease.state), "")))

@@ -12,13 +12,14 @@ from decimal import Decimal
 
 import pytest
 from django.db import transaction
+from django.urls import reverse
 from django.utils import timezone
 
 from common.exceptions import ApplicationError
 from leasing import rules, services, transfers
 from leasing.choices import LeaseState as S
 from leasing.models import Lease
-from leasing.selectors import lease_detail_get, lease_detail_queryset
+from leasing.selectors import exporter_dashboard_get, exporter_next_action, lease_detail_get, lease_detail_queryset
 from tests.leasing.factories import Parties
 from tests.warehouses.factories import days_from_now
 from trust import services as trust_services
@@ -195,3 +196,26 @@ def test_shipment_steps_are_offered_exactly_when_the_service_accepts_them(scenar
                 f"check in {shipment.status}: page {shipment.pk in check_ins}, service {accepted} {refusal}"
             )
     assert mismatches == [], f"{scenario} as {side}"
+
+
+@pytest.mark.parametrize("scenario", SCENARIOS)
+def test_the_dashboard_button_is_the_first_step_the_service_accepts(scenario):
+    """The exporter's dashboard row offers pay, confirm or announce exactly when the service takes
+    it, and the row is listed under "needs you" exactly when it has a button."""
+    p = Parties()
+    lease = SCENARIOS[scenario](p)
+    dashboard = exporter_dashboard_get(organisation=p.exporter_org)
+    todo = {row.pk for row in dashboard.todo}
+    row = next(row for rows in (dashboard.todo, dashboard.open, dashboard.closed) for row in rows if row.pk == lease.pk)
+    attempts = _attempts(p, rules.EXPORTER)
+    expected = ""
+    for action, name in (("pay", "leasing:lease_pay"), ("confirm", "leasing:lease_detail")):
+        if _accepted(lambda action=action: attempts[action](Lease.objects.get(pk=lease.pk)))[0]:
+            expected = reverse(name, args=[lease.pk])
+            break
+    else:
+        announce = _accepted(lambda: attempts["announce"](Lease.objects.get(pk=lease.pk)))[0]
+        if announce and not lease.shipments.exists():
+            expected = reverse("leasing:shipment_create", args=[lease.pk])
+    assert exporter_next_action(row).url == expected
+    assert (lease.pk in todo) == bool(expected)

@@ -1,8 +1,8 @@
 """Opening a dispute and its thread of messages and evidence files.
 
 Disputes build on the lease core: they lock listing → lease → escrow with
-``leasing.services.lease_lock``, then the dispute row, and change the lease only through
-``leasing.services.lease_transition``. What escrow holds stays there until staff resolve
+``leasing.core.lease_lock``, then the dispute row, and change the lease only through
+``leasing.core.lease_transition``. What escrow holds stays there until staff resolve
 (``trust.services.resolution``)."""
 
 from collections.abc import Sequence
@@ -18,10 +18,11 @@ from accounts.models import Organisation, User
 from common.i18n import lazy_format, lazy_lower
 from common.money import format_money, quantize
 from escrow import ledger
+from leasing import rules
 from leasing import services as leasing_services
 from leasing.choices import LeaseState
-from leasing.exceptions import InvalidTransition, NotAllowed
-from leasing.models import Lease, LeaseEvent
+from leasing.exceptions import InvalidTransition
+from leasing.models import Lease
 
 from ..choices import Author, DisputeKind, Side
 from ..exceptions import DisputeInvalid
@@ -67,19 +68,10 @@ def _attach(message: DisputeMessage, files: list[CheckedFile]) -> None:
 
 
 def _check_can_open(lease: Lease, side: str, kind: str) -> None:
-    state = {"state": str(S(lease.state).label).lower()}
-    if kind == DisputeKind.CHECK_IN:
-        if side != Side.EXPORTER:
-            raise NotAllowed(_("Only the exporter can dispute the check-in."))
-        if lease.state != S.CHECKED_IN:
-            raise InvalidTransition(_("A lease that is %(state)s has no check-in left to dispute.") % state)
-        if not leasing_services.lease_dispute_open(lease):
-            raise InvalidTransition(_("The confirmation window has closed."), code="window_closed")
-    elif kind == DisputeKind.DAMAGE_OR_LOSS:
-        if lease.state != S.ACTIVE:
-            raise InvalidTransition(_("Damage or loss is reported on an active lease; this one is %(state)s.") % state)
-    else:
+    """Whether ``side`` may open a dispute of ``kind`` now is ``leasing.rules.dispute``'s to say."""
+    if kind not in (DisputeKind.CHECK_IN, DisputeKind.DAMAGE_OR_LOSS):
         raise DisputeInvalid(_("Say what the dispute is about: the check-in, or damage or loss."))
+    rules.dispute(lease, side, kind).require()
 
 
 def _claim(claimed: Decimal | None, held: Decimal, currency: str) -> Decimal:
@@ -210,12 +202,8 @@ def dispute_message_post(
             )
         attached = f" ({len(checked)} file{'s' if len(checked) != 1 else ''} attached)" if checked else ""
         lease = dispute.lease
-        LeaseEvent.objects.create(
-            lease=lease,
-            actor=by,
-            from_state=lease.state,
-            to_state=lease.state,
-            note=f"Dispute #{dispute.pk}: message from {AUTHOR_NAMES[role]}{attached}",
+        leasing_services.lease_note(
+            lease, by=by, note=f"Dispute #{dispute.pk}: message from {AUTHOR_NAMES[role]}{attached}"
         )
         texts = MESSAGES["dispute_message"]
         author = Author(role).label
