@@ -6,7 +6,6 @@ from typing import Any
 import django_filters
 from django import forms
 from django.db.models import F, QuerySet
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -14,6 +13,7 @@ from common.money import CURRENCIES
 from trust.selectors import organisation_blacklisted_ids
 
 from .choices import FEATURES, CustomsStatus, Unit
+from .dates import today_range
 from .geo import Circle, within
 from .models import Listing, Port
 from .pricing import lease_days
@@ -37,7 +37,7 @@ class SearchForm(forms.Form):
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
         start, end = data.get("start"), data.get("end")
-        today = timezone.localdate()
+        today = today_range()[0]  # a start still today at some warehouse is not in the past
         if start and end and end < start:
             self.add_error("end", _("The end date must be on or after the start date."))
         if start and start < today:
@@ -137,5 +137,5 @@ class ListingSearchFilter(django_filters.FilterSet):
 
 
 def default_dates() -> tuple[str, str]:
-    start = timezone.localdate() + timedelta(days=7)
+    start = today_range()[1] + timedelta(days=7)
     return start.isoformat(), (start + timedelta(days=29)).isoformat()

@@ -15,7 +15,7 @@ from django.db.models import QuerySet
 from django.http import HttpResponse, HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.utils import formats, timezone
+from django.utils import formats
 from django.utils.dates import WEEKDAYS as WEEKDAY_NAMES
 from django.utils.dates import WEEKDAYS_ABBR
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -29,6 +29,7 @@ from common.exceptions import ApplicationError
 
 from . import owner_services, selectors, services
 from .choices import ListingStatus
+from .dates import today_range, warehouse_today
 from .forms import CapacityExceptionForm, ListingForm, WarehouseForm, WarehousePhotoForm
 from .models import CalendarDay, CapacityException, Listing, Warehouse, WarehousePhoto
 
@@ -149,7 +150,7 @@ def listing_list(request: OrganisationRequest) -> HttpResponse:
 @organisation_required(owner=True)
 def listing_create(request: OrganisationRequest, pk: int) -> HttpResponse:
     warehouse = _owned_warehouse(request, pk)
-    form = ListingForm(request.POST or None, initial={"available_from": timezone.localdate()})
+    form = ListingForm(request.POST or None, initial={"available_from": today_range()[1]})
     if request.method == "POST" and form.is_valid():
         try:
             listing = services.listing_create(warehouse=warehouse, **form.cleaned_data)
@@ -247,11 +248,11 @@ def _short(day: date) -> str:
     return formats.date_format(day, "DATE_FORMAT")
 
 
-def _month_param(value: str | None) -> date:
+def _month_param(value: str | None, *, today: date) -> date:
     try:
         return datetime.strptime(value or "", "%Y-%m").date()
     except ValueError:
-        return timezone.localdate().replace(day=1)
+        return today.replace(day=1)
 
 
 def _cells(weeks: list[list[CalendarDay | date | None]]) -> list[list[DayCell | None]]:
@@ -264,13 +265,14 @@ def _cells(weeks: list[list[CalendarDay | date | None]]) -> list[list[DayCell | 
 
 
 def _calendar_page(request: OrganisationRequest, listing: Listing, form: CapacityExceptionForm) -> HttpResponse:
-    month = selectors.listing_month(listing=listing, month=_month_param(request.GET.get("month")))
+    today = warehouse_today(listing.warehouse)
+    month = selectors.listing_month(listing=listing, month=_month_param(request.GET.get("month"), today=today))
     context = {
         "listing": listing,
         "month": month,
         "weeks": _cells(month.weeks),
         "weekdays": WEEKDAYS,
-        "today": timezone.localdate(),
+        "today": today,
         "exceptions": listing.exceptions.all(),
         "exception_form": form,
     }

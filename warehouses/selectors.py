@@ -5,6 +5,7 @@ from datetime import date, timedelta
 
 from django.core.cache import cache
 from django.db.models import (
+    Case,
     DecimalField,
     Exists,
     ExpressionWrapper,
@@ -16,13 +17,15 @@ from django.db.models import (
     Q,
     QuerySet,
     Subquery,
+    Value,
+    When,
 )
-from django.utils import timezone
 from django_countries import countries
 
 from accounts.models import Organisation
 
 from .choices import ListingStatus
+from .dates import warehouse_today
 from .geo import haversine_km
 from .models import CalendarDay, Listing, Port, Warehouse, WarehousePhoto
 from .pricing import lease_days
@@ -167,11 +170,20 @@ def warehouse_list(*, organisation: Organisation) -> QuerySet[Warehouse]:
 
 
 def listing_list(*, organisation: Organisation) -> QuerySet[Listing]:
-    today = timezone.localdate()
+    """The owner's listings with ``free_today``: the units free on each warehouse's own today."""
+    free_today = Case(
+        *(
+            When(warehouse_id=warehouse.pk, then=free_units_subquery(start=today, end=today))
+            for warehouse in Warehouse.objects.filter(organisation=organisation).only("pk", "timezone")
+            for today in [warehouse_today(warehouse)]
+        ),
+        default=Value(None),
+        output_field=IntegerField(),
+    )
     return (
         Listing.objects.filter(warehouse__organisation=organisation)
         .select_related("warehouse")
-        .annotate(free_today=free_units_subquery(start=today, end=today))
+        .annotate(free_today=free_today)
         .order_by("warehouse__name", "title")
     )
 

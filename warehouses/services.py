@@ -67,9 +67,11 @@ def _require_owner(organisation: Organisation) -> None:
         raise NotAnOwner(_("%(organisation)s is not set up to own warehouses.") % {"organisation": organisation})
 
 
-def _check_window(listing: Listing) -> None:
-    earliest = warehouse_today(listing.warehouse) - timedelta(days=MAX_WINDOW_BACKDATE_DAYS)
-    if listing.available_from < earliest:
+def listing_window_check(warehouse: Warehouse, available_from: date) -> None:
+    """A listing's bookable window starts at most ``MAX_WINDOW_BACKDATE_DAYS`` before the
+    warehouse's today (its calendar is built from that day). Raises InvalidDates otherwise."""
+    earliest = warehouse_today(warehouse) - timedelta(days=MAX_WINDOW_BACKDATE_DAYS)
+    if available_from < earliest:
         raise InvalidDates(_("The bookable window cannot start before %(earliest)s.") % {"earliest": _day(earliest)})
 
 
@@ -100,7 +102,7 @@ def listing_create(*, warehouse: Warehouse, **fields: Any) -> Listing:
     """Create a listing and its calendar up to the horizon."""
     _require_owner(warehouse.organisation)
     listing = Listing(warehouse=warehouse, **fields)
-    _check_window(listing)
+    listing_window_check(listing.warehouse, listing.available_from)
     listing.save()
     calendar_extend(listing=listing)
     return listing
@@ -114,7 +116,7 @@ def listing_update(*, listing: Listing, **fields: Any) -> Listing:
     for name, value in fields.items():
         setattr(listing, name, value)
     if "available_from" in fields:
-        _check_window(listing)
+        listing_window_check(listing.warehouse, listing.available_from)
     listing.save()
     calendar_extend(listing=listing)
     first = CalendarDay.objects.filter(listing=listing).order_by("day").values_list("day", flat=True).first()

@@ -8,13 +8,14 @@ from urllib.parse import urlencode
 from django import forms
 from django.http import HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import get_object_or_404, render
-from django.utils import formats, timezone
+from django.utils import formats
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from common.exceptions import ApplicationError
 
 from .choices import ListingStatus
+from .dates import warehouse_today
 from .filters import ListingSearchFilter, default_dates
 from .geo import haversine_km
 from .models import Listing, Port
@@ -172,7 +173,7 @@ class QuoteForm(forms.Form):
 
 def listing_detail(request: HttpRequest, pk: int) -> HttpResponse:
     listing = get_object_or_404(listing_public_queryset(), pk=pk)
-    today = timezone.localdate()
+    today = warehouse_today(listing.warehouse)
     initial_start, initial_end = default_dates()
     form = QuoteForm(request.GET or {"start": initial_start, "end": initial_end, "quantity": 1}, listing=listing)
     quote = free = None

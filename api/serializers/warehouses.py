@@ -1,14 +1,12 @@
-from datetime import date, timedelta
 from typing import Any
 
-from django.utils import timezone
-from django.utils.translation import gettext as _
 from rest_framework import serializers
 
 from warehouses.choices import FEATURES
+from warehouses.exceptions import InvalidDates
 from warehouses.forms import CapacityExceptionForm, ListingForm, WarehouseForm
 from warehouses.models import CalendarDay, CapacityException, Listing, Port, Warehouse, WarehousePhoto
-from warehouses.services import MAX_WINDOW_BACKDATE_DAYS
+from warehouses.services import listing_window_check
 
 from .common import OrganisationRefSerializer, form_validate
 
@@ -111,18 +109,15 @@ class ListingWriteSerializer(serializers.ModelSerializer):
             owned = Warehouse.objects.filter(organisation=request.organisation)
             self.fields["warehouse"].queryset = owned  # type: ignore[attr-defined]
 
-    def validate_available_from(self, value: date) -> date:
-        # The service refuses it too (every day from available_from gets a calendar row);
-        # checking here makes it a field error.
-        unchanged = self.instance is not None and value == self.instance.available_from
-        if not unchanged and value < timezone.localdate() - timedelta(days=MAX_WINDOW_BACKDATE_DAYS):
-            raise serializers.ValidationError(
-                _("Choose a day at most %(days)s days ago.") % {"days": MAX_WINDOW_BACKDATE_DAYS}
-            )
-        return value
-
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
         warehouse = attrs.pop("warehouse", None)
+        start, home = attrs.get("available_from"), warehouse or getattr(self.instance, "warehouse", None)
+        # The service refuses it too; checking here (the one rule, at the warehouse) makes it a field error.
+        if start is not None and home is not None and start != getattr(self.instance, "available_from", None):
+            try:
+                listing_window_check(home, start)
+            except InvalidDates as error:
+                raise serializers.ValidationError({"available_from": [error.detail]}) from error
         data = form_validate(ListingForm, attrs, instance=self.instance)
         return {**data, "warehouse": warehouse} if warehouse else data
 

@@ -4,7 +4,6 @@ from typing import Any
 
 from django.db.models import QuerySet
 from django.shortcuts import get_object_or_404
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
@@ -16,6 +15,7 @@ from rest_framework.utils.urls import remove_query_param, replace_query_param
 
 from warehouses import services
 from warehouses.choices import ListingStatus
+from warehouses.dates import warehouse_today
 from warehouses.filters import ListingSearchFilter
 from warehouses.geo import haversine_km
 from warehouses.models import CalendarDay, CapacityException, Listing, Warehouse
@@ -284,7 +284,7 @@ class ListingCalendarView(ListingViewBase):
         listing = self._listing(pk)
         days = CalendarDay.objects.filter(listing=listing)
         first = request.query_params.get("from")
-        days = days.filter(day__gte=_date(first, "from") if first else timezone.localdate())
+        days = days.filter(day__gte=_date(first, "from") if first else warehouse_today(listing.warehouse))
         return self.page(days, CalendarDaySerializer)
 
 

@@ -5,12 +5,14 @@ moved meanwhile is skipped. Dates are the warehouse's: a sweep asks each lease's
 """
 
 from collections.abc import Callable
-from datetime import date, timedelta
+from datetime import date
 
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_noop
+
+from warehouses.dates import today_range
 
 from .. import schedule
 from ..choices import InstalmentStatus
@@ -68,9 +70,9 @@ def leases_auto_confirm() -> int:
 
 
 def _latest_today() -> date:
-    """The latest date it is anywhere now (UTC+14): no warehouse's today is later, so a query for
-    candidates with it misses none; each is then checked against its own warehouse's today."""
-    return (timezone.now() + timedelta(hours=14)).date()
+    """The latest date it is anywhere now: no warehouse's today is later, so a query for candidates
+    with it misses none; each is then checked against its own warehouse's today."""
+    return today_range()[1]
 
 
 def leases_release_due() -> int:

@@ -1,5 +1,7 @@
 """API keys, sessions, scopes, throttling, and the JSON shape of every error."""
 
+from datetime import UTC, date, datetime
+
 import pytest
 from rest_framework.test import APIClient
 
@@ -10,6 +12,7 @@ from api.services import api_key_revoke
 from tests.accounts.factories import PASSWORD, UserFactory, member_of
 from tests.api.conftest import client_with, key_for
 from tests.warehouses.factories import ListingFactory, WarehouseFactory, days_from_now
+from warehouses.models import Warehouse
 
 pytestmark = pytest.mark.django_db
 
@@ -104,6 +107,19 @@ def test_form_rules_apply_to_the_api_as_on_the_pages(parties, owner_api):
     assert response.json()["fields"] == {"max_days": ["The maximum lease must be at least the minimum lease."]}
     parties.listing.refresh_from_db()
     assert (parties.listing.min_days, parties.listing.max_days) == (1, 365)
+
+
+def test_a_window_back_dated_past_the_warehouse_limit_is_a_field_error(parties, owner_api, clock):
+    """31 days before the warehouse's today is the limit, whatever zone the server is in."""
+    Warehouse.objects.filter(pk=parties.listing.warehouse_id).update(timezone="Pacific/Kiritimati")  # UTC+14
+    clock.set(datetime(2027, 3, 10, 11, 0, tzinfo=UTC))  # 10 March in UTC, 11 March at the warehouse
+    url = f"/api/v1/listings/{parties.listing.pk}/"
+    assert owner_api.patch(url, {"available_from": "2027-02-08"}, format="json").status_code == 200
+    response = owner_api.patch(url, {"available_from": "2027-02-07"}, format="json")
+    assert response.status_code == 400
+    assert list(response.json()["fields"]) == ["available_from"]
+    parties.listing.refresh_from_db()
+    assert parties.listing.available_from == date(2027, 2, 8)
 
 
 def test_malformed_json_is_400(exporter_api):
