@@ -15,7 +15,7 @@ urlpatterns = [
     path("language/", accounts_views.language_set, name="language_set"),
     path("settings/", accounts_views.preferences, name="preferences"),
     path("organisations/", include("accounts.urls")),
-    path("staff/", include("common.staff_urls")),
+    path("staff/", include("trust.staff_urls")),
     path("", include("warehouses.urls")),
     path("", include("leasing.urls")),
     path("", include("trust.urls")),
