@@ -24,6 +24,8 @@ lint: $(STAMP)
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/mypy .
+	$(PY) scripts/check_private_imports.py  # no app uses another module's _private names
+	$(VENV)/bin/lint-imports  # the contracts in .importlinter: app layers, no cycle inside an app
 	DATABASE_URL=sqlite:///:memory: DJANGO_SETTINGS_MODULE=marketplace.settings.test $(PY) manage.py makemigrations --check --dry-run
 	DJANGO_SETTINGS_MODULE=marketplace.settings.test $(PY) manage.py check
 

@@ -1,10 +1,13 @@
 """Templated emails with plain-text and HTML parts, sent after the transaction commits, each
-recipient in their own language and time zone."""
+recipient in their own language and time zone.
+
+Apps above common keep a copy of what is sent by registering a hook here (notifications, in its
+``AppConfig.ready()``): common never imports them, so the arrows point one way."""
 
 from collections import defaultdict
 from collections.abc import Iterable
 from datetime import UTC
-from typing import Any
+from typing import Any, Protocol
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
@@ -15,11 +18,25 @@ from django.template import Context
 from django.template.loader import get_template, render_to_string
 from django.utils import timezone, translation
 
-from notifications.services import notifications_from_email
-
 from .timezones import zone_get
 
 LANGUAGES = {code for code, _name in settings.LANGUAGES}
+
+
+class EmailSentHook(Protocol):
+    def __call__(
+        self, *, to: Iterable[str], kind: str, subject: str, text: str, path: str, site_url: str
+    ) -> object: ...
+
+
+_sent_hooks: list[EmailSentHook] = []
+
+
+def email_sent_register(hook: EmailSentHook) -> None:
+    """Register ``hook(to=, kind=, subject=, text=, path=, site_url=)``, called with each rendered
+    message just before it is sent (``kind`` is the template name, ``to`` one language group)."""
+    if hook not in _sent_hooks:
+        _sent_hooks.append(hook)
 
 
 def _render_plain(name: str, context: dict[str, Any]) -> str:
@@ -53,7 +70,8 @@ def email_send(*, to: Iterable[str], template: str, context: dict[str, Any]) -> 
     of whoever triggered the email. Called inside a service's transaction, the messages are
     rendered and sent only if the transaction commits — after it, so rendering never holds the
     service's row locks.
-    Every recipient with an account also finds the message in the app (notifications/).
+    Every recipient with an account also finds the message in the app (notifications/, through
+    ``email_sent_register``).
     """
     recipients = sorted(set(to))
     if not recipients:
@@ -77,14 +95,15 @@ def email_send(*, to: Iterable[str], template: str, context: dict[str, Any]) -> 
             to=addresses,
         )
         message.attach_alternative(html, "text/html")
-        notifications_from_email(
-            to=addresses,
-            kind=template,
-            subject=subject,
-            text=text,
-            path=context.get("path", ""),
-            site_url=settings.SITE_URL,
-        )
+        for hook in _sent_hooks:
+            hook(
+                to=addresses,
+                kind=template,
+                subject=subject,
+                text=text,
+                path=context.get("path", ""),
+                site_url=settings.SITE_URL,
+            )
         message.send()
 
     transaction.on_commit(send)

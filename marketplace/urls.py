@@ -4,18 +4,19 @@ from django.contrib import admin
 from django.urls import include, path
 
 from accounts import views as accounts_views
-from common import views as common_views
+
+from . import views
 
 urlpatterns = [
-    path("", common_views.landing, name="landing"),
-    path("healthz", common_views.healthz, name="healthz"),
-    path("readyz", common_views.readyz, name="readyz"),
-    path("dashboard/", common_views.dashboard, name="dashboard"),
+    path("", views.landing, name="landing"),
+    path("healthz", views.healthz, name="healthz"),
+    path("readyz", views.readyz, name="readyz"),
+    path("dashboard/", views.dashboard, name="dashboard"),
     path("accounts/", include("allauth.urls")),
     path("language/", accounts_views.language_set, name="language_set"),
     path("settings/", accounts_views.preferences, name="preferences"),
     path("organisations/", include("accounts.urls")),
-    path("staff/", include("common.staff_urls")),
+    path("staff/", include("trust.staff_urls")),
     path("", include("warehouses.urls")),
     path("", include("leasing.urls")),
     path("", include("trust.urls")),

@@ -11,10 +11,11 @@ class TrustConfig(AppConfig):
     verbose_name = "Trust: verification, disputes, ratings, blacklist"
 
     def ready(self) -> None:
-        """Trust sits above leasing: it hooks into leasing's events instead of leasing importing it."""
+        """Trust sits above leasing and warehouses: it hooks into them instead of them importing it."""
         from leasing import hooks
+        from warehouses import hooks as warehouse_hooks
 
-        from . import lease_pages, rating, services
+        from . import lease_pages, rating, selectors, services
 
         def rerate(*, lease: Any, to_state: str, **_: Any) -> None:
             if to_state in RATED_STATES:
@@ -23,3 +24,4 @@ class TrustConfig(AppConfig):
         hooks.lease_changed.connect(rerate, dispatch_uid="trust.rerate", weak=False)
         hooks.standing_check_register(services.organisation_require_in_good_standing)
         hooks.lease_page_extras_register(lease_pages.lease_page_extras)
+        warehouse_hooks.hidden_organisations_register(selectors.organisation_blacklisted_ids)

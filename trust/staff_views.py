@@ -1,4 +1,5 @@
-"""The staff console's trust screens: verification, disputes, blacklist, ledgers, audit log.
+"""The staff console (``trust.staff_urls``): its front page, the head of each queue, and the trust
+screens behind it: verification, disputes, blacklist, ledgers, audit log.
 Every view is ``staff_required`` (staff with MFA; anyone else gets a 404 or the MFA setup page).
 Every write goes through a service that records an audit entry in the same transaction."""
 
@@ -34,6 +35,7 @@ from .selectors import (
     audit_log,
     blacklist_history,
     blacklist_in_force,
+    console_get,
     dispute_for_staff,
     dispute_queue,
     dispute_resolved_recent,
@@ -52,6 +54,11 @@ PAGE_SIZE = 25
 
 def _page(request: HttpRequest, queryset: QuerySet[Any], param: str = "page") -> Page:
     return Paginator(queryset, PAGE_SIZE).get_page(request.GET.get(param))
+
+
+@staff_required
+def console(request: HttpRequest) -> HttpResponse:
+    return render(request, "staff/console.html", {"console": console_get()})
 
 
 # --- Verification --------------------------------------------------------------------------------

@@ -10,11 +10,11 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from common.money import CURRENCIES
-from trust.selectors import organisation_blacklisted_ids
 
 from .choices import FEATURES, CustomsStatus, Unit
 from .dates import today_range
 from .geo import Circle, within
+from .hooks import hidden_organisations
 from .models import Listing, Port
 from .pricing import lease_days
 from .selectors import countries_with_listings, listing_bookable_for, listing_price_for, port_get
@@ -110,9 +110,10 @@ class ListingSearchFilter(django_filters.FilterSet):
         return queryset.filter(**{f"warehouse__{feature}": True for feature in value})
 
     def filter_queryset(self, queryset: QuerySet) -> QuerySet:
-        # Blacklisted owners' listings leave search (page and API alike).
+        # Hidden owners' listings (trust: blacklisted, via warehouses.hooks) leave search (page and API alike).
         queryset = super().filter_queryset(queryset)
-        queryset = queryset.exclude(warehouse__organisation_id__in=organisation_blacklisted_ids())
+        for organisation_ids in hidden_organisations():
+            queryset = queryset.exclude(warehouse__organisation_id__in=organisation_ids)
         data = self.form.cleaned_data
         start, end = data.get("start"), data.get("end")
         if start and end:

@@ -32,6 +32,7 @@ INSTALLED_APPS = [
     "escrow",
     "trust",
     "notifications",
+    "demo",  # seed_demo: composes every app's demo data (project level, not a layer)
 ]
 
 MIDDLEWARE = [

@@ -209,7 +209,7 @@ class TestHealthz:
         assert response.json() == {"status": "ok", "database": "ok"}
 
     def test_503_when_the_database_is_down(self, client):
-        with mock.patch("common.views.connection.cursor", side_effect=OperationalError("connection refused")):
+        with mock.patch("marketplace.views.connection.cursor", side_effect=OperationalError("connection refused")):
             response = client.get(reverse("healthz"))
 
         assert response.status_code == 503

@@ -74,7 +74,7 @@ def django_request_lines():
 @WITH_REQUEST_IDS
 def test_error_lines_django_logs_after_the_middleware_carry_the_request_id(client, monkeypatch, django_request_lines):
     """A 5xx (or 4xx) a view returns is logged by Django once every middleware has returned."""
-    from common import views
+    from marketplace import views
 
     def unapplied() -> str:
         raise RuntimeError("1 unapplied migration(s)")

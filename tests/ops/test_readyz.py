@@ -27,7 +27,7 @@ def test_not_ready_while_a_migration_is_unapplied(client, monkeypatch):
 
 
 def test_not_ready_when_the_database_fails(client, monkeypatch):
-    from common import views
+    from marketplace import views
 
     def broken() -> str:
         raise DatabaseError("connection refused")

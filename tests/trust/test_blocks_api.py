@@ -67,3 +67,17 @@ def test_a_blocked_exporter_cannot_pay_through_the_api(how):
     assert response.json()["code"] == CODES[how]
     lease.refresh_from_db()
     assert lease.state == S.ACCEPTED
+
+
+def test_a_blacklisted_owners_listings_leave_the_api_search_too():
+    p = Parties(capacity=100)
+    api = client_with()
+
+    def found() -> list[int]:
+        response = api.get("/api/v1/search/")
+        assert response.status_code == 200
+        return [result["listing"]["id"] for result in response.json()["results"]]
+
+    assert p.listing.pk in found()
+    block(p.owner_org, "blacklisted")
+    assert p.listing.pk not in found()

@@ -1,3 +1,5 @@
+"""Project-level pages: the landing page, health and readiness probes, the dashboard redirect."""
+
 import logging
 
 import redis
