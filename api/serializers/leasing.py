@@ -4,6 +4,7 @@ from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from leasing import rules
 from leasing.choices import GoodsCondition, LeaseState, ShipmentStatus
 from leasing.models import CheckIn, CheckInLine, InboundShipment, Lease, LeaseEvent, ShipmentEvent, ShipmentLine
 from leasing.selectors import EXPORTER, OWNER
@@ -37,11 +38,16 @@ class LeaseSerializer(serializers.ModelSerializer):
     exporter = OrganisationRefSerializer(read_only=True)
     side = serializers.SerializerMethodField(help_text="Your side of this lease.")
     days = serializers.IntegerField(read_only=True)
+    parent = serializers.PrimaryKeyRelatedField(
+        read_only=True, help_text="The lease this one continues (an extension or a transfer), if any."
+    )
 
     class Meta:
         model = Lease
         fields = [
             "id",
+            "origin",
+            "parent",
             "listing",
             "owner",
             "exporter",
@@ -65,6 +71,7 @@ class LeaseSerializer(serializers.ModelSerializer):
             "payment_due_at",
             "confirm_by",
             "decline_reason",
+            "cancelled_by",
             "created_at",
             "updated_at",
         ]
@@ -74,6 +81,55 @@ class LeaseSerializer(serializers.ModelSerializer):
     def get_side(self, lease: Lease) -> str:
         organisation = self.context["request"].organisation
         return EXPORTER if lease.exporter_id == organisation.pk else OWNER
+
+
+class LeaseDetailSerializer(LeaseSerializer):
+    """One lease, with what your side may do with it now (``leasing.rules``, as on the lease page)."""
+
+    actions = serializers.SerializerMethodField(
+        help_text="The steps your side may take now; every other step answers with the reason it may not."
+    )
+
+    class Meta(LeaseSerializer.Meta):
+        fields = [*LeaseSerializer.Meta.fields, "actions"]
+        read_only_fields = fields
+
+    @extend_schema_field(serializers.ListField(child=serializers.ChoiceField(choices=list(rules.LEASE_ACTIONS))))
+    def get_actions(self, lease: Lease) -> list[str]:
+        return rules.lease_allowed(lease, self.get_side(lease))
+
+
+class CancellationSerializer(serializers.Serializer):
+    """What cancelling now would do with the money escrow holds (``leasing.services.lease_cancel_quote``)."""
+
+    side = serializers.ChoiceField(choices=[OWNER, EXPORTER], help_text="Your side: the one that would cancel.")
+    allowed = serializers.BooleanField(help_text="Whether your side may cancel now.")
+    reason = serializers.CharField(help_text="Why not, when `allowed` is false; empty otherwise.")
+    code = serializers.CharField(help_text="The error code cancelling now would answer with; empty if allowed.")
+    currency = serializers.CharField()
+    refund = serializers.DecimalField(max_digits=14, decimal_places=2, help_text="Back to the exporter's card.")
+    owner_part = serializers.DecimalField(max_digits=14, decimal_places=2, help_text="Paid to the owner, fee taken.")
+    platform_fee = serializers.DecimalField(max_digits=14, decimal_places=2)
+    keep_until = serializers.DateField(
+        allow_null=True, help_text="The last day already paid for, which the lease keeps (active leases)."
+    )
+
+
+class CancelSerializer(serializers.Serializer):
+    expected_refund = serializers.DecimalField(
+        max_digits=14,
+        decimal_places=2,
+        min_value=0,
+        required=False,
+        allow_null=True,
+        help_text="The refund you were shown (`cancellation.refund`): if a policy deadline has passed since, "
+        "nothing is cancelled and the answer is 409 `refund_changed`.",
+    )
+
+
+class ExtendSerializer(serializers.Serializer):
+    end = serializers.DateField(help_text="The new last day; later than the current one.")
+    message = serializers.CharField(required=False, allow_blank=True, default="", max_length=2000)
 
 
 class LeaseRequestSerializer(serializers.Serializer):

@@ -17,7 +17,7 @@ from rest_framework.exceptions import NotFound
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from leasing import services
+from leasing import rules, services
 from leasing.models import InboundShipment, Lease, LeaseEvent, ShipmentEvent
 from trust import services as trust_services
 from trust.choices import DisputeKind
@@ -29,8 +29,12 @@ from ..schema import WRITE, errors
 from ..selectors import escrow_summary, lease_api_queryset, shipment_visible
 from ..serializers.escrow import EscrowSerializer
 from ..serializers.leasing import (
+    CancellationSerializer,
+    CancelSerializer,
     CheckInRecordSerializer,
     CheckInSerializer,
+    ExtendSerializer,
+    LeaseDetailSerializer,
     LeaseEventSerializer,
     LeaseRequestSerializer,
     LeaseSerializer,
@@ -55,7 +59,10 @@ class LeaseViewBase(ApiView):
         return get_object_or_404(lease_api_queryset(organisation=self.organisation), pk=pk)
 
     def _show_lease(self, pk: int, *, status: int = 200) -> Response:
-        return self.show(LeaseSerializer, self._lease(pk), status=status)
+        return self.show(LeaseDetailSerializer, self._lease(pk), status=status)
+
+    def _side(self, lease: Lease) -> str:
+        return rules.EXPORTER if lease.exporter_id == self.organisation.pk else rules.OWNER
 
 
 class LeaseListView(LeaseViewBase):
@@ -78,7 +85,7 @@ class LeaseListView(LeaseViewBase):
         description="Holds the units and freezes the price. Instant-book listings answer `accepted` at once.",
         request=LeaseRequestSerializer,
         parameters=[IDEMPOTENCY],
-        responses={201: LeaseSerializer, **errors(*WRITE)},
+        responses={201: LeaseDetailSerializer, **errors(*WRITE)},
         tags=["leases"],
     )
     @idempotent
@@ -89,7 +96,12 @@ class LeaseListView(LeaseViewBase):
 
 
 class LeaseDetailView(LeaseViewBase):
-    @extend_schema(summary="A lease", responses={200: LeaseSerializer, **errors(*OBJECT_READ)}, tags=["leases"])
+    @extend_schema(
+        summary="A lease",
+        description="With `actions`: the steps your side may take now.",
+        responses={200: LeaseDetailSerializer, **errors(*OBJECT_READ)},
+        tags=["leases"],
+    )
     def get(self, request: Request, pk: int) -> Response:
         return self._show_lease(pk)
 
@@ -105,7 +117,7 @@ def _lease_step(
             description=description,
             request=request_serializer,
             parameters=[IDEMPOTENCY],
-            responses={200: LeaseSerializer, **errors(*WRITE)},
+            responses={200: LeaseDetailSerializer, **errors(*WRITE)},
             tags=["leases"],
         )
         @idempotent
@@ -141,6 +153,72 @@ LeaseConfirmView = _lease_step(
 )
 
 
+class LeaseExtendView(LeaseViewBase):
+    @extend_schema(
+        summary="Extend a lease (exporter)",
+        description="Requests the extra days after the lease's end at the listing's price, without handling fees: "
+        "a new lease (the extension, `parent` this one) with its units held, to be accepted and paid like any "
+        "request. Once paid it is active at once: the goods stay where they are.",
+        request=ExtendSerializer,
+        parameters=[IDEMPOTENCY],
+        responses={201: LeaseDetailSerializer, **errors(*WRITE)},
+        tags=["leases"],
+    )
+    @idempotent
+    def post(self, request: Request, pk: int) -> Response:
+        data = self.valid(ExtendSerializer)
+        extension = services.lease_extend(lease=self._lease(pk), by=request.user, **data)
+        return self._show_lease(extension.pk, status=201)
+
+
+class LeaseCancellationView(LeaseViewBase):
+    @extend_schema(
+        summary="What cancelling now would refund",
+        description="The quote for your side, under the listing's cancellation policy, and whether you may cancel "
+        "now (with the reason if not). Send its `refund` as `expected_refund` when you cancel.",
+        responses={200: CancellationSerializer, **errors(*OBJECT_READ)},
+        tags=["leases"],
+    )
+    def get(self, request: Request, pk: int) -> Response:
+        lease = self._lease(pk)
+        side = self._side(lease)
+        verdict = rules.cancel(lease, side)
+        quote = services.lease_cancel_quote(lease=lease, side=side)
+        body = {
+            "side": side,
+            "allowed": verdict.allowed,
+            "reason": str(verdict.reason),
+            "code": verdict.error_code if not verdict else "",
+            "currency": quote.currency,
+            "refund": quote.refund,
+            "owner_part": quote.owner,
+            "platform_fee": quote.fee,
+            "keep_until": quote.keep_until,
+        }
+        return self.show(CancellationSerializer, body)
+
+
+class LeaseCancelView(LeaseViewBase):
+    @extend_schema(
+        summary="Cancel a lease (either side, by the policy)",
+        description="The exporter: a paid lease before check-in, or the months not yet released. The owner: before "
+        "the start (at the warehouse), refunding everything. The money moves as `GET …/cancellation/` says; "
+        "the side is your API key's organisation.",
+        request=CancelSerializer,
+        parameters=[IDEMPOTENCY],
+        responses={200: LeaseDetailSerializer, **errors(*WRITE)},
+        tags=["leases"],
+    )
+    @idempotent
+    def post(self, request: Request, pk: int) -> Response:
+        lease = self._lease(pk)
+        data = self.valid(CancelSerializer)
+        services.lease_cancel(
+            lease=lease, by=request.user, side=self._side(lease), expected_refund=data.get("expected_refund")
+        )
+        return self._show_lease(pk)
+
+
 class DisputeOpenSerializer(serializers.Serializer):
     """What the lease page's dispute form takes (``trust.lease_pages.DisputeForm``), files aside."""
 
@@ -168,7 +246,7 @@ class LeaseDisputeView(LeaseViewBase):
         "Wareshare reviews. The side is your API key's organisation.",
         request=DisputeOpenSerializer,
         parameters=[IDEMPOTENCY],
-        responses={200: LeaseSerializer, **errors(*WRITE)},
+        responses={200: LeaseDetailSerializer, **errors(*WRITE)},
         tags=["leases"],
     )
     @idempotent

@@ -58,6 +58,7 @@ READS = [
     ("lease", "events/", BOTH),
     ("lease", "escrow/", BOTH),
     ("lease", "shipments/", BOTH),
+    ("lease", "cancellation/", BOTH),
     ("shipment", "", BOTH),
     ("shipment", "events/", BOTH),
     ("shipment", "checkin/", BOTH),
@@ -105,6 +106,8 @@ WRITES = [
     ("post", "lease", "pay/", {"payment_method": "pm_card_visa"}, BOTH),
     ("post", "lease", "confirm/", None, BOTH),
     ("post", "lease", "dispute/", {"reason": "Missing boxes"}, BOTH),
+    ("post", "lease", "cancel/", {}, BOTH),
+    ("post", "lease", "extend/", {"end": "2030-01-01"}, BOTH),
     (
         "post",
         "lease",
