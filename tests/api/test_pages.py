@@ -11,14 +11,14 @@ from api.models import ApiKey, WebhookEndpoint
 from tests.accounts.factories import member_of
 from tests.api.conftest import client_with
 from tests.api.factories import ApiKeyFactory, WebhookDeliveryFactory
+from tests.helpers import login
 
 pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
 def admin_client(client, parties):
-    client.force_login(parties.exporter)
-    return client
+    return login(client, parties.exporter)
 
 
 def test_an_admin_creates_a_key_sees_it_once_and_revokes_it(admin_client, parties):
