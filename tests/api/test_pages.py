@@ -7,17 +7,18 @@ import pytest
 from django.urls import reverse
 
 from accounts.choices import Role
-from api.models import ApiKey, WebhookDelivery, WebhookEndpoint
+from api.models import ApiKey, WebhookEndpoint
 from tests.accounts.factories import member_of
 from tests.api.conftest import client_with
+from tests.api.factories import ApiKeyFactory, WebhookDeliveryFactory
+from tests.helpers import login
 
 pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
 def admin_client(client, parties):
-    client.force_login(parties.exporter)
-    return client
+    return login(client, parties.exporter)
 
 
 def test_an_admin_creates_a_key_sees_it_once_and_revokes_it(admin_client, parties):
@@ -40,12 +41,9 @@ def test_members_who_are_not_admins_get_404(client, parties):
 
 
 def test_another_organisations_key_cannot_be_revoked(admin_client, parties):
-    other = member_of(parties.owner_org)
-    from api.services import api_key_create
-
-    api_key, key = api_key_create(organisation=parties.owner_org, by=other, name="Owner key", scope="write")
+    api_key = ApiKeyFactory(organisation=parties.owner_org)
     assert admin_client.post(reverse("integrations:api_key_revoke", args=[api_key.pk])).status_code == 404
-    assert client_with(key).get("/api/v1/me/").status_code == 200
+    assert client_with(api_key.key).get("/api/v1/me/").status_code == 200
 
 
 def test_an_admin_adds_an_endpoint_sees_its_secret_once_and_reads_the_log(admin_client, parties):
@@ -56,9 +54,7 @@ def test_an_admin_adds_an_endpoint_sees_its_secret_once_and_reads_the_log(admin_
     assert endpoint.secret in page.content.decode()
     assert endpoint.events == ["lease.accepted"]
     assert endpoint.secret not in admin_client.get(reverse("integrations:webhooks")).content.decode()
-    WebhookDelivery.objects.create(
-        endpoint=endpoint, event_type="lease.accepted", body="{}", next_attempt_at=endpoint.created_at
-    )
+    WebhookDeliveryFactory(endpoint=endpoint, event_type="lease.accepted")
     log = admin_client.get(reverse("integrations:webhook_detail", args=[endpoint.pk]))
     assert "lease.accepted" in log.content.decode()
     admin_client.post(reverse("integrations:webhook_disable", args=[endpoint.pk]))

@@ -16,6 +16,7 @@ from api.models import WebhookDelivery
 from api.services import webhook_endpoint_create
 from api.webhooks import BACKOFF, deliveries_send
 from leasing.choices import LeaseState
+from tests.api.factories import WebhookEndpointFactory
 
 pytestmark = pytest.mark.django_db
 DOCS = Path(__file__).resolve().parents[2] / "docs" / "api.md"
@@ -70,11 +71,9 @@ def receiver(settings):
 def test_lease_events_arrive_signed_and_verify_with_the_documented_recipe(
     parties, receiver, django_capture_on_commit_callbacks
 ):
-    exporter = webhook_endpoint_create(
-        organisation=parties.exporter_org, by=parties.exporter, url=f"{receiver.url}/exporter"
-    )
-    owner = webhook_endpoint_create(
-        organisation=parties.owner_org, by=parties.owner, url=f"{receiver.url}/owner", events=["shipment.arrived"]
+    exporter = WebhookEndpointFactory(organisation=parties.exporter_org, url=f"{receiver.url}/exporter")
+    owner = WebhookEndpointFactory(
+        organisation=parties.owner_org, url=f"{receiver.url}/owner", events=["shipment.arrived"]
     )
     secrets = {"/hooks/exporter": exporter.secret, "/hooks/owner": owner.secret}
     with django_capture_on_commit_callbacks(execute=True):
@@ -111,9 +110,7 @@ def test_a_failing_receiver_is_retried_with_backoff_then_marked_failed(
     parties, receiver, django_capture_on_commit_callbacks
 ):
     receiver.status = 500
-    webhook_endpoint_create(
-        organisation=parties.owner_org, by=parties.owner, url=receiver.url, events=["lease.requested"]
-    )
+    WebhookEndpointFactory(organisation=parties.owner_org, url=receiver.url, events=["lease.requested"])
     with django_capture_on_commit_callbacks(execute=True):
         parties.request()
     delivery = WebhookDelivery.objects.get()
@@ -136,7 +133,7 @@ def test_a_failing_receiver_is_retried_with_backoff_then_marked_failed(
 
 def test_a_receiver_that_recovers_gets_the_delivery(parties, receiver, django_capture_on_commit_callbacks):
     receiver.status = 503
-    webhook_endpoint_create(organisation=parties.owner_org, by=parties.owner, url=receiver.url)
+    WebhookEndpointFactory(organisation=parties.owner_org, url=receiver.url)
     with django_capture_on_commit_callbacks(execute=True):
         parties.request()
     receiver.status = 204

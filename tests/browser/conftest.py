@@ -102,16 +102,10 @@ def _ports(transactional_db: None) -> None:
     _port()
 
 
-@pytest.fixture(autouse=True)
-def _files(settings: Any, tmp_path: Path) -> None:
-    """Uploads go to a temporary folder, never to var/media."""
-    settings.MEDIA_ROOT = tmp_path / "media"
-    settings.PRIVATE_MEDIA_ROOT = tmp_path / "private"
-
-
 def _serve_media(route: Route) -> None:
     """The live server runs with DEBUG off and does not serve uploads; the browser gets them
-    from MEDIA_ROOT here, so photos show in the pages and the screenshots."""
+    from MEDIA_ROOT (the test's own folder: tests/conftest.py ``_files``) here, so photos show in
+    the pages and the screenshots."""
     path = route.request.url.split(settings.MEDIA_URL, 1)[1].split("?", 1)[0]
     file = (Path(settings.MEDIA_ROOT) / path).resolve()
     if not file.is_file() or Path(settings.MEDIA_ROOT).resolve() not in file.parents:

@@ -10,12 +10,12 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from escrow.choices import PayoutStatus
-from escrow.services import payout_account_connect_simulated
 from leasing import services as leasing
 from leasing import transfers as leasing_transfers
 from leasing.choices import LeaseState
 from leasing.models import Lease
 from tests.accounts.factories import PASSWORD, ExporterOrganisationFactory, OwnerOrganisationFactory, member_of
+from tests.escrow.factories import PayoutAccountFactory
 from tests.warehouses.factories import ListingFactory, WarehouseFactory, days_from_now
 
 from .helpers import accept_dialog, assert_accessible, expect_message, shot
@@ -27,7 +27,7 @@ JOURNEY = "exporter"
 
 def _owner_listing(*, name: str, city: str, lat: float, lon: float, price: str, capacity: int = 40):
     owner_org = OwnerOrganisationFactory(name=f"{name} B.V.")
-    payout_account_connect_simulated(organisation=owner_org, holder_name=owner_org.name, iban="NL91ABNA0417164300")
+    PayoutAccountFactory(organisation=owner_org)
     warehouse = WarehouseFactory(
         organisation=owner_org, name=name, city=city, latitude=lat, longitude=lon, racking=True, cctv=True
     )

@@ -11,27 +11,11 @@ from escrow.choices import PaymentStatus, PayoutStatus
 from escrow.exceptions import GatewayUnavailable, PaymentDeclined
 from escrow.models import Payment, Payout, PayoutAccount, Posting, WebhookEvent
 from leasing.choices import LeaseState as S
-from tests.leasing.factories import Parties
 
 from .fake_stripe import event_payload, sign_webhook
+from .helpers import stripe_parties
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def stripe_mode(settings, monkeypatch, stripe_gateway, fake_stripe):
-    """Stripe keys set: every service uses the StripeGateway wired to the fake."""
-    settings.STRIPE_SECRET_KEY = "sk_test_fake"
-    settings.STRIPE_WEBHOOK_SECRET = "whsec_test"
-    monkeypatch.setattr("escrow.gateways.gateway_for", lambda name: stripe_gateway)
-    return fake_stripe
-
-
-def stripe_parties(fake, **listing_fields):
-    p = Parties(**listing_fields)
-    account_id = fake.add_account(payouts_enabled=True)
-    PayoutAccount.objects.filter(organisation=p.owner_org).update(gateway="stripe", account_id=account_id)
-    return p
 
 
 def test_the_spine_on_stripe_charges_and_transfers_in_one_transfer_group(

@@ -20,9 +20,8 @@ CHINESE = re.compile(r"[\u4e00-\u9fff]")
 
 
 @pytest.fixture
-def p() -> Parties:
-    """The owner's user reads Chinese, the exporter's English."""
-    p = Parties(capacity=100)
+def p(p: Parties) -> Parties:
+    """The shared parties, with an owner's user who reads Chinese and an exporter's who reads English."""
     User.objects.filter(pk=p.owner.pk).update(language="zh-hans", time_zone="Asia/Shanghai")
     User.objects.filter(pk=p.exporter.pk).update(language="en", time_zone="Europe/London")
     return p

@@ -18,6 +18,7 @@ from leasing.choices import LeaseState as S
 from leasing.exceptions import InvalidTransition, NotAllowed
 from leasing.models import Lease, LeaseEvent
 from leasing.services import TRANSITIONS, lease_transition
+from tests.escrow.factories import PayoutAccountFactory
 from tests.leasing.factories import Parties
 from tests.warehouses.factories import days_from_now
 from warehouses.exceptions import CapacityUnavailable, ListingNotBookable
@@ -299,9 +300,7 @@ class TestSweeps:
         assert payout.status == PayoutStatus.WAITING
         assert ledger.account_balance(ledger.payable_owner(p.owner_org.pk), "EUR") == -payout.amount
 
-        from escrow.services import payout_account_connect_simulated
-
-        payout_account_connect_simulated(organisation=p.owner_org, holder_name="x", iban="NL1234")
+        PayoutAccountFactory(organisation=p.owner_org)
         assert payouts_retry() == 1
         assert payouts_retry() == 0
         assert ledger.account_balance(ledger.payable_owner(p.owner_org.pk), "EUR") == 0

@@ -11,9 +11,9 @@ from django.utils import timezone
 
 from common.tasks import run_sweep
 from escrow.models import PayoutAccount, Posting
-from escrow.services import payout_account_connect_simulated
 from leasing.choices import LeaseState as S
 from leasing.models import Lease, LeaseEvent
+from tests.escrow.factories import PayoutAccountFactory
 from tests.leasing.factories import Parties
 from tests.warehouses.factories import days_from_now
 
@@ -124,7 +124,7 @@ def test_two_workers_retrying_the_same_payouts_transfer_each_once():
     for lease, p in zip(leases, [p for p in parties for _ in range(LEASES_PER_LISTING)], strict=True):
         p.confirm(lease)
     for p in parties:
-        payout_account_connect_simulated(organisation=p.owner_org, holder_name="Owner BV", iban="NL00BANK0123456789")
+        PayoutAccountFactory(organisation=p.owner_org)
 
     side_by_side(sweep("escrow.processor.payouts_retry"))
 

@@ -11,6 +11,7 @@ from escrow.choices import PayoutStatus
 from escrow.models import PayoutAccount
 from leasing.choices import LeaseState as S
 from marketplace.celery import SWEEP_INTERVALS, app, sweep_schedule
+from tests.escrow.factories import PayoutAccountFactory
 from tests.leasing.factories import Parties
 
 
@@ -87,7 +88,7 @@ def test_the_payout_task_pays_and_is_safe_to_run_again(django_capture_on_commit_
     payout = lease.escrow.payouts.get()
     assert payout.status == PayoutStatus.WAITING
 
-    p.__init__(listing=p.listing)  # reconnects the owner's payout account
+    PayoutAccountFactory(organisation=p.owner_org)  # the owner connects a payout account
     first = escrow_tasks.payout_execute.delay(payout.pk).get()
     again = escrow_tasks.payout_execute.delay(payout.pk).get()
 

@@ -28,11 +28,6 @@ pytestmark = pytest.mark.django_db
 BLOCKS = ["unverified", "blacklisted"]
 
 
-@pytest.fixture
-def p():
-    return Parties(capacity=100)
-
-
 def block(organisation: Organisation, how: str) -> None:
     if how == "unverified":
         Organisation.objects.filter(pk=organisation.pk).update(verification_status=VerificationStatus.UNVERIFIED)

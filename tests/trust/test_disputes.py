@@ -20,7 +20,6 @@ from leasing.choices import LeaseState as S
 from leasing.exceptions import InvalidTransition, NotAllowed
 from leasing.models import Lease, LeaseEvent
 from tests.accounts.factories import OrganisationFactory, member_of
-from tests.leasing.factories import Parties
 from trust import services
 from trust.choices import Author, DisputeKind, DisputeState, FoundAgainst, Outcome
 from trust.exceptions import DisputeInvalid, EvidenceInvalid, SettlementInvalid
@@ -30,11 +29,6 @@ from warehouses.models import CalendarDay
 from .factories import disputed, not_an_image, pdf, png, staff_user
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def p():
-    return Parties(capacity=100)
 
 
 def recipients():

@@ -10,16 +10,10 @@ from leasing.choices import LeaseState as S
 from leasing.models import Lease
 from tests.accounts.factories import MembershipFactory
 from tests.api.conftest import client_with, key_for
-from tests.leasing.factories import Parties
 from trust.choices import DisputeKind
 from trust.models import Dispute
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def p():
-    return Parties(capacity=100)
 
 
 def dispute_path(lease: Lease) -> str:

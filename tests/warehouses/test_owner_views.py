@@ -9,6 +9,7 @@ from django.urls import reverse
 from PIL import Image
 
 from tests.accounts.factories import ExporterOrganisationFactory, OwnerOrganisationFactory, member_of
+from tests.helpers import login, url
 from tests.warehouses.factories import ListingFactory, WarehouseFactory, days_from_now
 from warehouses import services
 from warehouses.choices import ListingStatus
@@ -18,11 +19,6 @@ from warehouses.validators import MAX_PHOTO_BYTES
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture(autouse=True)
-def _media(settings, tmp_path):
-    settings.MEDIA_ROOT = tmp_path
-
-
 @pytest.fixture
 def organisation():
     return OwnerOrganisationFactory()
@@ -30,8 +26,7 @@ def organisation():
 
 @pytest.fixture
 def owner(client, organisation):
-    client.force_login(member_of(organisation))
-    return client
+    return login(client, member_of(organisation))
 
 
 @pytest.fixture
@@ -42,10 +37,6 @@ def warehouse(organisation):
 @pytest.fixture
 def listing(warehouse):
     return ListingFactory(warehouse=warehouse, capacity=10)
-
-
-def url(name, *args):
-    return reverse(f"warehouses:owner:{name}", args=args)
 
 
 def png(size=(40, 30), *, name="dock.png", noise=False):
@@ -106,10 +97,10 @@ def listing_data(**changes):
 
 
 def test_owner_adds_a_warehouse(owner, organisation):
-    response = owner.post(url("warehouse_create"), WAREHOUSE_DATA)
+    response = owner.post(url("warehouses:owner:warehouse_create"), WAREHOUSE_DATA)
 
     warehouse = Warehouse.objects.get()
-    assert response["Location"] == url("warehouse_detail", warehouse.pk)
+    assert response["Location"] == url("warehouses:owner:warehouse_detail", warehouse.pk)
     assert warehouse.organisation == organisation
     assert warehouse.nearest_port_id == "NLRTM"
     assert warehouse.timezone == "Europe/Amsterdam"
@@ -118,18 +109,20 @@ def test_owner_adds_a_warehouse(owner, organisation):
 
 
 def test_warehouse_form_refuses_an_unknown_timezone_and_allows_no_port(owner):
-    response = owner.post(url("warehouse_create"), {**WAREHOUSE_DATA, "timezone": "Mars/Olympus", "nearest_port": ""})
+    response = owner.post(
+        url("warehouses:owner:warehouse_create"), {**WAREHOUSE_DATA, "timezone": "Mars/Olympus", "nearest_port": ""}
+    )
 
     assert response.status_code == 200
     assert "Select a valid choice" in errors(response)
     assert not Warehouse.objects.exists()
 
-    owner.post(url("warehouse_create"), {**WAREHOUSE_DATA, "nearest_port": ""})
+    owner.post(url("warehouses:owner:warehouse_create"), {**WAREHOUSE_DATA, "nearest_port": ""})
     assert Warehouse.objects.get().nearest_port is None
 
 
 def test_owner_edits_a_warehouse(owner, warehouse):
-    response = owner.post(url("warehouse_edit", warehouse.pk), {**WAREHOUSE_DATA, "name": "Hall 4"})
+    response = owner.post(url("warehouses:owner:warehouse_edit", warehouse.pk), {**WAREHOUSE_DATA, "name": "Hall 4"})
 
     assert response.status_code == 302
     warehouse.refresh_from_db()
@@ -140,7 +133,7 @@ def test_owner_edits_a_warehouse(owner, warehouse):
 def test_warehouse_detail_shows_its_listings_and_photos(owner, warehouse, listing):
     WarehousePhoto.objects.create(warehouse=warehouse, image="warehouses/dock.png", caption="Dock 4")
 
-    response = owner.get(url("warehouse_detail", warehouse.pk))
+    response = owner.get(url("warehouses:owner:warehouse_detail", warehouse.pk))
 
     body = errors(response)
     assert listing.title in body
@@ -149,19 +142,21 @@ def test_warehouse_detail_shows_its_listings_and_photos(owner, warehouse, listin
 
 
 def test_empty_lists_invite_the_next_step(owner):
-    assert "Add a warehouse" in errors(owner.get(url("warehouse_list")))
-    body = errors(owner.get(url("listing_list")))
+    assert "Add a warehouse" in errors(owner.get(url("warehouses:owner:warehouse_list")))
+    body = errors(owner.get(url("warehouses:owner:listing_list")))
     assert "No listings yet" in body
-    assert url("warehouse_create") in body
+    assert url("warehouses:owner:warehouse_create") in body
 
 
 # --- Photos -------------------------------------------------------------------------------
 
 
 def test_owner_uploads_a_png(owner, warehouse):
-    response = owner.post(url("photo_upload", warehouse.pk), {"image": png(), "caption": "Loading dock"})
+    response = owner.post(
+        url("warehouses:owner:photo_upload", warehouse.pk), {"image": png(), "caption": "Loading dock"}
+    )
 
-    assert response["Location"] == url("warehouse_detail", warehouse.pk)
+    assert response["Location"] == url("warehouses:owner:warehouse_detail", warehouse.pk)
     photo = warehouse.photos.get()
     assert photo.caption == "Loading dock"
     assert photo.image.name.endswith(".png")
@@ -170,7 +165,7 @@ def test_owner_uploads_a_png(owner, warehouse):
 def test_a_text_file_named_png_is_a_form_error(owner, warehouse):
     fake = SimpleUploadedFile("dock.png", b"not an image at all", content_type="image/png")
 
-    response = owner.post(url("photo_upload", warehouse.pk), {"image": fake})
+    response = owner.post(url("warehouses:owner:photo_upload", warehouse.pk), {"image": fake})
 
     assert response.status_code == 200
     assert "Upload a valid image" in errors(response)
@@ -181,7 +176,7 @@ def test_a_photo_over_5_mb_is_a_form_error(owner, warehouse):
     big = png((1400, 1300), noise=True)
     assert big.size > MAX_PHOTO_BYTES
 
-    response = owner.post(url("photo_upload", warehouse.pk), {"image": big})
+    response = owner.post(url("warehouses:owner:photo_upload", warehouse.pk), {"image": big})
 
     assert response.status_code == 200
     assert "the limit is 5 MB" in errors(response)
@@ -189,20 +184,20 @@ def test_a_photo_over_5_mb_is_a_form_error(owner, warehouse):
 
 
 def test_a_photo_with_another_extension_is_a_form_error(owner, warehouse):
-    response = owner.post(url("photo_upload", warehouse.pk), {"image": png(name="dock.gif")})
+    response = owner.post(url("warehouses:owner:photo_upload", warehouse.pk), {"image": png(name="dock.gif")})
 
     assert response.status_code == 200
     assert not WarehousePhoto.objects.exists()
 
 
 def test_owner_removes_a_photo_and_its_file(owner, warehouse, django_capture_on_commit_callbacks):
-    owner.post(url("photo_upload", warehouse.pk), {"image": png()})
+    owner.post(url("warehouses:owner:photo_upload", warehouse.pk), {"image": png()})
     photo = warehouse.photos.get()
     storage, name = photo.image.storage, photo.image.name
     assert storage.exists(name)
 
     with django_capture_on_commit_callbacks(execute=True):
-        response = owner.post(url("photo_delete", warehouse.pk, photo.pk))
+        response = owner.post(url("warehouses:owner:photo_delete", warehouse.pk, photo.pk))
 
     assert response.status_code == 302
     assert not WarehousePhoto.objects.exists()
@@ -210,17 +205,17 @@ def test_owner_removes_a_photo_and_its_file(owner, warehouse, django_capture_on_
 
 
 def test_photo_pages_need_post(owner, warehouse):
-    assert owner.get(url("photo_upload", warehouse.pk)).status_code == 405
+    assert owner.get(url("warehouses:owner:photo_upload", warehouse.pk)).status_code == 405
 
 
 # --- Listings -----------------------------------------------------------------------------
 
 
 def test_owner_creates_a_draft_listing_with_its_calendar(owner, warehouse):
-    response = owner.post(url("listing_create", warehouse.pk), listing_data())
+    response = owner.post(url("warehouses:owner:listing_create", warehouse.pk), listing_data())
 
     listing = Listing.objects.get()
-    assert response["Location"] == url("listing_calendar", listing.pk)
+    assert response["Location"] == url("warehouses:owner:listing_calendar", listing.pk)
     assert listing.warehouse == warehouse
     assert listing.status == ListingStatus.DRAFT
     days = CalendarDay.objects.filter(listing=listing)
@@ -239,7 +234,7 @@ def test_owner_creates_a_draft_listing_with_its_calendar(owner, warehouse):
     ],
 )
 def test_listing_form_checks_ranges(owner, warehouse, changes, field_error):
-    response = owner.post(url("listing_create", warehouse.pk), listing_data(**changes))
+    response = owner.post(url("warehouses:owner:listing_create", warehouse.pk), listing_data(**changes))
 
     assert response.status_code == 200
     assert field_error in errors(response)
@@ -249,7 +244,7 @@ def test_listing_form_checks_ranges(owner, warehouse, changes, field_error):
 def test_editing_capacity_below_reserved_is_a_form_error_and_changes_nothing(owner, listing):
     services.capacity_reserve(listing=listing, start=days_from_now(3), end=days_from_now(5), quantity=8)
 
-    response = owner.post(url("listing_edit", listing.pk), listing_data(title="Renamed", capacity="5"))
+    response = owner.post(url("warehouses:owner:listing_edit", listing.pk), listing_data(title="Renamed", capacity="5"))
 
     assert response.status_code == 200
     body = errors(response)
@@ -262,9 +257,9 @@ def test_editing_capacity_below_reserved_is_a_form_error_and_changes_nothing(own
 
 
 def test_editing_capacity_applies_it_to_the_calendar(owner, listing):
-    response = owner.post(url("listing_edit", listing.pk), listing_data(capacity="25"))
+    response = owner.post(url("warehouses:owner:listing_edit", listing.pk), listing_data(capacity="25"))
 
-    assert response["Location"] == url("listing_calendar", listing.pk)
+    assert response["Location"] == url("warehouses:owner:listing_calendar", listing.pk)
     listing.refresh_from_db()
     assert listing.capacity == 25
     assert set(CalendarDay.objects.filter(listing=listing).values_list("capacity", flat=True)) == {25}
@@ -279,8 +274,8 @@ def test_listing_status_moves_through_its_lifecycle(owner, warehouse):
         ("resume", ListingStatus.ACTIVE),
         ("archive", ListingStatus.ARCHIVED),
     ]:
-        response = owner.post(url("listing_status", listing.pk), {"action": action})
-        assert response["Location"] == url("listing_list")
+        response = owner.post(url("warehouses:owner:listing_status", listing.pk), {"action": action})
+        assert response["Location"] == url("warehouses:owner:listing_list")
         listing.refresh_from_db()
         assert listing.status == status
 
@@ -288,7 +283,7 @@ def test_listing_status_moves_through_its_lifecycle(owner, warehouse):
 def test_a_refused_status_change_is_explained_and_changes_nothing(owner, warehouse):
     listing = ListingFactory(warehouse=warehouse, status=ListingStatus.ARCHIVED)
 
-    response = owner.post(url("listing_status", listing.pk), {"action": "publish"}, follow=True)
+    response = owner.post(url("warehouses:owner:listing_status", listing.pk), {"action": "publish"}, follow=True)
 
     listing.refresh_from_db()
     assert listing.status == ListingStatus.ARCHIVED
@@ -298,23 +293,25 @@ def test_a_refused_status_change_is_explained_and_changes_nothing(owner, warehou
 def test_pausing_a_draft_is_refused(owner, warehouse):
     listing = ListingFactory(warehouse=warehouse, status=ListingStatus.DRAFT)
 
-    owner.post(url("listing_status", listing.pk), {"action": "pause"})
+    owner.post(url("warehouses:owner:listing_status", listing.pk), {"action": "pause"})
 
     listing.refresh_from_db()
     assert listing.status == ListingStatus.DRAFT
 
 
 def test_status_change_returns_to_a_local_next_page_only(owner, listing):
-    calendar = url("listing_calendar", listing.pk)
-    response = owner.post(url("listing_status", listing.pk), {"action": "pause", "next": calendar})
+    calendar = url("warehouses:owner:listing_calendar", listing.pk)
+    response = owner.post(url("warehouses:owner:listing_status", listing.pk), {"action": "pause", "next": calendar})
     assert response["Location"] == calendar
 
-    response = owner.post(url("listing_status", listing.pk), {"action": "resume", "next": "https://evil.test/"})
-    assert response["Location"] == url("listing_list")
+    response = owner.post(
+        url("warehouses:owner:listing_status", listing.pk), {"action": "resume", "next": "https://evil.test/"}
+    )
+    assert response["Location"] == url("warehouses:owner:listing_list")
 
 
 def test_an_unknown_status_action_is_a_bad_request(owner, listing):
-    assert owner.post(url("listing_status", listing.pk), {"action": "delete"}).status_code == 400
+    assert owner.post(url("warehouses:owner:listing_status", listing.pk), {"action": "delete"}).status_code == 400
 
 
 # --- Occupancy calendar and capacity exceptions -------------------------------------------
@@ -324,7 +321,7 @@ def test_calendar_shows_reserved_and_capacity_per_day(owner, listing):
     services.capacity_reserve(listing=listing, start=days_from_now(0), end=days_from_now(0), quantity=4)
     today = days_from_now(0)
 
-    response = owner.get(url("listing_calendar", listing.pk), {"month": f"{today:%Y-%m}"})
+    response = owner.get(url("warehouses:owner:listing_calendar", listing.pk), {"month": f"{today:%Y-%m}"})
 
     body = errors(response)
     assert response.status_code == 200
@@ -335,7 +332,7 @@ def test_calendar_shows_reserved_and_capacity_per_day(owner, listing):
 
 
 def test_calendar_falls_back_to_this_month_on_a_bad_month(owner, listing):
-    response = owner.get(url("listing_calendar", listing.pk), {"month": "2025-13"})
+    response = owner.get(url("warehouses:owner:listing_calendar", listing.pk), {"month": "2025-13"})
 
     assert response.status_code == 200
     assert days_from_now(0).strftime("%B %Y") in errors(response)
@@ -344,19 +341,19 @@ def test_calendar_falls_back_to_this_month_on_a_bad_month(owner, listing):
 def test_owner_closes_days_and_reopens_them(owner, listing):
     start, end = days_from_now(10), days_from_now(12)
     response = owner.post(
-        url("exception_add", listing.pk),
+        url("warehouses:owner:exception_add", listing.pk),
         {"start": start.isoformat(), "end": end.isoformat(), "capacity": "0", "reason": "Stocktake"},
     )
 
-    assert response["Location"] == f"{url('listing_calendar', listing.pk)}?month={start:%Y-%m}"
+    assert response["Location"] == f"{url('warehouses:owner:listing_calendar', listing.pk)}?month={start:%Y-%m}"
     closed = CalendarDay.objects.filter(listing=listing, day__range=(start, end))
     assert set(closed.values_list("capacity", flat=True)) == {0}
     exception = CapacityException.objects.get(listing=listing)
-    assert "Stocktake" in errors(owner.get(url("listing_calendar", listing.pk)))
+    assert "Stocktake" in errors(owner.get(url("warehouses:owner:listing_calendar", listing.pk)))
 
-    response = owner.post(url("exception_remove", listing.pk, exception.pk))
+    response = owner.post(url("warehouses:owner:exception_remove", listing.pk, exception.pk))
 
-    assert response["Location"] == url("listing_calendar", listing.pk)
+    assert response["Location"] == url("warehouses:owner:listing_calendar", listing.pk)
     assert not CapacityException.objects.exists()
     assert set(closed.values_list("capacity", flat=True)) == {10}
 
@@ -366,7 +363,7 @@ def test_closing_reserved_days_is_refused_with_the_days_named(owner, listing):
     services.capacity_reserve(listing=listing, start=reserved_day, end=reserved_day, quantity=3)
 
     response = owner.post(
-        url("exception_add", listing.pk),
+        url("warehouses:owner:exception_add", listing.pk),
         {"start": days_from_now(10).isoformat(), "end": days_from_now(12).isoformat(), "capacity": "2"},
     )
 
@@ -379,7 +376,7 @@ def test_closing_reserved_days_is_refused_with_the_days_named(owner, listing):
 
 def test_an_exception_must_end_on_or_after_its_start(owner, listing):
     response = owner.post(
-        url("exception_add", listing.pk),
+        url("warehouses:owner:exception_add", listing.pk),
         {"start": days_from_now(5).isoformat(), "end": days_from_now(4).isoformat(), "capacity": "0"},
     )
 
@@ -429,7 +426,7 @@ def test_another_organisations_objects_are_not_found(owner, method, name, target
         "end": days_from_now(2),
     }
 
-    response = getattr(owner, method)(url(name, *args), data)
+    response = getattr(owner, method)(url(f"warehouses:owner:{name}", *args), data)
 
     assert response.status_code == 404
     theirs.refresh_from_db()
@@ -446,11 +443,11 @@ def test_another_organisations_objects_are_not_found(owner, method, name, target
 def test_exporters_do_not_have_owner_pages(client, name):
     client.force_login(member_of(ExporterOrganisationFactory()))
 
-    assert client.get(url(name)).status_code == 404
+    assert client.get(url(f"warehouses:owner:{name}")).status_code == 404
 
 
 def test_owner_pages_need_a_signed_in_user(client):
-    response = client.get(url("warehouse_list"))
+    response = client.get(url("warehouses:owner:warehouse_list"))
 
     assert response.status_code == 302
     assert reverse("account_login") in response["Location"]
@@ -459,8 +456,8 @@ def test_owner_pages_need_a_signed_in_user(client):
 def test_owner_navigation_links_to_the_owner_pages(owner):
     body = errors(owner.get(reverse("leasing:owner_dashboard")))
 
-    assert url("warehouse_list") in body
-    assert url("listing_list") in body
+    assert url("warehouses:owner:warehouse_list") in body
+    assert url("warehouses:owner:listing_list") in body
 
 
 # --- Query counts -------------------------------------------------------------------------
@@ -483,10 +480,10 @@ def _warehouses_with_everything(organisation, count):
 @pytest.mark.parametrize("name", ["warehouse_list", "listing_list"])
 def test_lists_run_the_same_queries_for_1_and_10_rows(owner, organisation, name):
     _warehouses_with_everything(organisation, 1)
-    one = _queries(owner, url(name))
+    one = _queries(owner, url(f"warehouses:owner:{name}"))
 
     _warehouses_with_everything(organisation, 9)
-    ten = _queries(owner, url(name))
+    ten = _queries(owner, url(f"warehouses:owner:{name}"))
 
     assert one == ten
 
@@ -496,8 +493,8 @@ def test_lists_are_paginated(owner, organisation):
     for _ in range(26):
         ListingFactory(warehouse=warehouse)
 
-    first = errors(owner.get(url("listing_list")))
-    second = errors(owner.get(url("listing_list"), {"page": 2}))
+    first = errors(owner.get(url("warehouses:owner:listing_list")))
+    second = errors(owner.get(url("warehouses:owner:listing_list"), {"page": 2}))
 
     assert "Page 1 of 2" in first
     assert "Page 2 of 2" in second
@@ -523,7 +520,7 @@ def test_a_window_starting_long_ago_is_a_form_error_and_creates_nothing(owner, w
         "available_from": (timezone.localdate() - timedelta(days=400)).isoformat(),
         "cancellation_policy": "moderate",
     }
-    response = owner.post(url("listing_create", warehouse.pk), data)
+    response = owner.post(url("warehouses:owner:listing_create", warehouse.pk), data)
 
     assert response.status_code == 200
     assert "cannot start before" in response.content.decode()
