@@ -5,7 +5,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from leasing import rules
-from leasing.choices import GoodsCondition, LeaseState, ShipmentStatus
+from leasing.choices import CancelledBy, GoodsCondition, LeaseState, ShipmentStatus
 from leasing.models import CheckIn, CheckInLine, InboundShipment, Lease, LeaseEvent, ShipmentEvent, ShipmentLine
 from leasing.selectors import EXPORTER, OWNER
 from warehouses.choices import ListingStatus
@@ -38,8 +38,14 @@ class LeaseSerializer(serializers.ModelSerializer):
     exporter = OrganisationRefSerializer(read_only=True)
     side = serializers.SerializerMethodField(help_text="Your side of this lease.")
     days = serializers.IntegerField(read_only=True)
+    cancelled_by = serializers.ChoiceField(
+        choices=CancelledBy.choices,
+        allow_blank=True,
+        read_only=True,
+        help_text="Which side cancelled; empty unless cancelled.",
+    )
     parent = serializers.PrimaryKeyRelatedField(
-        read_only=True, help_text="The lease this one continues (an extension or a transfer), if any."
+        read_only=True, allow_null=True, help_text="The lease this one continues (an extension or a transfer), if any."
     )
 
     class Meta:
