@@ -399,6 +399,11 @@ SHIPMENT_ACTIONS: dict[str, Callable[[Lease, str, InboundShipment], Verdict]] = 
 TRANSFER_ACTIONS = ("transfer_accept", "transfer_consent", "transfer_withdraw")
 
 
+def side_of(lease: Lease, organisation_id: int) -> str:
+    """The side an organisation taking part in ``lease`` is on: the exporter, or else the owner."""
+    return EXPORTER if lease.exporter_id == organisation_id else OWNER
+
+
 def lease_allowed(lease: Lease, side: str) -> list[str]:
     """The names of the lease-level actions ``side`` may take now (the API's ``actions``)."""
     return [name for name, rule in LEASE_ACTIONS.items() if rule(lease, side)]

@@ -86,7 +86,7 @@ class LeaseSerializer(serializers.ModelSerializer):
     @extend_schema_field(serializers.ChoiceField(choices=[OWNER, EXPORTER]))
     def get_side(self, lease: Lease) -> str:
         organisation = self.context["request"].organisation
-        return EXPORTER if lease.exporter_id == organisation.pk else OWNER
+        return rules.side_of(lease, organisation.pk)
 
 
 class LeaseDetailSerializer(LeaseSerializer):

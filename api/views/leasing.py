@@ -61,9 +61,6 @@ class LeaseViewBase(ApiView):
     def _show_lease(self, pk: int, *, status: int = 200) -> Response:
         return self.show(LeaseDetailSerializer, self._lease(pk), status=status)
 
-    def _side(self, lease: Lease) -> str:
-        return rules.EXPORTER if lease.exporter_id == self.organisation.pk else rules.OWNER
-
 
 class LeaseListView(LeaseViewBase):
     filterset_class = LeaseFilter
@@ -181,7 +178,7 @@ class LeaseCancellationView(LeaseViewBase):
     )
     def get(self, request: Request, pk: int) -> Response:
         lease = self._lease(pk)
-        side = self._side(lease)
+        side = rules.side_of(lease, self.organisation.pk)
         verdict = rules.cancel(lease, side)
         quote = services.lease_cancel_quote(lease=lease, side=side)
         body = {
@@ -214,7 +211,10 @@ class LeaseCancelView(LeaseViewBase):
         lease = self._lease(pk)
         data = self.valid(CancelSerializer)
         services.lease_cancel(
-            lease=lease, by=request.user, side=self._side(lease), expected_refund=data.get("expected_refund")
+            lease=lease,
+            by=request.user,
+            side=rules.side_of(lease, self.organisation.pk),
+            expected_refund=data.get("expected_refund"),
         )
         return self._show_lease(pk)
 

@@ -29,7 +29,7 @@ from ..models import (
     ShipmentEvent,
     ShipmentLine,
 )
-from ..rules import EXPORTER, OWNER
+from ..rules import OWNER
 from .cancellation import policy_rule
 from .visibility import (
     DEADLINES,
@@ -205,7 +205,7 @@ def lease_detail_queryset(*, organisation: Organisation) -> QuerySet[Lease]:
 def lease_detail_get(*, lease: Lease, organisation: Organisation) -> LeaseDetail:
     """Everything the lease page shows, in a fixed number of queries. ``lease`` comes from
     ``lease_detail_queryset`` (parties and escrow joined)."""
-    side = EXPORTER if lease.exporter_id == organisation.pk else OWNER
+    side = rules.side_of(lease, organisation.pk)
     shipments = list(
         lease.shipments.select_related("checkin__recorded_by").prefetch_related(
             Prefetch("lines", queryset=ShipmentLine.objects.select_related("received")),
