@@ -11,25 +11,20 @@ from datetime import timedelta
 from decimal import Decimal
 
 import pytest
-from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 
-from common.exceptions import ApplicationError
 from leasing import rules, services, transfers
 from leasing.choices import LeaseState as S
 from leasing.models import Lease
 from leasing.selectors import exporter_dashboard_get, exporter_next_action, lease_detail_get, lease_detail_queryset
+from tests.helpers import service_accepts
 from tests.leasing.factories import Parties
 from tests.warehouses.factories import days_from_now
 from trust import services as trust_services
 from trust.lease_pages import dispute_kind
 
 pytestmark = pytest.mark.django_db
-
-
-class Rollback(Exception):
-    """Raised to undo a tried action."""
 
 
 def _announce(p: Parties, lease: Lease, by=None) -> None:
@@ -115,18 +110,6 @@ def _attempts(p: Parties, side: str) -> dict[str, Callable[[Lease], object]]:
     }
 
 
-def _accepted(attempt: Callable[[], object]) -> tuple[bool, str]:
-    """Whether the service takes the step (undone afterwards), and its refusal if not."""
-    try:
-        with transaction.atomic():
-            attempt()
-            raise Rollback
-    except Rollback:
-        return True, ""
-    except ApplicationError as error:
-        return False, f"{error.code}: {error.detail}"
-
-
 def _offered(lease: Lease, p: Parties, side: str) -> dict[str, bool]:
     organisation = p.owner_org if side == rules.OWNER else p.exporter_org
     page_lease = lease_detail_queryset(organisation=organisation).get(pk=lease.pk)
@@ -159,7 +142,7 @@ def test_the_page_offers_an_action_exactly_when_the_service_accepts_it(scenario,
     api = set(rules.lease_allowed(Lease.objects.get(pk=lease.pk), side))
     mismatches = []
     for action, attempt in _attempts(p, side).items():
-        accepted, refusal = _accepted(lambda attempt=attempt: attempt(Lease.objects.get(pk=lease.pk)))
+        accepted, refusal = service_accepts(lambda attempt=attempt: attempt(Lease.objects.get(pk=lease.pk)))
         if offered[action] != accepted or (action in api) != accepted:
             mismatches.append(f"{action}: page {offered[action]}, api {action in api}, service {accepted} {refusal}")
     assert mismatches == [], f"{scenario} as {side}"
@@ -180,13 +163,13 @@ def test_shipment_steps_are_offered_exactly_when_the_service_accepts_them(scenar
     mismatches = []
     for shipment in lease.shipments.all():
         status = rules.mark_next(shipment) or "arrived"
-        accepted, refusal = _accepted(
+        accepted, refusal = service_accepts(
             lambda shipment=shipment, status=status: services.shipment_mark(shipment=shipment, by=by, status=status)
         )
         if (shipment.pk in marks) != accepted:
             mismatches.append(f"mark {shipment.status}: page {shipment.pk in marks}, service {accepted} {refusal}")
         received = {line.pk: line.quantity for line in shipment.lines.all()}
-        accepted, refusal = _accepted(
+        accepted, refusal = service_accepts(
             lambda shipment=shipment, received=received: services.checkin_record(
                 shipment=shipment, by=by, received=received
             )
@@ -210,11 +193,11 @@ def test_the_dashboard_button_is_the_first_step_the_service_accepts(scenario):
     attempts = _attempts(p, rules.EXPORTER)
     expected = ""
     for action, name in (("pay", "leasing:lease_pay"), ("confirm", "leasing:lease_detail")):
-        if _accepted(lambda action=action: attempts[action](Lease.objects.get(pk=lease.pk)))[0]:
+        if service_accepts(lambda action=action: attempts[action](Lease.objects.get(pk=lease.pk)))[0]:
             expected = reverse(name, args=[lease.pk])
             break
     else:
-        announce = _accepted(lambda: attempts["announce"](Lease.objects.get(pk=lease.pk)))[0]
+        announce = service_accepts(lambda: attempts["announce"](Lease.objects.get(pk=lease.pk)))[0]
         if announce and not lease.shipments.exists():
             expected = reverse("leasing:shipment_create", args=[lease.pk])
     assert exporter_next_action(row).url == expected
