@@ -9,6 +9,12 @@ class PaymentStatus(models.TextChoices):
     REQUIRES_ACTION = "requires_action", _("Needs authentication")
     FAILED = "failed", _("Failed")
     UNKNOWN = "unknown", _("Outcome unknown (retry)")
+    # Succeeded at the processor after another attempt had already paid the lease: refunded in full.
+    DUPLICATE = "duplicate", _("Paid twice — refunded")
+
+
+# A payment whose money reached the processor: the one that paid the lease, or a duplicate.
+CHARGED = (PaymentStatus.SUCCEEDED, PaymentStatus.DUPLICATE)
 
 
 class PayoutStatus(models.TextChoices):

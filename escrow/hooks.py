@@ -10,3 +10,6 @@ from django.dispatch import Signal
 # Sent with ``payment`` (a succeeded escrow.Payment) after the payment row is recorded, inside the
 # webhook's claim transaction: if the receiver fails, the event stays unprocessed and is retried.
 payment_succeeded = Signal()
+# Sent with ``payment`` (a duplicate escrow.Payment: the lease was already paid) and ``refund`` (its
+# full refund, already scheduled) after commit, so the lease's timeline can say what happened.
+payment_duplicate = Signal()

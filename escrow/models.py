@@ -147,6 +147,10 @@ class Payout(models.Model):
 class Refund(models.Model):
     escrow = models.ForeignKey(Escrow, on_delete=models.PROTECT, related_name="refunds")
     organisation = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="refunds")
+    # The charge the money goes back to: a duplicate payment's own; blank: the lease's payment.
+    payment = models.ForeignKey(
+        Payment, on_delete=models.PROTECT, null=True, blank=True, related_name="duplicate_refunds"
+    )
     idempotency_key = models.CharField(max_length=200, unique=True)
     amount = money_field()
     currency = models.CharField(max_length=3, choices=CURRENCIES)

@@ -89,10 +89,10 @@ def payouts_retry() -> int:
 
 
 def refund_execute(*, refund: Refund) -> Refund:
-    refund = Refund.objects.select_related("escrow").get(pk=refund.pk)
+    refund = Refund.objects.select_related("escrow", "payment").get(pk=refund.pk)
     if refund.status == RefundStatus.SUCCEEDED:
         return refund
-    payment = refund.escrow.payments.get(status=PaymentStatus.SUCCEEDED)
+    payment = refund.payment or refund.escrow.payments.get(status=PaymentStatus.SUCCEEDED)
     try:
         result = get_gateway().refund(
             charge_id=payment.charge_id,

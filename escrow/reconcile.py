@@ -31,7 +31,7 @@ from django.utils import timezone
 from common.money import format_money
 
 from . import ledger
-from .choices import ChargebackStatus, PaymentStatus, PayoutStatus, RefundStatus, ReversalStatus
+from .choices import CHARGED, ChargebackStatus, PayoutStatus, RefundStatus, ReversalStatus
 from .gateways import get_gateway
 from .gateways.base import Activity, ProcessorItem
 from .models import Escrow, LedgerEntry, Payment, Payout, Refund, TransferReversal
@@ -99,9 +99,7 @@ def _records(escrow: Escrow) -> dict[str, dict[str, Decimal]]:
         processor_id__in=dispute_ids  # paid by a lost chargeback, not by a refund at the processor
     )
     return {
-        "charge": dict(
-            Payment.objects.filter(escrow=escrow, status=PaymentStatus.SUCCEEDED).values_list("charge_id", "amount")
-        ),
+        "charge": dict(Payment.objects.filter(escrow=escrow, status__in=CHARGED).values_list("charge_id", "amount")),
         "refund": dict(refunds.values_list("processor_id", "amount")),
         "transfer": dict(
             Payout.objects.filter(escrow=escrow, status=PayoutStatus.PAID).values_list("processor_id", "amount")

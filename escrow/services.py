@@ -16,8 +16,8 @@ from accounts.models import Organisation
 from common.money import Money
 from common.tasks import task_dispatch
 
-from . import ledger, tasks
-from .choices import PaymentStatus, PayoutStatus
+from . import hooks, ledger, tasks
+from .choices import CHARGED, PaymentStatus, PayoutStatus
 from .exceptions import EscrowError, GatewayUnavailable, PaymentDeclined, PayoutAccountMissing
 from .gateways import gateway_name, get_gateway
 from .models import Escrow, Payment, Payout, PayoutAccount, Refund
@@ -100,19 +100,52 @@ def payment_settle_unknown(*, payment: Payment, description: str) -> Payment:
 
 @transaction.atomic
 def payment_record(payment: Payment, **fields: str) -> Payment:
-    """Record a payment's outcome under lock, forward only: a late failure never undoes a success."""
+    """Record a payment's outcome under lock (escrow, then payment), forward only: a late failure
+    never undoes a success. A success arriving after another attempt already paid the escrow (a
+    failed 3-D Secure attempt the payer confirmed again in the browser, its webhook arriving late)
+    is recorded as ``duplicate`` and refunded in full (``payment_duplicate_refund``)."""
+    escrow = Escrow.objects.select_for_update().get(pk=payment.escrow_id)
     payment = Payment.objects.select_for_update().get(pk=payment.pk)
-    if payment.status == PaymentStatus.SUCCEEDED:
+    if payment.status in CHARGED:
         return payment
+    paid = escrow.payments.filter(status=PaymentStatus.SUCCEEDED).exists()
+    if fields.get("status") == PaymentStatus.SUCCEEDED and paid:
+        fields["status"] = PaymentStatus.DUPLICATE
     for name, value in fields.items():
         setattr(payment, name, value)
     payment.save()
+    if payment.status == PaymentStatus.DUPLICATE:
+        payment_duplicate_refund(escrow=escrow, payment=payment)
     return payment
 
 
+def payment_duplicate_refund(*, escrow: Escrow, payment: Payment) -> Refund:
+    """Return a duplicate payment to its own card: the money passes through the escrow (funded and
+    refunded in one go, so the ledger and ``escrow_reconcile`` see a charge and its refund) and the
+    lease's own escrow balance is unchanged. Tells the apps above (``hooks.payment_duplicate``)."""
+    escrow_fund(escrow=escrow, payment=payment)
+    refund = escrow_refund(
+        escrow=escrow,
+        exporter=Organisation(pk=escrow.lease.exporter_id),
+        amount=payment.amount,
+        reason=gettext_noop("the lease was already paid: a second payment is refunded in full"),
+        key=f"escrow:{escrow.pk}:refund:duplicate:{payment.pk}",
+        payment=payment,
+    )
+    logger.warning(
+        "duplicate payment %s (%s %s) on lease %s: refunded in full",
+        payment.idempotency_key,
+        payment.amount,
+        payment.currency,
+        escrow.lease_id,
+    )
+    transaction.on_commit(lambda: hooks.payment_duplicate.send(sender=Payment, payment=payment, refund=refund))
+    return refund
+
+
 def escrow_fund(*, escrow: Escrow, payment: Payment) -> None:
-    """Post a succeeded payment into the lease's escrow. Idempotent per payment."""
-    if payment.status != PaymentStatus.SUCCEEDED:
+    """Post a succeeded (or duplicate) payment into the lease's escrow. Idempotent per payment."""
+    if payment.status not in CHARGED:
         raise EscrowError(gettext("Only a succeeded payment can fund an escrow."))
     ledger.ledger_post(
         key=f"escrow:{escrow.pk}:fund:{payment.pk}",
@@ -165,11 +198,19 @@ def escrow_release(
 
 
 def escrow_refund(
-    *, escrow: Escrow, exporter: Organisation, amount: Decimal, reason: str, key: str, fee: Decimal = Decimal(0)
+    *,
+    escrow: Escrow,
+    exporter: Organisation,
+    amount: Decimal,
+    reason: str,
+    key: str,
+    fee: Decimal = Decimal(0),
+    payment: Payment | None = None,
 ) -> Refund:
     """Move ``amount`` from the escrow to the exporter's refund account, and ``fee`` (a transfer's)
     to platform revenue (inside the caller's transaction), and schedule ``processor.refund_execute``,
-    which returns the refund to the card after commit. Idempotent on ``key``."""
+    which returns the refund to the card after commit (``payment``'s card; by default the payment
+    that paid the lease). Idempotent on ``key``."""
     ledger.ledger_post(
         key=key,
         description=f"Lease {escrow.lease_id}: refund to exporter ({reason})",
@@ -186,6 +227,7 @@ def escrow_refund(
         defaults={
             "escrow": escrow,
             "organisation": exporter,
+            "payment": payment,
             "amount": amount,
             "currency": escrow.currency,
             "reason": reason,
@@ -276,7 +318,7 @@ def payment_finalize(*, payment: Payment) -> Payment:
     ended and record it, forward only. Raises PaymentDeclined if authentication failed (the attempt
     is ``failed`` and the next try starts a new one); an answer still pending changes nothing."""
     payment = Payment.objects.select_related("escrow").get(pk=payment.pk)
-    if payment.status == PaymentStatus.SUCCEEDED or not payment.processor_id:
+    if payment.status in CHARGED or not payment.processor_id:
         return payment
     try:
         result = get_gateway().payment_status(payment_id=payment.processor_id)
@@ -303,6 +345,8 @@ def payment_open_settle(*, escrow: Escrow) -> Payment | None:
         return None
     if settled.status == PaymentStatus.SUCCEEDED:
         return settled
+    if settled.status == PaymentStatus.DUPLICATE:  # another attempt paid the lease; this one is refunded
+        return None
     get_gateway().payment_cancel(payment_id=payment.processor_id, idempotency_key=f"{payment.idempotency_key}:cancel")
     abandoned = gettext_noop("Abandoned: another card was used")  # stored in English, shown translated
     payment_record(payment, status=PaymentStatus.FAILED, failure_message=abandoned)

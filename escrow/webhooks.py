@@ -21,7 +21,7 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
 from . import chargebacks, hooks, processor, services
-from .choices import PaymentStatus, RefundStatus, ReversalStatus
+from .choices import CHARGED, PaymentStatus, RefundStatus, ReversalStatus
 from .exceptions import WebhookInvalid
 from .gateways import gateway_for
 from .models import Payment, PayoutAccount, Refund, TransferReversal, WebhookEvent
@@ -52,13 +52,14 @@ def _payment_succeeded(intent: dict[str, Any]) -> None:
     if payment is None:
         logger.warning("payment_intent.succeeded for unknown intent %s", intent["id"])
         return
-    services.payment_record(
+    payment = services.payment_record(
         payment,
         status=PaymentStatus.SUCCEEDED,
         processor_id=intent["id"],
         charge_id=intent.get("latest_charge") or payment.charge_id,
     )
-    hooks.payment_succeeded.send(sender=Payment, payment=payment)
+    if payment.status == PaymentStatus.SUCCEEDED:  # a duplicate is refunded, never funds the lease
+        hooks.payment_succeeded.send(sender=Payment, payment=payment)
 
 
 def _payment_failed(intent: dict[str, Any]) -> None:
@@ -87,7 +88,7 @@ def _account_updated(account: dict[str, Any]) -> None:
 
 def _charge_refunded(charge: dict[str, Any]) -> None:
     """A refund went through: record any of ours whose answer was lost (same key, replayed answer)."""
-    payment = Payment.objects.filter(charge_id=charge["id"], status=PaymentStatus.SUCCEEDED).first()
+    payment = Payment.objects.filter(charge_id=charge["id"], status__in=CHARGED).first()
     if payment is None:
         logger.warning("charge.refunded for a charge Wareshare does not know: %s", charge["id"])
         return

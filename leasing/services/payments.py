@@ -90,6 +90,15 @@ def lease_payment_succeeded(*, payment: Payment, by: User | None) -> Lease:
     return lease
 
 
+def lease_payment_duplicate(*, payment: Payment) -> None:
+    """A second payment succeeded after the lease was paid (escrow refunds it in full): say so on the
+    lease's timeline, where both sides and staff read it."""
+    lease = Lease.objects.get(pk=payment.escrow.lease_id)
+    lease_note(
+        lease, by=None, note=gettext_noop("A second payment arrived after the lease was paid; refunded in full.")
+    )
+
+
 def lease_pay_finalize(*, lease: Lease, by: User, payment_id: str) -> Payment:
     """The browser finished 3-D Secure for the payment ``payment_id`` (the processor's id): read the
     outcome from the processor and, if it succeeded, fund the lease (``lease_payment_succeeded``;

@@ -220,6 +220,21 @@ class FakeStripe(stripe.HTTPClient):
             self._emit("payment_intent.succeeded", intent)
             return intent
 
+    def confirm_again(self, intent_id: str) -> Obj:
+        """The payer confirms an intent whose 3-D Secure failed once more from the browser (Stripe.js
+        with its client secret; Stripe allows it while the intent ``requires_payment_method``), and
+        this time it succeeds: a late success for an attempt Wareshare already recorded as failed."""
+        with self._lock:
+            intent = self._objects[intent_id]
+            if intent["status"] != "requires_payment_method":
+                return intent
+            charge = self._charge_create(intent)
+            intent.update(
+                status="succeeded", amount_received=intent["amount"], latest_charge=charge["id"], last_payment_error=None
+            )
+            self._emit("payment_intent.succeeded", intent)
+            return intent
+
     def dispute_create(self, charge_id: str, *, amount: int | None = None, reason: str = "fraudulent") -> Obj:
         """The cardholder disputes a charge: Stripe debits the disputed amount from the platform at once."""
         with self._lock:
