@@ -14,6 +14,7 @@ from datetime import timedelta
 from functools import wraps
 from typing import Any
 
+from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -33,8 +34,22 @@ KEEP_FOR = timedelta(hours=24)
 Handler = Callable[..., Response]
 
 
+def _canonical(value: Any) -> Any:
+    """JSON-able form of a request body: a multipart form keeps every value of a field, and an
+    uploaded file counts by its bytes, so another file under the same key is another request."""
+    if isinstance(value, UploadedFile):
+        digest = hashlib.sha256()
+        for chunk in value.chunks():
+            digest.update(chunk)
+        value.seek(0)
+        return {"file": value.name, "sha256": digest.hexdigest()}
+    if hasattr(value, "lists"):  # a QueryDict: every value of each field, not only the last
+        return {key: [_canonical(item) for item in items] for key, items in value.lists()}
+    return value
+
+
 def _request_hash(request: Request) -> str:
-    canonical = json.dumps(request.data, sort_keys=True, separators=(",", ":"), default=str)
+    canonical = json.dumps(_canonical(request.data), sort_keys=True, separators=(",", ":"), default=str)
     return hashlib.sha256(f"{request.method}\n{canonical}".encode()).hexdigest()
 
 

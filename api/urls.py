@@ -4,7 +4,7 @@ from django.urls import path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
 from rest_framework.permissions import AllowAny
 
-from .views import leasing, not_found, warehouses
+from .views import leasing, not_found, trust, warehouses
 
 app_name = "api"
 
@@ -15,6 +15,14 @@ urlpatterns = [
     path("docs/", SpectacularSwaggerView.as_view(url_name="api:schema", **public), name="docs"),
     path("redoc/", SpectacularRedocView.as_view(url_name="api:schema", **public), name="redoc"),
     path("me/", warehouses.MeView.as_view(), name="me"),
+    path("me/standing/", trust.StandingView.as_view(), name="standing"),
+    path("notifications/", trust.NotificationListView.as_view(), name="notification_list"),
+    path("notifications/read/", trust.NotificationReadAllView.as_view(), name="notification_read_all"),
+    path("notifications/<int:pk>/read/", trust.NotificationReadView.as_view(), name="notification_read"),
+    path("disputes/", trust.DisputeListView.as_view(), name="dispute_list"),
+    path("disputes/<int:pk>/", trust.DisputeDetailView.as_view(), name="dispute_detail"),
+    path("disputes/<int:pk>/messages/", trust.DisputeMessageView.as_view(), name="dispute_messages"),
+    path("dispute-attachments/<int:pk>/", trust.DisputeAttachmentView.as_view(), name="dispute_attachment"),
     path("search/", warehouses.SearchView.as_view(), name="search"),
     path("listings/", warehouses.ListingListView.as_view(), name="listing_list"),
     path("listings/<int:pk>/", warehouses.ListingDetailView.as_view(), name="listing_detail"),
@@ -35,7 +43,8 @@ urlpatterns = [
     path("leases/<int:pk>/withdraw/", leasing.LeaseWithdrawView.as_view(), name="lease_withdraw"),
     path("leases/<int:pk>/pay/", leasing.LeasePayView.as_view(), name="lease_pay"),
     path("leases/<int:pk>/confirm/", leasing.LeaseConfirmView.as_view(), name="lease_confirm"),
-    path("leases/<int:pk>/dispute/", leasing.LeaseDisputeView.as_view(), name="lease_dispute"),
+    path("leases/<int:pk>/dispute/", trust.LeaseDisputeView.as_view(), name="lease_dispute"),
+    path("leases/<int:pk>/reviews/", trust.LeaseReviewView.as_view(), name="lease_reviews"),
     path("leases/<int:pk>/cancellation/", leasing.LeaseCancellationView.as_view(), name="lease_cancellation"),
     path("leases/<int:pk>/cancel/", leasing.LeaseCancelView.as_view(), name="lease_cancel"),
     path("leases/<int:pk>/extend/", leasing.LeaseExtendView.as_view(), name="lease_extend"),

@@ -20,8 +20,16 @@ class VerificationInvalid(ApplicationError):
 
 
 class DisputeInvalid(ApplicationError):
+    """The dispute's state does not allow the step (resolved, closed thread)."""
+
     code = "dispute_invalid"
     status = 409
+
+
+class DisputeInputInvalid(DisputeInvalid):
+    """What was sent cannot be right in any state (a negative claim, an empty message): a 400."""
+
+    status = 400
 
 
 class SettlementInvalid(ApplicationError):

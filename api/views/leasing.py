@@ -5,22 +5,18 @@ organisation's lease is a 404. Which side may take a step is the service's decis
 (``NotAllowed`` → 403 ``not_allowed``), never re-decided here."""
 
 from collections.abc import Callable
-from decimal import Decimal
 from typing import Any
 
 from django.db.models import QuerySet
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema
-from rest_framework import serializers
 from rest_framework.exceptions import NotFound
 from rest_framework.request import Request
 from rest_framework.response import Response
 
 from leasing import rules, services
 from leasing.models import InboundShipment, Lease, LeaseEvent, ShipmentEvent
-from trust import services as trust_services
-from trust.choices import DisputeKind
 
 from ..filters import LeaseFilter, ShipmentFilter
 from ..idempotency import idempotent
@@ -215,51 +211,6 @@ class LeaseCancelView(LeaseViewBase):
             by=request.user,
             side=rules.side_of(lease, self.organisation.pk),
             expected_refund=data.get("expected_refund"),
-        )
-        return self._show_lease(pk)
-
-
-class DisputeOpenSerializer(serializers.Serializer):
-    """What the lease page's dispute form takes (``trust.lease_pages.DisputeForm``), files aside."""
-
-    reason = serializers.CharField(max_length=2000, help_text="What is wrong; the thread's first message.")
-    kind = serializers.ChoiceField(
-        choices=DisputeKind.choices,
-        required=False,
-        help_text="Default: `damage_or_loss` on an active lease, `check_in` otherwise.",
-    )
-    claimed_amount = serializers.DecimalField(
-        max_digits=14,
-        decimal_places=2,
-        min_value=Decimal(0),
-        required=False,
-        allow_null=True,
-        help_text="In the lease's currency; default and at most: everything escrow holds.",
-    )
-
-
-class LeaseDisputeView(LeaseViewBase):
-    @extend_schema(
-        summary="Open a dispute (exporter: the check-in; either side: damage or loss)",
-        description="The exporter disputes the check-in within the confirmation window; on an active lease either "
-        "side reports damage or loss. The lease becomes `disputed` and what escrow holds stays there while "
-        "Wareshare reviews. The side is your API key's organisation.",
-        request=DisputeOpenSerializer,
-        parameters=[IDEMPOTENCY],
-        responses={200: LeaseDetailSerializer, **errors(*WRITE)},
-        tags=["leases"],
-    )
-    @idempotent
-    def post(self, request: Request, pk: int) -> Response:
-        lease = self._lease(pk)
-        data = self.valid(DisputeOpenSerializer)
-        trust_services.dispute_open(
-            lease=lease,
-            by=request.user,
-            reason=data["reason"],
-            kind=data.get("kind") or trust_services.dispute_kind_default(lease),
-            claimed_amount=data.get("claimed_amount"),
-            organisation=self.organisation,
         )
         return self._show_lease(pk)
 

@@ -219,6 +219,7 @@ SPECTACULAR_SETTINGS = {
         "LeaseStateEnum": "leasing.choices.LeaseState",
         "ShipmentStatusEnum": "leasing.choices.ShipmentStatus",
         "ListingStatusEnum": "warehouses.choices.ListingStatus",
+        "DisputeStateEnum": "trust.choices.DisputeState",
     },
 }
 # Outbound webhooks: https only unless DEBUG or this is set (tests deliver to 127.0.0.1).

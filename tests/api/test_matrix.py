@@ -9,10 +9,14 @@ import pytest
 
 from api.choices import KeyScope
 from leasing.choices import LeaseState
+from notifications.models import Notification
 from tests.accounts.factories import OrganisationFactory
 from tests.api.conftest import client_with, key_for
 from tests.leasing.factories import Parties
+from tests.trust.factories import png
 from tests.warehouses.factories import ListingFactory, WarehouseFactory, days_from_now
+from trust import services as trust_services
+from trust.models import DisputeAttachment
 from warehouses.choices import ListingStatus
 from warehouses.services import capacity_exception_add
 
@@ -28,6 +32,9 @@ def world(db) -> World:
     parties = Parties()
     lease = parties.lease_in(LeaseState.CHECKED_IN)
     shipment = lease.shipments.get()
+    dispute = trust_services.dispute_open(lease=lease, by=parties.exporter, reason="Crushed", evidence=[png()])
+    attachment = DisputeAttachment.objects.get(message__dispute=dispute)
+    notification = Notification.objects.create(user=parties.owner, kind="test", subject="Hello")
     private_warehouse = WarehouseFactory(organisation=parties.owner_org)
     draft = ListingFactory(warehouse=private_warehouse, status=ListingStatus.DRAFT)
     exception = capacity_exception_add(listing=draft, start=days_from_now(40), end=days_from_now(45), capacity=0)
@@ -42,6 +49,9 @@ def world(db) -> World:
     paths = {
         "lease": f"/api/v1/leases/{lease.pk}/",
         "shipment": f"/api/v1/shipments/{shipment.pk}/",
+        "dispute": f"/api/v1/disputes/{dispute.pk}/",
+        "attachment": f"/api/v1/dispute-attachments/{attachment.pk}/",
+        "notification": f"/api/v1/notifications/{notification.pk}/",
         "draft": f"/api/v1/listings/{draft.pk}/",
         "exception": f"/api/v1/listings/{draft.pk}/exceptions/{exception.pk}/",
         "private_warehouse": f"/api/v1/warehouses/{private_warehouse.pk}/",
@@ -59,6 +69,9 @@ READS = [
     ("lease", "escrow/", BOTH),
     ("lease", "shipments/", BOTH),
     ("lease", "cancellation/", BOTH),
+    ("lease", "reviews/", BOTH),
+    ("dispute", "", BOTH),
+    ("attachment", "", BOTH),
     ("shipment", "", BOTH),
     ("shipment", "events/", BOTH),
     ("shipment", "checkin/", BOTH),
@@ -108,6 +121,9 @@ WRITES = [
     ("post", "lease", "dispute/", {"reason": "Missing boxes"}, BOTH),
     ("post", "lease", "cancel/", {}, BOTH),
     ("post", "lease", "extend/", {"end": "2030-01-01"}, BOTH),
+    ("post", "lease", "reviews/", {"rating": 5, "text": "Good"}, BOTH),
+    ("post", "dispute", "messages/", {"body": "See the photo"}, BOTH),
+    ("post", "notification", "read/", None, OWNER),
     (
         "post",
         "lease",

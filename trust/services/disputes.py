@@ -25,7 +25,7 @@ from leasing.exceptions import InvalidTransition
 from leasing.models import Lease
 
 from ..choices import Author, DisputeKind, Side
-from ..exceptions import DisputeInvalid
+from ..exceptions import DisputeInputInvalid, DisputeInvalid
 from ..messages import MESSAGES
 from ..models import Dispute, DisputeAttachment, DisputeMessage
 from ..notifications import trust_notify
@@ -70,7 +70,7 @@ def _attach(message: DisputeMessage, files: list[CheckedFile]) -> None:
 def _check_can_open(lease: Lease, side: str, kind: str) -> None:
     """Whether ``side`` may open a dispute of ``kind`` now is ``leasing.rules.dispute``'s to say."""
     if kind not in (DisputeKind.CHECK_IN, DisputeKind.DAMAGE_OR_LOSS):
-        raise DisputeInvalid(_("Say what the dispute is about: the check-in, or damage or loss."))
+        raise DisputeInputInvalid(_("Say what the dispute is about: the check-in, or damage or loss."))
     rules.dispute(lease, side, kind).require()
 
 
@@ -78,13 +78,13 @@ def _claim(claimed: Decimal | None, held: Decimal, currency: str) -> Decimal:
     if claimed is None:
         return held
     if claimed < 0:
-        raise DisputeInvalid(_("The claimed amount cannot be negative."))
+        raise DisputeInputInvalid(_("The claimed amount cannot be negative."))
     if quantize(claimed, currency) != claimed:
-        raise DisputeInvalid(
+        raise DisputeInputInvalid(
             _("%(amount)s has more decimals than %(currency)s allows.") % {"amount": claimed, "currency": currency}
         )
     if held > 0 and claimed > held:
-        raise DisputeInvalid(
+        raise DisputeInvalid(  # what escrow holds now: a conflict with the lease's state, not bad input
             _("Escrow holds %(amount)s for this lease: claim at most that.") % {"amount": format_money(held, currency)}
         )
     return claimed
@@ -182,7 +182,7 @@ def dispute_message_post(
     body = body.strip()
     checked = files_check(files)
     if not body and not checked:
-        raise DisputeInvalid(_("Write a message or attach a file."))
+        raise DisputeInputInvalid(_("Write a message or attach a file."))
     with transaction.atomic():
         dispute = (
             Dispute.objects.select_for_update()

@@ -25,7 +25,7 @@ from leasing.settlement import lease_settle
 
 from .. import rating
 from ..choices import DisputeState, FoundAgainst, Outcome, Side
-from ..exceptions import DisputeInvalid, SettlementInvalid
+from ..exceptions import DisputeInputInvalid, DisputeInvalid, SettlementInvalid
 from ..messages import MESSAGES
 from ..models import Dispute, Resolution
 from .audit import audit_record
@@ -204,7 +204,7 @@ def dispute_resolve(
     staff_require(by)
     note = note.strip()
     if not note:
-        raise DisputeInvalid(_("Explain the decision: both sides read it."))
+        raise DisputeInputInvalid(_("Explain the decision: both sides read it."))
     with transaction.atomic():
         locked = leasing_services.lease_lock(dispute.lease)
         dispute = Dispute.objects.select_for_update().get(pk=dispute.pk)
