@@ -230,7 +230,10 @@ class FakeStripe(stripe.HTTPClient):
                 return intent
             charge = self._charge_create(intent)
             intent.update(
-                status="succeeded", amount_received=intent["amount"], latest_charge=charge["id"], last_payment_error=None
+                status="succeeded",
+                amount_received=intent["amount"],
+                latest_charge=charge["id"],
+                last_payment_error=None,
             )
             self._emit("payment_intent.succeeded", intent)
             return intent
