@@ -5,6 +5,7 @@ from decimal import Decimal
 from django.contrib.messages import constants as message_constants
 
 from . import env as e
+from . import security
 
 BASE_DIR = e.BASE_DIR
 SECRET_KEY = e.SECRET_KEY
@@ -25,6 +26,7 @@ INSTALLED_APPS = [
     "allauth.mfa",
     "django_filters",
     "django_countries",
+    "csp",  # django-csp: its system checks
     "common",
     "accounts",
     "warehouses",
@@ -38,6 +40,9 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Security headers on every page (after whitenoise: static files need none); see "Security headers".
+    "csp.middleware.CSPMiddleware",
+    "django_permissions_policy.PermissionsPolicyMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     # The browser's Accept-Language (or the language cookie) first; a signed-in user's saved
     # choice overrides it in accounts.middleware.UserLocaleMiddleware, after authentication.
@@ -225,3 +230,19 @@ SPECTACULAR_SETTINGS = {
 # Outbound webhooks: https only unless DEBUG or this is set (tests deliver to 127.0.0.1).
 WARESHARE_WEBHOOKS_ALLOW_HTTP = False
 WARESHARE_SWEEPS += ["api.webhooks.deliveries_send", "api.idempotency.idempotency_records_purge"]
+
+# --- Security headers (docs/deploy.md, "Security headers"). ------------------------------------
+# The checkout loads Stripe.js only with the Stripe gateway on and a publishable key
+# (leasing/views/payments.py): Stripe's hosts are in the policies only then.
+STRIPE_JS = bool(STRIPE_SECRET_KEY and STRIPE_PUBLISHABLE_KEY)
+MEDIA_ORIGINS = security.media_origins(
+    bucket=e.AWS_STORAGE_BUCKET_NAME,
+    endpoint_url=e.AWS_S3_ENDPOINT_URL,
+    custom_domain=e.AWS_S3_CUSTOM_DOMAIN,
+    region=e.AWS_S3_REGION_NAME,
+)
+CONTENT_SECURITY_POLICY = security.content_security_policy(stripe=STRIPE_JS, media=MEDIA_ORIGINS)
+PERMISSIONS_POLICY = security.permissions_policy(stripe=STRIPE_JS)
+SECURE_REFERRER_POLICY = "strict-origin-when-cross-origin"
+SECURE_CONTENT_TYPE_NOSNIFF = True
+X_FRAME_OPTIONS = "DENY"

@@ -68,12 +68,10 @@ SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$"]  # load balancer probes spe
 SECURE_HSTS_SECONDS = 60 * 60 * 24 * 365
 SECURE_HSTS_INCLUDE_SUBDOMAINS = True
 SECURE_HSTS_PRELOAD = True
-SECURE_CONTENT_TYPE_NOSNIFF = True
-SECURE_REFERRER_POLICY = "same-origin"
 SESSION_COOKIE_SECURE = True
 SESSION_COOKIE_HTTPONLY = True
 CSRF_COOKIE_SECURE = True
-X_FRAME_OPTIONS = "DENY"
+# nosniff, Referrer-Policy, X-Frame-Options, CSP and Permissions-Policy: base.py, every environment.
 ALLAUTH_TRUSTED_PROXY_COUNT = e.TRUSTED_PROXY_COUNT  # rate limits count the client, not the proxy
 
 # --- Static files (whitenoise, compressed and hashed at collectstatic) and media.

@@ -1,5 +1,6 @@
 """The test suite: locmem email, fast hashing, the database from DATABASE_URL (SQLite by default)."""
 
+from . import security
 from .base import *  # noqa: F403
 from .base import DATABASES
 
@@ -17,3 +18,7 @@ STRIPE_SECRET_KEY = ""
 CELERY_TASK_ALWAYS_EAGER = True
 WHITENOISE_AUTOREFRESH = True
 WHITENOISE_USE_FINDERS = True
+# The policies follow STRIPE_SECRET_KEY above, not a developer's .env.
+STRIPE_JS = False
+CONTENT_SECURITY_POLICY = security.content_security_policy(stripe=False, media=[])
+PERMISSIONS_POLICY = security.permissions_policy(stripe=False)

@@ -5,7 +5,7 @@
  * text for screen readers), and the submit button is disabled against double posts. The server
  * answers exactly as for a normal post (a redirect, or the form again with its errors); that answer
  * replaces the page, and the address bar shows where it came from.
- * Forms whose own onsubmit handler (a confirm() dialog) said no are left alone.
+ * Forms whose confirm() dialog (data-confirm, actions.js) was answered "Cancel" are left alone.
  */
 (function () {
   "use strict";

@@ -4,8 +4,12 @@ Playwright never downloads a browser here: it launches ``/usr/bin/chromium`` (in
 ``scripts/install_chromium.sh`` from the Makefile's setup). The live server runs in a thread of
 this process, so the tests read ``django.core.mail.outbox`` and set up the other side of a
 journey with the factories and services, while the browser plays the person under test.
+
+Every page any test opens is watched for Content-Security-Policy violations (``new_context``):
+a test that saw one fails at teardown, naming the page and what was blocked.
 """
 
+import contextlib
 import mimetypes
 import os
 from collections.abc import Iterator
@@ -15,6 +19,9 @@ from typing import Any
 import pytest
 from django.conf import settings
 from playwright.sync_api import BrowserContext, Playwright, Route, expect, sync_playwright
+from playwright.sync_api import Error as PlaywrightError
+
+from .helpers import CSP_WATCH
 
 # pytest-django's live server listens on localhost unless told otherwise; these tests use 127.0.0.1.
 os.environ.setdefault("DJANGO_LIVE_TEST_SERVER_ADDRESS", "127.0.0.1")
@@ -115,15 +122,29 @@ def _serve_media(route: Route) -> None:
 
 
 @pytest.fixture
-def new_context(new_context: Any) -> Any:
+def new_context(new_context: Any) -> Iterator[Any]:
     """Every browser context: desktop-sized unless told otherwise, /media/ answered from MEDIA_ROOT,
-    and a 10 s limit on each action (a missing element fails fast, not after 30 s)."""
+    a 10 s limit on each action (a missing element fails fast, not after 30 s), and every
+    ``securitypolicyviolation`` on any of its pages reported here: the test fails if there was one."""
+    contexts: list[BrowserContext] = []
+    violations: list[dict[str, Any]] = []
 
     def make(**kwargs: Any) -> BrowserContext:
         kwargs.setdefault("viewport", {"width": 1280, "height": 900})
         context = new_context(**kwargs)
         context.set_default_timeout(10_000)
         context.route(f"**{settings.MEDIA_URL}**", _serve_media)
+        context.expose_binding("__cspReport", lambda source, violation: violations.append(violation))
+        context.add_init_script(CSP_WATCH)
+        contexts.append(context)
         return context
 
-    return make
+    yield make
+    for context in contexts:  # let the last page's reports arrive; a closed context has none pending
+        for page in context.pages:
+            with contextlib.suppress(PlaywrightError):
+                page.evaluate("() => window.__cspViolations && window.__cspViolations.length")
+    assert not violations, "Content-Security-Policy violations:\n" + "\n".join(
+        f"{v['page']}: {v['directive']} blocked {v['blocked']} ({v['source']}:{v['line']}) {v['sample']}"
+        for v in violations
+    )

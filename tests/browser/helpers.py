@@ -1,4 +1,4 @@
-"""What every journey does in the browser: sign in, take a screenshot, run axe-core."""
+"""What every journey does in the browser: sign in, take a screenshot, run axe-core, watch the CSP."""
 
 import io
 import json
@@ -17,6 +17,31 @@ ARTIFACTS = ROOT / "var" / "test-artifacts" / "browser"
 AXE = Path(__file__).resolve().parent / "vendor" / "axe-4.14.1.min.js"
 BLOCKING = ("serious", "critical")
 
+# An init script in every page (conftest.py ``new_context``): each Content-Security-Policy
+# violation goes into window.__cspViolations and, through an exposed binding, to the test.
+CSP_WATCH = """
+window.__cspViolations = [];
+document.addEventListener("securitypolicyviolation", (event) => {
+  const violation = {
+    page: event.documentURI,
+    directive: event.effectiveDirective,
+    blocked: event.blockedURI,
+    source: event.sourceFile,
+    line: event.lineNumber,
+    sample: event.sample,
+  };
+  window.__cspViolations.push(violation);
+  if (typeof window.__cspReport === "function") {
+    window.__cspReport(violation);
+  }
+});
+"""
+
+
+def csp_violations(page: Page) -> list[dict[str, Any]]:
+    """The Content-Security-Policy violations seen on the page shown now."""
+    return page.evaluate("() => window.__cspViolations || []")
+
 
 def shot(page: Page, journey: str, name: str) -> None:
     """A full-page screenshot, kept as a test artefact under var/test-artifacts/browser/<journey>/."""
@@ -26,9 +51,10 @@ def shot(page: Page, journey: str, name: str) -> None:
 
 
 def axe_violations(page: Page) -> list[dict[str, Any]]:
-    """Run the vendored axe-core on the page as it is; return the serious and critical violations."""
+    """Run the vendored axe-core on the page as it is; return the serious and critical violations.
+    axe is evaluated, not added as a <script> tag: the page's Content-Security-Policy would block that."""
     if not page.evaluate("() => typeof window.axe === 'object'"):
-        page.add_script_tag(content=AXE.read_text())
+        page.evaluate(AXE.read_text())
     results = page.evaluate("() => axe.run(document, {resultTypes: ['violations']})")
     return [
         {
