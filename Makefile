@@ -42,6 +42,11 @@ prod-smoke: $(STAMP)
 bench-smoke: $(STAMP)
 	./scripts/bench_smoke.sh
 
+# The read replica for real: a primary + streaming standby on ports 5442/5443 (scripts/replica.sh), the
+# tests of tests/ops/test_replica.py against them, torn down after; fails if any of them is skipped.
+replica-test: $(STAMP)
+	./scripts/replica_test.sh
+
 # bandit (0 high), pip-audit on requirements.txt, no secret in the repository (scripts/security.sh).
 security: $(STAMP)
 	./scripts/security.sh
