@@ -15,8 +15,9 @@ the data guarantees a non-empty first page:
   f  /search/ (default dates, 1 unit)     when the oracle finds any listing free on those dates
 
 Fails (exit 1) on any answer other than 200, on an empty first page, on a result the oracle says
-is not free for the dates and quantity asked, and on a listing page whose free count differs from
-the oracle's. No timing is asserted.
+is not free for the dates and quantity asked, on a first page of (a), (c) or (f) that is not full
+(20, or every matching listing when fewer match) or shows a listing that does not match, and on a
+listing page whose free count differs from the oracle's. No timing is asserted.
 """
 
 from __future__ import annotations
@@ -47,6 +48,7 @@ from warehouses.filters import default_dates  # noqa: E402
 
 FEATURE_NAMES = [name for name, _ in FEATURES]
 QUANTITIES = (1, 5, 20, 40, 100)
+PAGE_SIZE = 20  # warehouses.views.PAGE_SIZE, restated: the oracle does not read the code it checks
 RESULT_LINK = re.compile(rb'<article class="card result">.*?href="[^"]*/listings/(\d+)/', re.S)
 
 # The oracle: listings free for quantity units on every day of start..end, by the rules of
@@ -104,7 +106,11 @@ def get(client: Client, failures: Failures, url: str):
     return response
 
 
-def check_results(failures: Failures, url: str, content: bytes, *, start=None, end=None, quantity=1) -> None:
+def check_results(
+    failures: Failures, url: str, content: bytes, *, start=None, end=None, quantity=1, expected: set[int] | None = None
+) -> None:
+    """A non-empty first page; with dates, only listings the oracle says are free; with ``expected``
+    (every listing that should match), a full page (or all of them) and none outside it."""
     ids = [int(pk) for pk in RESULT_LINK.findall(content)]
     if not failures.check(bool(ids), f"{url}: empty first page, the oracle guarantees results"):
         return
@@ -112,7 +118,24 @@ def check_results(failures: Failures, url: str, content: bytes, *, start=None, e
         free = {row[0] for row in free_listings(start=start, end=end, quantity=quantity)}
         wrong = [pk for pk in ids if pk not in free]
         failures.check(not wrong, f"{url}: listings {wrong} shown, the oracle says they are not free")
+    if expected is not None:
+        failures.check(
+            len(ids) == min(PAGE_SIZE, len(expected)),
+            f"{url}: {len(ids)} results on the first page, the oracle expects {min(PAGE_SIZE, len(expected))}",
+        )
+        outside = sorted(set(ids) - expected)
+        failures.check(not outside, f"{url}: listings {outside} shown, the oracle says they do not match")
     print(f"  ok   {url} ({len(ids)} results)")
+
+
+def active_in(country: str) -> set[int]:
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT l.id FROM warehouses_listing l JOIN warehouses_warehouse w ON w.id = l.warehouse_id"
+            " WHERE l.status = 'active' AND w.country = %s",
+            [country],
+        )
+        return {row[0] for row in cursor.fetchall()}
 
 
 def main() -> None:
@@ -142,7 +165,7 @@ def main() -> None:
         pk, country, port, free = row[0], row[3], row[4], row[6]
 
         url = "/search/?" + urlencode({"country": country})
-        check_results(failures, url, get(client, failures, url).content)
+        check_results(failures, url, get(client, failures, url).content, expected=active_in(country))
 
         url = "/search/?" + urlencode({"port": port, "radius": 500, "start": start, "end": end, "quantity": quantity})
         check_results(failures, url, get(client, failures, url).content, start=start, end=end, quantity=quantity)
@@ -151,10 +174,21 @@ def main() -> None:
         if failures.check(found is not None, "the oracle finds no free listing with a feature"):
             c_row, c_start, c_end, _ = found
             features = [name for name, has in zip(FEATURE_NAMES, c_row[5], strict=True) if has]
-            query = [("features", f) for f in rng.sample(features, min(len(features), rng.randint(1, 2)))]
-            query += [("max_price", c_row[2] * 2), ("currency", c_row[1]), ("start", c_start), ("end", c_end)]
+            chosen = rng.sample(features, min(len(features), rng.randint(1, 2)))
+            max_price, currency = c_row[2] * 2, c_row[1]
+            query = [("features", f) for f in chosen]
+            query += [("max_price", max_price), ("currency", currency), ("start", c_start), ("end", c_end)]
             url = "/search/?" + urlencode(query)
-            check_results(failures, url, get(client, failures, url).content, start=c_start, end=c_end)
+            expected = {
+                r[0]
+                for r in free_listings(start=c_start, end=c_end, quantity=1)
+                if r[1] == currency
+                and r[2] <= max_price
+                and all(has for name, has in zip(FEATURE_NAMES, r[5], strict=True) if name in chosen)
+            }
+            check_results(
+                failures, url, get(client, failures, url).content, start=c_start, end=c_end, expected=expected
+            )
 
         url = f"/listings/{pk}/?" + urlencode({"start": start, "end": end, "quantity": quantity})
         body = get(client, failures, url).content.decode()
@@ -163,9 +197,9 @@ def main() -> None:
             print(f"  ok   {url} ({free} free)")
 
     start, end = (date.fromisoformat(d) for d in default_dates())
-    if free_listings(start=start, end=end, quantity=1):
+    if everything := {row[0] for row in free_listings(start=start, end=end, quantity=1)}:
         url = "/search/"
-        check_results(failures, url, get(client, failures, url).content, start=start, end=end)
+        check_results(failures, url, get(client, failures, url).content, start=start, end=end, expected=everything)
     else:
         failures.check(False, f"the oracle finds no listing free on the default dates {start}–{end}")
 
