@@ -115,7 +115,7 @@ def insert_select(model, values: dict[str, str], tail: str, *, with_: str = "") 
     ``now()``, a field default (or a non-null text field's ``''``) as a parameter, a nullable column
     with NULL (left out), a ``db_default`` by the database. A NOT NULL column the generator cannot
     fill (no default, not text) stops the run with its name, so a new column never breaks the data
-    silently: give it an expression here. The defaults are bound as ``%(default_<column>)s``.
+    silently: give it an expression here. Defaults are bound as ``%(default_<table>_<column>)s``.
     """
     table = model._meta.db_table
     fields = {f.column: f for f in model._meta.concrete_fields}
