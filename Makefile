@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test lint ci prod-smoke security escrow-fuzz i18n-check
+.PHONY: demo test lint ci prod-smoke bench-smoke replica-test security escrow-fuzz i18n-check
 
 $(STAMP): requirements.txt requirements-dev.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -36,6 +36,16 @@ i18n-check: $(STAMP)
 # Production smoke: gunicorn + Celery worker + beat on the local PostgreSQL and Redis (scripts/prod_smoke.sh).
 prod-smoke: $(STAMP)
 	./scripts/prod_smoke.sh
+
+# The benchmarks at a tiny scale on a throwaway database: generator, search mixes and listing page
+# against an oracle, reservations without overbooking; no timing asserted, ≤ 2 minutes (scripts/bench_smoke.sh).
+bench-smoke: $(STAMP)
+	./scripts/bench_smoke.sh
+
+# The read replica for real: a primary + streaming standby on ports 5442/5443 (scripts/replica.sh), the
+# tests of tests/ops/test_replica.py against them, torn down after; fails if any of them is skipped.
+replica-test: $(STAMP)
+	./scripts/replica_test.sh
 
 # bandit (0 high), pip-audit on requirements.txt, no secret in the repository (scripts/security.sh).
 security: $(STAMP)

@@ -36,6 +36,9 @@ from django.core.management import call_command  # noqa: E402
 from django.db import connection  # noqa: E402
 from django.utils import timezone  # noqa: E402
 
+from accounts.models import Organisation  # noqa: E402
+from warehouses.models import CalendarDay, Listing, Reservation, Warehouse  # noqa: E402
+
 CALENDAR = "warehouses_calendarday"
 # Currency by warehouse country (others price in USD); rates turn a EUR base price into it.
 EURO = [
@@ -100,8 +103,52 @@ def step(label: str):
 
 def run(sql: str, params: dict | None = None) -> int:
     with connection.cursor() as cursor:
-        cursor.execute(sql, params)
+        cursor.execute(sql, {**DEFAULTS, **params} if isinstance(params, dict) else params)
         return cursor.rowcount
+
+
+def insert_select(model, values: dict[str, str], tail: str, *, with_: str = "") -> str:
+    """``[WITH …] INSERT INTO <model's table> (every column) SELECT … <tail>``, derived from the model.
+
+    ``values`` maps column names to SQL expressions over ``tail`` (the ``FROM …`` part). Every other
+    concrete column is filled the way the ORM would fill it: ``auto_now``/``auto_now_add`` with
+    ``now()``, a field default (or a non-null text field's ``''``) as a parameter, a nullable column
+    with NULL (left out), a ``db_default`` by the database. A NOT NULL column the generator cannot
+    fill (no default, not text) stops the run with its name, so a new column never breaks the data
+    silently: give it an expression here. Defaults are bound as ``%(default_<table>_<column>)s``.
+    """
+    table = model._meta.db_table
+    fields = {f.column: f for f in model._meta.concrete_fields}
+    unknown = set(values) - set(fields)
+    if unknown:
+        raise SystemExit(f"generate.py: {table} has no column(s) {sorted(unknown)}")
+    columns, exprs = [], []
+    for column, field in fields.items():
+        if column in values:
+            expr = values[column]
+        elif field.primary_key or field.null or field.has_db_default():
+            continue
+        elif getattr(field, "auto_now", False) or getattr(field, "auto_now_add", False):
+            expr = "now()"
+        elif field.unique:
+            if field.get_internal_type() != "UUIDField":
+                raise SystemExit(f"generate.py: give {table}.{column} (unique, NOT NULL) a value")
+            expr = "gen_random_uuid()"
+        else:
+            default = field.get_default()
+            if default is None:
+                raise SystemExit(
+                    f"generate.py: {table}.{column} is NOT NULL without a default: give it a value in generate.py"
+                )
+            DEFAULTS[f"default_{table}_{column}"] = field.get_db_prep_save(default, connection)
+            expr = f"%(default_{table}_{column})s"
+        columns.append(connection.ops.quote_name(column))
+        exprs.append(expr)
+    return f"{with_}\nINSERT INTO {table} ({', '.join(columns)})\nSELECT " + ",\n       ".join(exprs) + f"\n{tail}"
+
+
+# Parameters for the model defaults used by insert_select (merged into every statement's params).
+DEFAULTS: dict[str, object] = {}
 
 
 def scalar(sql: str, params: dict | None = None):
@@ -217,7 +264,11 @@ def main() -> None:
     except Exception:
         fk_skipped = False
 
-    if existing or args.reset:
+    # A run that stopped half-way (an error after the organisations were inserted) left rows behind.
+    leftover = scalar(
+        "SELECT (SELECT count(*) FROM accounts_organisation) + (SELECT count(*) FROM warehouses_warehouse)"
+    )
+    if existing or leftover or args.reset:
         with step("reset (TRUNCATE … CASCADE)"):
             run(
                 "TRUNCATE accounts_organisation, warehouses_warehouse, warehouses_warehousephoto, "
@@ -227,30 +278,68 @@ def main() -> None:
 
     with step(f"{n_owners} owner organisations"):
         run(
-            """
-            INSERT INTO accounts_organisation (name, is_owner, is_exporter, country, legal_name,
-                registration_number, verification_status, verified_at, credit_score, credit_grade, created_at)
-            SELECT 'Bench Logistics ' || lpad(g::text, 4, '0'), true, false, p.country,
-                   'Bench Logistics ' || lpad(g::text, 4, '0') || ' Ltd', 'BL' || g,
-                   CASE WHEN r.v < 0.6 THEN 'verified' ELSE 'unverified' END,
-                   CASE WHEN r.v < 0.6 THEN now() END,
-                   CASE WHEN r.v < 0.8 THEN s.score END,
-                   CASE WHEN r.v >= 0.8 THEN ''
-                        WHEN s.score >= 80 THEN 'A' WHEN s.score >= 65 THEN 'B'
-                        WHEN s.score >= 50 THEN 'C' WHEN s.score >= 35 THEN 'D' ELSE 'E' END,
-                   now() - random() * interval '3 years'
+            insert_select(
+                Organisation,
+                {
+                    "name": "'Bench Logistics ' || lpad(g::text, 4, '0')",
+                    "is_owner": "true",
+                    "is_exporter": "false",
+                    "country": "p.country",
+                    "legal_name": "'Bench Logistics ' || lpad(g::text, 4, '0') || ' Ltd'",
+                    "registration_number": "'BL' || g",
+                    "verification_status": "CASE WHEN r.v < 0.6 THEN 'verified' ELSE 'unverified' END",
+                    "verified_at": "CASE WHEN r.v < 0.6 THEN now() END",
+                    "credit_score": "CASE WHEN r.v < 0.8 THEN s.score END",
+                    "credit_grade": (
+                        "CASE WHEN r.v >= 0.8 THEN '' WHEN s.score >= 80 THEN 'A' WHEN s.score >= 65 THEN 'B' "
+                        "WHEN s.score >= 50 THEN 'C' WHEN s.score >= 35 THEN 'D' ELSE 'E' END"
+                    ),
+                    "created_at": "now() - random() * interval '3 years'",
+                },
+                """
               FROM generate_series(1, %(n_owners)s) g
               CROSS JOIN LATERAL (SELECT random() AS v, g AS keep) r
               CROSS JOIN LATERAL (SELECT 20 + floor(random() * 81)::int AS score, g AS keep) s
               JOIN (SELECT row_number() OVER (ORDER BY locode) - 1 AS i, country FROM warehouses_port) p
                 ON p.i = g %% (SELECT count(*) FROM warehouses_port)
-            """,
+                """,
+            ),
             params,
         )
 
     with step(f"{n_warehouses} warehouses near ports"):
         run(
-            """
+            insert_select(
+                Warehouse,
+                {
+                    "organisation_id": "(SELECT min(id) FROM accounts_organisation) + k.owner_i - 1",
+                    "name": "p.name || ' Logistics Park ' || k.g",
+                    "address": "k.g || ' Harbour Road'",
+                    "city": "left(p.name, 100)",
+                    "country": "p.country",
+                    "latitude": "greatest(-89.9, least(89.9, p.latitude + k.dlat))",
+                    "longitude": (
+                        "((p.longitude + k.dlon_km_deg / greatest(cos(radians(p.latitude)), 0.05) + 540)::numeric"
+                        " %% 360 - 180)::float8"
+                    ),
+                    "nearest_port_id": "p.locode",
+                    "timezone": "'UTC'",
+                    "customs_status": (
+                        "CASE WHEN k.c < 0.7 THEN 'general' WHEN k.c < 0.9 THEN 'bonded' ELSE 'free_trade_zone' END"
+                    ),
+                    "temperature_controlled": "k.f1 < 0.20",
+                    "hazmat": "k.f2 < 0.10",
+                    "racking": "k.f3 < 0.60",
+                    "access_24_7": "k.f4 < 0.30",
+                    "cctv": "k.f5 < 0.70",
+                    "loading_dock": "k.f6 < 0.50",
+                    "forklift": "k.f7 < 0.60",
+                    "fire_suppression": "k.f8 < 0.40",
+                    "opening_hours": "'Mon–Fri 08:00–18:00'",
+                    "created_at": "now() - random() * interval '3 years'",
+                },
+                "FROM picks k JOIN ports p ON p.i = k.port_i ORDER BY k.g",
+                with_="""
             WITH ports AS (
                 SELECT row_number() OVER (ORDER BY locode) - 1 AS i, locode, name, country, latitude, longitude
                   FROM warehouses_port
@@ -263,28 +352,8 @@ def main() -> None:
                        random() AS f5, random() AS f6, random() AS f7, random() AS f8,
                        1 + floor(random() * %(n_owners)s)::int AS owner_i
                   FROM generate_series(1, %(n_warehouses)s) g
-            )
-            INSERT INTO warehouses_warehouse (organisation_id, name, address, city, country, latitude,
-                longitude, nearest_port_id, timezone, customs_status, temperature_controlled, hazmat,
-                racking, access_24_7, cctv, loading_dock, forklift, fire_suppression, opening_hours,
-                description, created_at)
-            SELECT (SELECT min(id) FROM accounts_organisation) + k.owner_i - 1,
-                   p.name || ' Logistics Park ' || k.g,
-                   k.g || ' Harbour Road',
-                   left(p.name, 100),
-                   p.country,
-                   greatest(-89.9, least(89.9, p.latitude + k.dlat)),
-                   ((p.longitude + k.dlon_km_deg / greatest(cos(radians(p.latitude)), 0.05) + 540)::numeric %% 360 - 180)::float8,
-                   p.locode,
-                   'UTC',
-                   CASE WHEN k.c < 0.7 THEN 'general' WHEN k.c < 0.9 THEN 'bonded' ELSE 'free_trade_zone' END,
-                   k.f1 < 0.20, k.f2 < 0.10, k.f3 < 0.60, k.f4 < 0.30,
-                   k.f5 < 0.70, k.f6 < 0.50, k.f7 < 0.60, k.f8 < 0.40,
-                   'Mon–Fri 08:00–18:00', '',
-                   now() - random() * interval '3 years'
-              FROM picks k JOIN ports p ON p.i = k.port_i
-             ORDER BY k.g
-            """,
+            )""",
+            ),
             params,
         )
 
@@ -292,7 +361,42 @@ def main() -> None:
     rate_values = ", ".join(f"('{cur}', {rate}, {0 if cur in ZERO_DECIMAL else 2})" for cur, rate in RATE.items())
     with step(f"{n_listings} active listings"):
         run(
-            f"""
+            insert_select(
+                Listing,
+                {
+                    "warehouse_id": "l.warehouse_id",
+                    "title": (
+                        "CASE l.unit WHEN 'pallet' THEN 'Pallet positions' WHEN 'sqm' THEN 'Floor space' "
+                        "ELSE 'Bulk volume' END || ' at ' || left(l.warehouse_name, 150)"
+                    ),
+                    "unit": "l.unit",
+                    "capacity": (
+                        "CASE l.unit WHEN 'pallet' THEN 100 + floor(l.cap * 1900) "
+                        "WHEN 'sqm' THEN 200 + floor(l.cap * 4800) ELSE 300 + floor(l.cap * 7700) END"
+                    ),
+                    "price_per_unit_day": (
+                        "round((CASE l.unit WHEN 'pallet' THEN 0.25 + l.price * 1.25 "
+                        "WHEN 'sqm' THEN 0.10 + l.price * 0.70 ELSE 0.05 + l.price * 0.35 END"
+                        " * r.rate)::numeric, r.digits)"
+                    ),
+                    "currency": "l.currency",
+                    "handling_in_fee": "round((l.fee_in * 8 * r.rate)::numeric, r.digits)",
+                    "handling_out_fee": "round((l.fee_out * 8 * r.rate)::numeric, r.digits)",
+                    "min_days": "l.min_days",
+                    "max_days": "365",
+                    "available_from": "%(today)s::date",
+                    "calendar_until": "%(today)s::date + (%(days)s - 1)",
+                    "instant_book": "l.instant < 0.3",
+                    "cancellation_policy": (
+                        "CASE WHEN l.policy < 0.3 THEN 'flexible' WHEN l.policy < 0.8 THEN 'moderate' ELSE 'strict' END"
+                    ),
+                    "status": "'active'",
+                    "created_at": "now() - l.age",
+                    "updated_at": "now()",
+                },
+                f"FROM listing l JOIN (VALUES {rate_values}) r(currency, rate, digits) ON r.currency = l.currency"
+                " ORDER BY l.g",
+                with_=f"""
             WITH w AS (
                 SELECT row_number() OVER (ORDER BY id) - 1 AS i, id, name, country FROM warehouses_warehouse
             ), picks AS MATERIALIZED (
@@ -307,31 +411,8 @@ def main() -> None:
                   FROM picks k
                   JOIN w ON w.i = (k.g - 1) %% %(n_warehouses)s
                   LEFT JOIN (VALUES {currency_values}) cc(country, currency) ON cc.country = w.country
-            )
-            INSERT INTO warehouses_listing (warehouse_id, title, description, unit, capacity,
-                price_per_unit_day, currency, handling_in_fee, handling_out_fee, min_days, max_days,
-                available_from, available_until, calendar_until, instant_book, cancellation_policy,
-                status, created_at, updated_at)
-            SELECT l.warehouse_id,
-                   CASE l.unit WHEN 'pallet' THEN 'Pallet positions' WHEN 'sqm' THEN 'Floor space'
-                               ELSE 'Bulk volume' END || ' at ' || left(l.warehouse_name, 150),
-                   '', l.unit,
-                   CASE l.unit WHEN 'pallet' THEN 100 + floor(l.cap * 1900)
-                               WHEN 'sqm' THEN 200 + floor(l.cap * 4800) ELSE 300 + floor(l.cap * 7700) END,
-                   round((CASE l.unit WHEN 'pallet' THEN 0.25 + l.price * 1.25
-                                      WHEN 'sqm' THEN 0.10 + l.price * 0.70 ELSE 0.05 + l.price * 0.35 END
-                          * r.rate)::numeric, r.digits),
-                   l.currency,
-                   round((l.fee_in * 8 * r.rate)::numeric, r.digits),
-                   round((l.fee_out * 8 * r.rate)::numeric, r.digits),
-                   l.min_days, 365,
-                   %(today)s::date, NULL, %(today)s::date + (%(days)s - 1),
-                   l.instant < 0.3,
-                   CASE WHEN l.policy < 0.3 THEN 'flexible' WHEN l.policy < 0.8 THEN 'moderate' ELSE 'strict' END,
-                   'active', now() - l.age, now()
-              FROM listing l JOIN (VALUES {rate_values}) r(currency, rate, digits) ON r.currency = l.currency
-             ORDER BY l.g
-            """,
+            )""",
+            ),
             params,
         )
 
@@ -360,11 +441,17 @@ def main() -> None:
             params,
         )
         run(
-            """
-            INSERT INTO warehouses_reservation (listing_id, start, "end", quantity, created_at, released_at)
-            SELECT listing_id, %(today)s::date + res_from, %(today)s::date + res_to, quantity, now(), NULL
-              FROM bench_segment ORDER BY listing_id, s
-            """,
+            insert_select(
+                Reservation,
+                {
+                    "listing_id": "listing_id",
+                    "start": "%(today)s::date + res_from",
+                    "end": "%(today)s::date + res_to",
+                    "quantity": "quantity",
+                    "created_at": "now()",
+                },
+                "FROM bench_segment ORDER BY listing_id, s",
+            ),
             params,
         )
 
@@ -375,12 +462,16 @@ def main() -> None:
     # (listing, day) order as if each listing's calendar had been created at once.
     with step(f"calendar: {n_listings} × {days} days"):
         rows = run(
-            """
-            INSERT INTO warehouses_calendarday (listing_id, day, capacity, reserved)
-            SELECT s.listing_id, %(today)s::date + i, s.capacity,
-                   CASE WHEN i BETWEEN s.res_from AND s.res_to THEN s.quantity ELSE 0 END
-              FROM bench_segment s CROSS JOIN LATERAL generate_series(s.seg_from, s.seg_to) i
-            """,
+            insert_select(
+                CalendarDay,
+                {
+                    "listing_id": "s.listing_id",
+                    "day": "%(today)s::date + i",
+                    "capacity": "s.capacity",
+                    "reserved": "CASE WHEN i BETWEEN s.res_from AND s.res_to THEN s.quantity ELSE 0 END",
+                },
+                "FROM bench_segment s CROSS JOIN LATERAL generate_series(s.seg_from, s.seg_to) i",
+            ),
             params,
         )
     print(f"    {rows:,} calendar rows")

@@ -283,6 +283,10 @@ def pgbench(*, lo: int, hi: int, finish: str, clients: int, seconds: int) -> dic
         f"hi={hi}",
         "-D",
         f"finish={finish}",
+        "-D",
+        f"within={START_WITHIN}",
+        "-D",
+        f"last={DAYS - 1}",
         "-h",
         db["HOST"] or "127.0.0.1",
         "-p",
@@ -507,6 +511,7 @@ def profile(*, listing_ids: list[int], parties, n: int, seed: int) -> dict:
 
 
 def main() -> None:
+    global DAYS, START_WITHIN  # the request shape (--days, --start-within), read by every scenario
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--clients", type=int, default=16)
     parser.add_argument("--seconds", type=int, default=20)
@@ -515,8 +520,13 @@ def main() -> None:
     parser.add_argument("--profile", type=int, default=100, help="single-threaded requests to profile (0: skip)")
     parser.add_argument("--no-raw-commit", action="store_true", help="skip the pgbench COMMIT variant")
     parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--days", type=int, default=DAYS, help="days per lease request (30)")
+    parser.add_argument(
+        "--start-within", type=int, default=START_WITHIN, help="requests start 1..N days from today (300)"
+    )
     parser.add_argument("--json", type=Path, help="write the results here")
     args = parser.parse_args()
+    DAYS, START_WITHIN = args.days, args.start_within
 
     name = connection.settings_dict["NAME"]
     if connection.vendor != "postgresql" or "bench" not in name:
@@ -691,6 +701,22 @@ def main() -> None:
     if args.json:
         args.json.write_text(json.dumps(results, indent=2, default=str) + "\n")
         print(f"Results written to {args.json}")
+    # Throughput is reported, never asserted; correctness is: the exit status says whether it held.
+    broken = [
+        f"({key}) {problem}"
+        for key, s in results["scenarios"].items()
+        for problem, bad in (
+            ("overbooked or calendar ≠ reservations", not s["verify"]["ok"] or s["verify"]["touched"]["mismatched"]),
+            ("deadlocks", s["service"]["deadlocks"]),
+            ("errors", s["service"]["errors"]),
+            ("no successful lease request", not s["service"]["ok_total_incl_warmup"]),
+        )
+        if bad
+    ]
+    if after["over_capacity"] or after["mismatched"]:
+        broken.append("calendar ≠ reservations after clean-up")
+    if broken:
+        sys.exit("Correctness FAILED: " + "; ".join(broken))
 
 
 if __name__ == "__main__":

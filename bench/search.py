@@ -6,7 +6,8 @@
 Mixes (random country / port / dates within the next 300 days per request):
   a  country only                         /search/?country=XX
   b  port + 500 km + 30-day dates + qty    /search/?port=…&radius=500&start=…&end=…&quantity=…
-  c  1–2 features + max price + dates      /search/?features=…&max_price=…&start=…&end=…
+  c  1–2 features + max price + dates      /search/?features=…&max_price=…&currency=…&start=…&end=…
+     (the currency of a random listing, weighted by listings; the price range scaled to it)
   d  listing page with dates and quantity  /listings/<pk>/?start=…&end=…&quantity=…
   e  floor: one primary-key query          /bench/floor/<pk>/
 and, reported but not part of the brief's goals:
@@ -52,6 +53,7 @@ from django.test import Client  # noqa: E402
 from django.test.utils import CaptureQueriesContext  # noqa: E402
 from django.utils import timezone  # noqa: E402
 
+from bench.generate import RATE, ZERO_DECIMAL  # noqa: E402
 from warehouses.choices import FEATURES  # noqa: E402
 
 MIXES = {
@@ -97,13 +99,18 @@ class Workload:
             self.ports = [row[0] for row in cursor.fetchall()]
             cursor.execute("SELECT id FROM warehouses_listing WHERE status = 'active' ORDER BY 1")
             self.listings = [row[0] for row in cursor.fetchall()]
+            cursor.execute("SELECT currency FROM warehouses_listing WHERE status = 'active' ORDER BY id")
+            self.currencies = [row[0] for row in cursor.fetchall()]  # one per listing: a weighted choice
             cursor.execute("SELECT min(calendar_until) FROM warehouses_listing WHERE status = 'active'")
             self.horizon: date | None = cursor.fetchone()[0]
         if not self.listings:
             sys.exit("No active listings: run bench/generate.py first.")
+        # Dates within the next 300 days, or within the calendar when it is shorter (bench-smoke).
+        self.span = min(300, (self.horizon - self.today).days + 1) if self.horizon else 300
 
     def dates(self, days: int) -> tuple[date, date]:
-        start = self.today + timedelta(days=self.rng.randint(0, 300 - days))
+        days = min(days, self.span)
+        start = self.today + timedelta(days=self.rng.randint(0, self.span - days))
         return start, start + timedelta(days=days - 1)
 
     def url(self, mix: str) -> str:
@@ -124,8 +131,11 @@ class Workload:
         if mix == "c":
             start, end = self.dates(rng.randint(14, 60))
             features = rng.sample([name for name, _ in FEATURES], rng.randint(1, 2))
+            # A maximum price needs its currency (prices are never compared across currencies).
+            currency = rng.choice(self.currencies)
+            max_price = round(rng.uniform(0.3, 1.5) * RATE.get(currency, 1), 0 if currency in ZERO_DECIMAL else 2)
             query = [("features", f) for f in features]
-            query += [("max_price", f"{rng.uniform(0.3, 1.5):.2f}"), ("start", start), ("end", end)]
+            query += [("max_price", max_price), ("currency", currency), ("start", start), ("end", end)]
             return "/search/?" + urlencode(query)
         if mix == "d":
             start, end = self.dates(30)
@@ -200,33 +210,33 @@ def summarise(samples: dict[str, list[dict]]) -> dict[str, dict]:
     return stats
 
 
-def main_query(captured: list[dict]) -> str | None:
-    """The search's page query: the one selecting listings with LIMIT 21 (page size + 1)."""
-    for query in captured:
-        sql = query["sql"]
-        if sql.startswith('SELECT "warehouses_listing"."id"') and re.search(r"LIMIT 21\b", sql):
-            return sql
-    return None
+def page_queries(captured: list[dict]) -> list[str]:
+    """The search's own queries: the ordered candidate ids (``LIMIT``: one batch of
+    ``listing_available_page``) and the availability probe of each batch (``NOT (EXISTS …)``)."""
+    return [q["sql"] for q in captured if q["sql"].startswith('SELECT "warehouses_listing"."id" AS "pk"')]
 
 
-def explain(client: Client, url: str, out: list[str], title: str) -> None:
+def explain(client: Client, url: str, out: list[str], title: str) -> int:
+    """Append the queries of ``url`` and EXPLAIN (ANALYZE, BUFFERS) of its page queries to ``out``;
+    returns how many page queries were explained (0 means the search's query shape changed)."""
     client.get(url)  # warm
     with CaptureQueriesContext(connection) as ctx:
         client.get(url)
     out.append(f"=== {title}\nURL: {url}\nQueries ({len(ctx.captured_queries)}):")
     for query in ctx.captured_queries:
         out.append(f"  [{float(query['time']) * 1000:7.2f} ms] {query['sql'][:160]}…")
-    sql = main_query(ctx.captured_queries)
-    if sql is None:
+    queries = page_queries(ctx.captured_queries)
+    if not queries:
         out.append("(no listing page query found)\n")
-        return
-    out.append("\nMain search SQL:\n" + sql + "\n")
-    with connection.cursor() as cursor:
-        cursor.execute("EXPLAIN (ANALYZE, BUFFERS) " + sql)  # warm the plan's pages
-        cursor.execute("EXPLAIN (ANALYZE, BUFFERS) " + sql)
-        out.append("EXPLAIN (ANALYZE, BUFFERS):")
-        out.extend(row[0] for row in cursor.fetchall())
+    for n, sql in enumerate(queries, 1):
+        out.append(f"\nPage query {n} of {len(queries)}:\n" + sql + "\n")
+        with connection.cursor() as cursor:
+            cursor.execute("EXPLAIN (ANALYZE, BUFFERS) " + sql)  # warm the plan's pages
+            cursor.execute("EXPLAIN (ANALYZE, BUFFERS) " + sql)
+            out.append("EXPLAIN (ANALYZE, BUFFERS):")
+            out.extend(row[0] for row in cursor.fetchall())
     out.append("")
+    return len(queries)
 
 
 def machine() -> dict:
@@ -321,20 +331,25 @@ def main() -> None:
     ]
     probe = random.Random(args.seed + 1000)
     workload.rng = probe
+    unexplained = []
     for mix in ("b", "c", "a", "f"):
         if mix not in stats:
             continue
-        explain(client, workload.url(mix), out, f"({mix}) {MIXES[mix]} — typical request")
-        explain(
-            client,
-            stats[mix]["slowest"],
-            out,
-            f"({mix}) {MIXES[mix]} — slowest measured request ({max(r['ms'] for r in samples[mix]):.1f} ms)",
-        )
+        for url, title in (
+            (workload.url(mix), f"({mix}) {MIXES[mix]} — typical request"),
+            (
+                stats[mix]["slowest"],
+                f"({mix}) {MIXES[mix]} — slowest measured request ({max(r['ms'] for r in samples[mix]):.1f} ms)",
+            ),
+        ):
+            if not explain(client, url, out, title):
+                unexplained.append(url)
     Path(args.explain).write_text("\n".join(out) + "\n")
     print(f"Plans written to {args.explain}")
     if args.json:
         Path(args.json).write_text(json.dumps({"machine": info, "stats": stats}, indent=2, default=str))
+    if unexplained:
+        sys.exit(f"No search page query found for {unexplained}: the query shape changed, update page_queries().")
 
 
 if __name__ == "__main__":

@@ -1,4 +1,5 @@
 """Request ids: reuse a well-formed ``X-Request-ID`` from the proxy, or make one; log it, return it.
+And the read replica's per-request pin to the primary (``PrimaryPinMiddleware``).
 
 The id stays set until the response is closed (``request_finished``), not only while the view runs:
 Django logs a 4xx/5xx response (``django.request``) after the whole middleware chain has returned.
@@ -12,7 +13,10 @@ from typing import Any
 from django.core.signals import request_finished
 from django.http import HttpRequest, HttpResponse
 
+from .db_router import request_scope
 from .logging import request_id_var
+
+SAFE_METHODS = ("GET", "HEAD", "OPTIONS", "TRACE")
 
 HEADER = "X-Request-ID"
 _VALID = re.compile(r"^[A-Za-z0-9._:-]{8,128}$")
@@ -37,3 +41,15 @@ class RequestIdMiddleware:
         response = self.get_response(request)
         response[HEADER] = request_id
         return response
+
+
+class PrimaryPinMiddleware:
+    """Unsafe methods (POST, PUT, PATCH, DELETE) read only from the primary, and so does the rest of
+    any request once it has written (``common.db_router``); the pin ends with the request."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        with request_scope(pinned=request.method not in SAFE_METHODS):
+            return self.get_response(request)

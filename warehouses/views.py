@@ -12,6 +12,7 @@ from django.utils import formats
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from common.db_router import read_from_replica
 from common.exceptions import ApplicationError
 
 from .choices import ListingStatus
@@ -21,6 +22,7 @@ from .geo import haversine_km
 from .models import Listing, Port
 from .pricing import Quote, listing_quote
 from .selectors import (
+    countries_with_listings,
     free_units_subquery,
     listing_available_page,
     listing_month,
@@ -96,6 +98,13 @@ def search(request: HttpRequest) -> HttpResponse:
         start, end = default_dates()
         params = QueryDict(mutable=True)
         params.update({"start": start, "end": end, "quantity": "1"})
+    # Read-only and lag-tolerant: the read replica when there is one (common/db_router.py).
+    context = read_from_replica(_search_context, params)
+    return render(request, "warehouses/search.html", context)
+
+
+def _search_context(params: QueryDict) -> dict[str, Any]:
+    countries_with_listings()  # the country choices, cached here so that rendering the form reads no database
     filterset = ListingSearchFilter(params, queryset=Listing.objects.filter(status=ListingStatus.ACTIVE))
     results: list[Result] = []
     has_next = False
@@ -113,7 +122,7 @@ def search(request: HttpRequest) -> HttpResponse:
         )
         has_next = len(rows) > PAGE_SIZE
         results = [_result(listing, data, filterset.form.port_obj) for listing in rows[:PAGE_SIZE]]
-    context = {
+    return {
         "filterset": filterset,
         "form": filterset.form,
         "results": results,
@@ -126,7 +135,6 @@ def search(request: HttpRequest) -> HttpResponse:
         "has_dates": bool(data.get("start")),
         "detail_query": _detail_query(data),
     }
-    return render(request, "warehouses/search.html", context)
 
 
 def _detail_query(data: dict[str, Any]) -> str:
@@ -172,10 +180,16 @@ class QuoteForm(forms.Form):
 
 
 def listing_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    # Read-only and lag-tolerant: the read replica when there is one (common/db_router.py).
+    context = read_from_replica(_listing_context, pk, request.GET)
+    return render(request, "warehouses/listing_detail.html", context)
+
+
+def _listing_context(pk: int, params: QueryDict) -> dict[str, Any]:
     listing = get_object_or_404(listing_public_queryset(), pk=pk)
     today = warehouse_today(listing.warehouse)
     initial_start, initial_end = default_dates()
-    form = QuoteForm(request.GET or {"start": initial_start, "end": initial_end, "quantity": 1}, listing=listing)
+    form = QuoteForm(params or {"start": initial_start, "end": initial_end, "quantity": 1}, listing=listing)
     quote = free = None
     if form.is_valid():
         data = form.cleaned_data
@@ -189,7 +203,7 @@ def listing_detail(request: HttpRequest, pk: int) -> HttpResponse:
     months = [listing_month(listing=listing, month=today)]
     months.append(listing_month(listing=listing, month=months[0].next))
     months.append(listing_month(listing=listing, month=months[1].next))
-    context = {
+    return {
         "listing": listing,
         "warehouse": listing.warehouse,
         "form": form,
@@ -201,4 +215,3 @@ def listing_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "until": today + timedelta(days=89),
         "request_query": urlencode(form.cleaned_data) if quote else "",
     }
-    return render(request, "warehouses/listing_detail.html", context)

@@ -38,6 +38,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First, so the whole request is covered: unsafe methods and requests that wrote read from the primary.
+    "common.middleware.PrimaryPinMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     # Security headers on every page (after whitenoise: static files need none); see "Security headers".
@@ -87,6 +89,17 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "transaction_mode": "IMMEDIATE",
         "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
     }
+# The read replica (optional): search and the listing page read from it, everything else from the
+# primary, with a fallback to the primary when it is down or too far behind (common/db_router.py).
+DATABASE_ROUTERS = ["common.db_router.ReplicaRouter"]
+DATABASE_REPLICA_MAX_LAG = e.DATABASE_REPLICA_MAX_LAG
+if e.DATABASE_REPLICA_URL:
+    DATABASES["replica"] = e.env.db_url_config(e.DATABASE_REPLICA_URL)
+    DATABASES["replica"]["ATOMIC_REQUESTS"] = False
+    # A replica that does not answer must not hang the search: give up connecting after 3 s.
+    DATABASES["replica"].setdefault("OPTIONS", {}).setdefault("connect_timeout", 3)
+    # Test databases: the alias reads the test database of "default" (no second test database).
+    DATABASES["replica"]["TEST"] = {"MIRROR": "default"}
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "accounts.User"

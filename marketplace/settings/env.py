@@ -20,6 +20,10 @@ ALLOWED_HOSTS = env.list("DJANGO_ALLOWED_HOSTS", default=[])
 CSRF_TRUSTED_ORIGINS = env.list("DJANGO_CSRF_TRUSTED_ORIGINS", default=[])
 DATABASE_URL = env.str("DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'var' / 'db.sqlite3'}")
 DATABASE_URL_GIVEN = bool(env.str("DATABASE_URL", default=""))  # production refuses the SQLite default
+# A streaming replica of DATABASE_URL: search and the listing page read from it (common/db_router.py).
+DATABASE_REPLICA_URL = env.str("DATABASE_REPLICA_URL", default="")
+# Seconds the replica may be behind before those reads go to the primary (0: no limit).
+DATABASE_REPLICA_MAX_LAG = env.float("DATABASE_REPLICA_MAX_LAG", default=30.0)
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="Wareshare <no-reply@wareshare.test>")
 EMAIL_URL = env.str("EMAIL_URL", default="")
 SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000")

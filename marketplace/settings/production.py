@@ -46,8 +46,9 @@ ALLOWED_HOSTS = e.ALLOWED_HOSTS
 CSRF_TRUSTED_ORIGINS = e.CSRF_TRUSTED_ORIGINS  # other origins allowed to POST (same origin always is)
 
 # --- Database: persistent connections, checked before reuse (a restarted primary is not an error).
-DATABASES["default"]["CONN_MAX_AGE"] = e.CONN_MAX_AGE
-DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+for _alias in DATABASES:  # "default", and "replica" when DATABASE_REPLICA_URL is set
+    DATABASES[_alias]["CONN_MAX_AGE"] = e.CONN_MAX_AGE
+    DATABASES[_alias]["CONN_HEALTH_CHECKS"] = True
 
 # --- Email.
 _email = e.env.email_url_config(e.EMAIL_URL)
