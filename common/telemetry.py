@@ -13,7 +13,7 @@ request, breadcrumbs, spans, logs, user — and removes:
   ``Idempotency-Key`` and of any key naming a password, secret, token, signature or session;
   Wareshare API keys (``wsk_<prefix>_<secret>``, api/keys.py), Stripe keys and client secrets,
   webhook secrets and bearer tokens wherever they appear in a string;
-- the user, down to its id; the client's address.
+- the user, down to its id; the client's address (``X-Forwarded-For``, any IPv4 address in a string).
 """
 
 import re
@@ -24,6 +24,7 @@ from urllib.parse import parse_qsl, urlencode
 FILTERED = "[Filtered]"
 
 _EMAIL = re.compile(r"[A-Za-z0-9._%+'-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}")
+_IPV4 = re.compile(r"(?<![\d.])(?:\d{1,3}\.){3}\d{1,3}(?![\d.])")
 # 13 to 19 digits, single spaces or dashes allowed between them: every card number format.
 _PAN = re.compile(r"(?<!\d)\d(?:[ -]?\d){12,18}(?!\d)")
 _SECRETS = re.compile(
@@ -54,6 +55,9 @@ _SENSITIVE_PARTS = (
     "cvv",
     "private",
     "email",
+    "forwarded",
+    "real_ip",
+    "client_ip",
 )
 _SENSITIVE_NAMES = frozenset({"key", "hashed_key", "number", "exp", "pan", "auth", "ip_address", "remote_addr"})
 # Parts of an event that describe the SDK and the runtime, never the user: kept as they are.
@@ -71,6 +75,7 @@ def scrub_text(text: str) -> str:
     """``text`` without email addresses, card numbers or credentials."""
     text = _SECRETS.sub(FILTERED, text)
     text = _EMAIL.sub("[email]", text)
+    text = _IPV4.sub("[ip]", text)
     return _PAN.sub("[card]", text)
 
 
