@@ -6,7 +6,7 @@ import json
 import pytest
 import sentry_sdk
 from django.core.handlers.wsgi import WSGIHandler
-from django.core.signals import request_finished
+from django.core.signals import request_finished, request_started
 from django.db import close_old_connections
 from sentry_sdk.envelope import Envelope
 from sentry_sdk.transport import Transport
@@ -186,12 +186,14 @@ def wsgi_post(path: str, body: bytes, headers: dict[str, str]) -> str:
     }
     statuses = []
     # As the test client does: the test's database connection must outlive the request.
+    request_started.disconnect(close_old_connections)
     request_finished.disconnect(close_old_connections)
     try:
         response = WSGIHandler()(environ, lambda status, headers, exc_info=None: statuses.append(status))
         b"".join(response)
         response.close()
     finally:
+        request_started.connect(close_old_connections)
         request_finished.connect(close_old_connections)
     return statuses[0]
 
