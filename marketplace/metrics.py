@@ -8,10 +8,12 @@ docs/deploy.md "Telemetry".
 """
 
 import functools
+import logging
 import math
 from collections.abc import Iterator
 from datetime import datetime
 
+import redis
 from django.conf import settings
 from django.db.models import Count, Min, Model, Q
 from django.http import Http404, HttpRequest, HttpResponse
@@ -30,6 +32,9 @@ from escrow.choices import PayoutStatus, RefundStatus, ReversalStatus
 from escrow.models import Payout, Refund, TransferReversal, WebhookEvent
 
 from .celery import DEFAULT_SWEEP_INTERVAL, SWEEP_INTERVALS
+from .celery import app as celery_app
+
+logger = logging.getLogger(__name__)
 
 # Money that has not reached its end: these states are what an operator watches.
 OPEN_STATES: dict[str, tuple[type[Model], list[str]]] = {
@@ -44,13 +49,34 @@ def _age(now: datetime, then: datetime | None) -> float:
 
 
 class BusinessCollector(Collector):
-    """Gauges worth alerting on, read from the database at scrape time (6 queries)."""
+    """Gauges worth alerting on, read at scrape time: 6 database queries, and one LLEN when the
+    broker is Redis."""
 
     def collect(self) -> Iterator[GaugeMetricFamily]:
         now = timezone.now()
         yield from self._money(now)
         yield from self._webhooks(now)
         yield from self._sweeps(now)
+        yield from self._queue()
+
+    def _queue(self) -> Iterator[GaugeMetricFamily]:
+        url = settings.CELERY_BROKER_URL
+        if not url.startswith(("redis://", "rediss://", "unix://")):
+            return  # no broker (eager): nothing waits
+        queue = celery_app.conf.task_default_queue
+        client = redis.Redis.from_url(url, socket_connect_timeout=2, socket_timeout=2)
+        try:
+            length = client.llen(queue)
+        except redis.RedisError as error:
+            logger.warning("metrics: cannot read the length of queue %s: %s", queue, error)
+            return  # the series goes missing: alert on absent() as well as on the threshold
+        finally:
+            client.close()
+        depth = GaugeMetricFamily(
+            "wareshare_celery_queue_length", "Tasks waiting in the broker for a worker.", labels=["queue"]
+        )
+        depth.add_metric([queue], float(length))
+        yield depth
 
     def _money(self, now: datetime) -> Iterator[GaugeMetricFamily]:
         count = GaugeMetricFamily(

@@ -8,6 +8,7 @@ import textwrap
 from datetime import timedelta
 
 import pytest
+import redis
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
@@ -279,3 +280,37 @@ def test_multiprocess_mode_adds_up_every_process(tmp_path):
 
     assert result.returncode == 0, result.stderr
     assert value(result.stdout, "wareshare_celery_tasks_total", task="common.tasks.run_sweep", outcome="success") == 3
+
+
+class FakeBroker:
+    """Stands in for the Redis broker (the boundary): a queue of ``length`` tasks, or down."""
+
+    def __init__(self, length: int | None) -> None:
+        self.length = length
+        self.asked: list[str] = []
+
+    def llen(self, name: str) -> int:
+        self.asked.append(name)
+        if self.length is None:
+            raise redis.ConnectionError("down")
+        return self.length
+
+    def close(self) -> None:
+        pass
+
+
+@pytest.mark.django_db
+def test_the_queue_length_is_read_from_a_redis_broker(settings, monkeypatch):
+    broker = FakeBroker(17)
+    monkeypatch.setattr(redis.Redis, "from_url", lambda url, **kwargs: broker)
+
+    assert ("wareshare_celery_queue_length", (("queue", "celery"),)) not in business()["samples"]  # no broker
+
+    settings.CELERY_BROKER_URL = "redis://127.0.0.1:6379/1"
+    found = business()
+    assert sample(found, "wareshare_celery_queue_length", queue="celery") == 17
+    assert broker.asked == ["celery"]
+    assert found["queries"] == 6
+
+    broker.length = None  # the broker is down: the series goes missing, the page still answers
+    assert ("wareshare_celery_queue_length", (("queue", "celery"),)) not in business()["samples"]
