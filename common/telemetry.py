@@ -16,6 +16,7 @@ request, breadcrumbs, spans, logs, user — and removes:
 - the user, down to its id; the client's address (``X-Forwarded-For``, any IPv4 address in a string).
 """
 
+import logging
 import re
 from collections.abc import Callable
 from typing import Any
@@ -155,13 +156,20 @@ def sentry_options(*, dsn: str, environment: str, traces_sample_rate: float) -> 
     """The keyword arguments of ``sentry_sdk.init`` (tests pass them with a recording transport)."""
     from sentry_sdk.integrations.celery import CeleryIntegration
     from sentry_sdk.integrations.django import DjangoIntegration
+    from sentry_sdk.integrations.logging import LoggingIntegration
 
     hook: Callable[..., Any] = before_send_item
     return {
         "dsn": dsn,
         "environment": environment,
         "traces_sample_rate": traces_sample_rate,
-        "integrations": [DjangoIntegration(), CeleryIntegration()],
+        "integrations": [
+            DjangoIntegration(),
+            CeleryIntegration(),
+            # A line logged at ERROR (reconciliation differences, …) is an event; INFO lines are
+            # breadcrumbs; none is shipped as a Sentry log.
+            LoggingIntegration(level=None, event_level=logging.ERROR, breadcrumb_level=logging.INFO),
+        ],
         # sentry-sdk 3 replaced send_default_pii with data_collection: collect no personal data.
         "data_collection": {
             "user_info": False,

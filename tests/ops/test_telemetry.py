@@ -2,6 +2,7 @@
 
 import io
 import json
+import logging
 
 import pytest
 import sentry_sdk
@@ -235,6 +236,20 @@ def test_an_error_in_a_request_is_captured_and_scrubbed(recording, settings):
     sent = b"".join(envelope.serialize() for envelope in recording.envelopes).decode()
     for secret in SECRETS:
         assert secret not in sent, secret
+
+
+def test_an_error_logged_is_an_event_and_is_scrubbed(recording):
+    logging.getLogger("escrow.reconcile").info("checking the lease of %s", EMAIL)  # a breadcrumb only
+    logging.getLogger("escrow.reconcile").error("ledger and processor differ for %s: %s", EMAIL, API_KEY)
+    sentry_sdk.flush()
+
+    events = [envelope.get_event() for envelope in recording.envelopes if envelope.get_event()]
+    assert len(events) == 1
+    assert events[0]["logentry"]["formatted"] == "ledger and processor differ for [email]: [Filtered]"
+    assert [crumb["message"] for crumb in events[0]["breadcrumbs"]["values"]] == ["checking the lease of [email]"]
+    sent = b"".join(envelope.serialize() for envelope in recording.envelopes).decode()
+    assert EMAIL not in sent
+    assert "wsk_" not in sent
 
 
 def test_every_hook_scrubs():
