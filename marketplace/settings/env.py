@@ -4,6 +4,7 @@ Other settings modules import names from here; nothing else calls ``os.environ``
 The defaults are the embedded demo setup (SQLite, console email, simulated gateway).
 """
 
+import ipaddress
 from decimal import Decimal
 from pathlib import Path
 
@@ -62,6 +63,8 @@ PROMETHEUS_ALLOWED_NETWORKS = env.list(
     "PROMETHEUS_ALLOWED_NETWORKS",
     default=["127.0.0.0/8", "::1/128", "10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "fc00::/7"],
 )
+for _network in PROMETHEUS_ALLOWED_NETWORKS:  # a typo stops startup, not every scrape
+    ipaddress.ip_network(_network.strip(), strict=False)
 # One directory per service (web, worker), emptied when it starts: several processes (gunicorn's
 # workers, Celery's pool) write their metrics there and a scrape adds them up. prometheus_client reads
 # this variable itself when it is imported; it is read here too so the settings can tell.
