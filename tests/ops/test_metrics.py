@@ -26,7 +26,7 @@ from marketplace.metrics import BusinessCollector
 from tests.api.factories import WebhookDeliveryFactory
 from tests.leasing.factories import Parties
 
-from .prod import ROOT, settings_values
+from .prod import ROOT, run, settings_values
 
 URL = "/internal/metrics"
 SWEEP = "leasing.services.leases_expire_holds"
@@ -314,3 +314,10 @@ def test_the_queue_length_is_read_from_a_redis_broker(settings, monkeypatch):
 
     broker.length = None  # the broker is down: the series goes missing, the page still answers
     assert ("wareshare_celery_queue_length", (("queue", "celery"),)) not in business()["samples"]
+
+
+def test_a_malformed_allowed_network_stops_startup():
+    result = run(["manage.py", "check"], PROMETHEUS_ALLOWED_NETWORKS="10.0.0.0/8,10.0.0.300/32")
+
+    assert result.returncode != 0
+    assert "10.0.0.300/32" in result.stderr.strip().splitlines()[-1]
