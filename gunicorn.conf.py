@@ -23,3 +23,20 @@ accesslog = "-"
 errorlog = "-"
 access_log_format = '%(h)s "%(r)s" %(s)s %(b)s %(M)sms rid=%({x-request-id}o)s "%(a)s"'
 forwarded_allow_ips = "*"  # the load balancer sets X-Forwarded-*; the app trusts it via settings
+
+
+# Prometheus (PROMETHEUS_METRICS): every worker process writes its metrics to PROMETHEUS_MULTIPROC_DIR
+# and /internal/metrics adds them up. The directory is emptied when the server starts, and a worker
+# that exits (max_requests, a crash) is marked dead so its live gauges stop counting.
+def on_starting(server: object) -> None:
+    if e.PROMETHEUS_METRICS and e.PROMETHEUS_MULTIPROC_DIR:
+        from common.metrics import multiproc_dir_clear
+
+        multiproc_dir_clear(e.PROMETHEUS_MULTIPROC_DIR)
+
+
+def child_exit(server: object, worker: object) -> None:
+    if e.PROMETHEUS_MULTIPROC_DIR:
+        from prometheus_client import multiprocess
+
+        multiprocess.mark_process_dead(worker.pid)  # type: ignore[attr-defined]

@@ -9,6 +9,8 @@ from django.conf import settings
 from django.db import transaction
 from django.utils.module_loading import import_string
 
+from .sweeps import sweep_record
+
 logger = logging.getLogger(__name__)
 
 
@@ -28,6 +30,7 @@ def run_sweep(path: str) -> int:
     if path not in settings.WARESHARE_SWEEPS:
         raise ValueError(f"{path} is not a sweep listed in WARESHARE_SWEEPS")
     handled: int = import_string(path)()
+    sweep_record(path, handled)
     if handled:
         logger.info("sweep %s handled %d", path, handled)
     return handled

@@ -5,12 +5,13 @@ from django.urls import include, path
 
 from accounts import views as accounts_views
 
-from . import views
+from . import metrics, views
 
 urlpatterns = [
     path("", views.landing, name="landing"),
     path("healthz", views.healthz, name="healthz"),
     path("readyz", views.readyz, name="readyz"),
+    path("internal/metrics", metrics.metrics, name="metrics"),  # 404 unless PROMETHEUS_METRICS, trusted networks only
     path("dashboard/", views.dashboard, name="dashboard"),
     path("accounts/", include("allauth.urls")),
     path("language/", accounts_views.language_set, name="language_set"),

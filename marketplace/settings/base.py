@@ -259,3 +259,25 @@ PERMISSIONS_POLICY = security.permissions_policy(stripe=STRIPE_JS)
 SECURE_REFERRER_POLICY = "strict-origin-when-cross-origin"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 X_FRAME_OPTIONS = "DENY"
+
+# --- Telemetry: Prometheus metrics at /internal/metrics, off unless PROMETHEUS_METRICS is true
+# (marketplace/metrics.py; docs/deploy.md "Telemetry"). django-prometheus times every request and
+# query; common/metrics.py counts Celery tasks; the business gauges are computed at each scrape.
+PROMETHEUS_METRICS = e.PROMETHEUS_METRICS
+PROMETHEUS_ALLOWED_NETWORKS = e.PROMETHEUS_ALLOWED_NETWORKS
+PROMETHEUS_MULTIPROC_DIR = e.PROMETHEUS_MULTIPROC_DIR
+PROMETHEUS_WORKER_PORT = e.PROMETHEUS_WORKER_PORT
+PROMETHEUS_WORKER_ADDR = e.PROMETHEUS_WORKER_ADDR
+TRUSTED_PROXY_COUNT = e.TRUSTED_PROXY_COUNT  # who the client is: common.net.client_ip
+if PROMETHEUS_METRICS:
+    INSTALLED_APPS += ["django_prometheus"]
+    MIDDLEWARE = [
+        "django_prometheus.middleware.PrometheusBeforeMiddleware",
+        *MIDDLEWARE,
+        "django_prometheus.middleware.PrometheusAfterMiddleware",
+    ]
+    _instrumented = {
+        "django.db.backends.postgresql": "django_prometheus.db.backends.postgresql",
+        "django.db.backends.sqlite3": "django_prometheus.db.backends.sqlite3",
+    }
+    DATABASES["default"]["ENGINE"] = _instrumented.get(DATABASES["default"]["ENGINE"], DATABASES["default"]["ENGINE"])

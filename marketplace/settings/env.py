@@ -4,6 +4,7 @@ Other settings modules import names from here; nothing else calls ``os.environ``
 The defaults are the embedded demo setup (SQLite, console email, simulated gateway).
 """
 
+import ipaddress
 from decimal import Decimal
 from pathlib import Path
 
@@ -54,6 +55,27 @@ GUNICORN_TIMEOUT = env.int("GUNICORN_TIMEOUT", default=30)
 # gunicorn >= 25 opens a control socket (gunicornc) at one per-user path unless told otherwise: off
 # by default, so two servers on one host never share it; a path of its own per server turns it on.
 GUNICORN_CONTROL_SOCKET = env.str("GUNICORN_CONTROL_SOCKET", default="")
+
+# Telemetry (docs/deploy.md "Telemetry"). Errors go to Sentry only when a DSN is set; every event is
+# scrubbed first (common/telemetry.py). Prometheus metrics are off unless PROMETHEUS_METRICS is true,
+# and then served at /internal/metrics to the networks listed (loopback and private ranges by default).
+SENTRY_DSN = env.str("SENTRY_DSN", default="")
+SENTRY_ENVIRONMENT = env.str("SENTRY_ENVIRONMENT", default="production")
+SENTRY_TRACES_SAMPLE_RATE = env.float("SENTRY_TRACES_SAMPLE_RATE", default=0.0)
+PROMETHEUS_METRICS = env.bool("PROMETHEUS_METRICS", default=False)
+PROMETHEUS_ALLOWED_NETWORKS = env.list(
+    "PROMETHEUS_ALLOWED_NETWORKS",
+    default=["127.0.0.0/8", "::1/128", "10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "fc00::/7"],
+)
+for _network in PROMETHEUS_ALLOWED_NETWORKS:  # a typo stops startup, not every scrape
+    ipaddress.ip_network(_network.strip(), strict=False)
+# One directory per service (web, worker), emptied when it starts: several processes (gunicorn's
+# workers, Celery's pool) write their metrics there and a scrape adds them up. prometheus_client reads
+# this variable itself when it is imported; it is read here too so the settings can tell.
+PROMETHEUS_MULTIPROC_DIR = env.str("PROMETHEUS_MULTIPROC_DIR", default="")
+# A Celery worker has no HTTP server: with a port set it serves its task metrics there (plain HTTP).
+PROMETHEUS_WORKER_PORT = env.int("PROMETHEUS_WORKER_PORT", default=0)
+PROMETHEUS_WORKER_ADDR = env.str("PROMETHEUS_WORKER_ADDR", default="127.0.0.1")
 
 # Media on S3-compatible storage (django-storages) when a bucket is named; local files otherwise.
 # Without keys, boto3 uses the instance's role.

@@ -9,6 +9,8 @@ from typing import Any
 
 from django.core.exceptions import ImproperlyConfigured
 
+from common.telemetry import sentry_init
+
 from . import env as e
 from .base import *  # noqa: F403
 from .base import DATABASES, MIDDLEWARE
@@ -65,7 +67,7 @@ SERVER_EMAIL = e.DEFAULT_FROM_EMAIL
 # --- HTTPS behind a proxy that sets X-Forwarded-Proto (and strips it from clients).
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SECURE_SSL_REDIRECT = e.SECURE_SSL_REDIRECT
-SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$"]  # load balancer probes speak plain HTTP
+SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$", r"^internal/metrics$"]  # probes and scrapes speak plain HTTP
 SECURE_HSTS_SECONDS = 60 * 60 * 24 * 365
 SECURE_HSTS_INCLUDE_SUBDOMAINS = True
 SECURE_HSTS_PRELOAD = True
@@ -128,3 +130,7 @@ LOGGING = {
         "django.security.DisallowedHost": {"level": "ERROR"},
     },
 }
+
+# --- Error reporting: Sentry when SENTRY_DSN is set, every event scrubbed first (common/telemetry.py).
+# Celery workers and beat load these settings too, so their errors are reported the same way.
+sentry_init(dsn=e.SENTRY_DSN, environment=e.SENTRY_ENVIRONMENT, traces_sample_rate=e.SENTRY_TRACES_SAMPLE_RATE)

@@ -16,7 +16,19 @@ DUMMY_ENV = {
     "EMAIL_URL": "consolemail://",
 }
 # Variables that would leak from the developer's shell or CI into the child's settings.
-_OURS = ("DJANGO_", "DATABASE_URL", "EMAIL_URL", "STRIPE_", "REDIS_URL", "CELERY_", "AWS_", "MEDIA_ROOT", "GUNICORN_")
+_OURS = (
+    "DJANGO_",
+    "DATABASE_URL",
+    "EMAIL_URL",
+    "STRIPE_",
+    "REDIS_URL",
+    "CELERY_",
+    "AWS_",
+    "MEDIA_ROOT",
+    "GUNICORN_",
+    "SENTRY_",
+    "PROMETHEUS_",
+)
 
 
 def run(args: list[str], **env: str | None) -> subprocess.CompletedProcess[str]:
