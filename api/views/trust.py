@@ -157,6 +157,7 @@ class DisputeAttachmentView(ApiView):
 
 class LeaseReviewView(LeaseViewBase):
     pagination_class = None  # at most one review per side
+
     @extend_schema(
         summary="A lease's reviews",
         description="What each side wrote about the other after the lease completed.",
