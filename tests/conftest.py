@@ -55,7 +55,10 @@ def _clear_cache():
 @pytest.fixture(autouse=True)
 def _fresh_simulated_gateway():
     """The simulated gateway remembers answers per idempotency key in process, and test databases
-    reuse ids: start every test with a gateway that remembers nothing."""
+    reuse ids: start every test with a gateway that remembers nothing. The gateways are built once
+    per process from the settings of the moment: forget them, so a Stripe gateway built while one
+    test had no webhook secret is not the one the next test's webhooks are checked with."""
     from escrow.gateways import gateway_for
 
+    gateway_for.cache_clear()
     gateway_for("simulated").reset()
