@@ -22,8 +22,10 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args: Any, only: list[str], **options: Any) -> None:
+        # Every check sees one snapshot, even while others write (PostgreSQL; not when called inside a transaction).
+        snapshot = connection.vendor == "postgresql" and not connection.in_atomic_block
         with transaction.atomic():  # reads only
-            if connection.vendor == "postgresql":  # every check sees the same snapshot, even while others write
+            if snapshot:
                 with connection.cursor() as cursor:
                     cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY")
             report = consistency_check(only=tuple(only))
