@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test lint ci prod-smoke security escrow-fuzz i18n-check
+.PHONY: demo test lint ci prod-smoke restore-drill security escrow-fuzz i18n-check
 
 $(STAMP): requirements.txt requirements-dev.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -36,6 +36,11 @@ i18n-check: $(STAMP)
 # Production smoke: gunicorn + Celery worker + beat on the local PostgreSQL and Redis (scripts/prod_smoke.sh).
 prod-smoke: $(STAMP)
 	./scripts/prod_smoke.sh
+
+# Backup/restore drill: pg_dump a seeded production-settings database while leases are being made,
+# pg_restore it, and prove the copy consistent (migrations, consistency_check, escrow_reconcile).
+restore-drill: $(STAMP)
+	./scripts/restore_drill.sh
 
 # bandit (0 high), pip-audit on requirements.txt, no secret in the repository (scripts/security.sh).
 security: $(STAMP)
