@@ -169,9 +169,13 @@ import sys
 from collections import defaultdict
 
 fault_start, fault_end = map(float, open(sys.argv[1]).read().split())
-rows = [(float(t), name, float(ms), int(failed)) for t, name, ms, failed in csv.reader(open(sys.argv[2]))]
+# A request belongs to the phase in which its answer came back (its start + its response time): under
+# load a request waits seconds in the queue, and it meets the fault when the server works on it.
+rows = [
+    (float(t) + float(ms) / 1000, name, float(ms), int(failed)) for t, name, ms, failed in csv.reader(open(sys.argv[2]))
+]
 first = min(t for t, *_ in rows)
-print(f"\nfault from {fault_start - first:.1f}s to {fault_end - first:.1f}s after the first request\n")
+print(f"\nfault from {fault_start - first:.1f}s to {fault_end - first:.1f}s after the first answer\n")
 phases = {"before": lambda t: t < fault_start, "during": lambda t: fault_start <= t <= fault_end}
 phases["after"] = lambda t: t > fault_end
 table = defaultdict(lambda: defaultdict(list))
@@ -190,7 +194,7 @@ def cell(samples):
     return f"{len(samples)} / {100 * errors / len(samples):.1f}% / {p95:.0f}"
 
 
-print("requests / error rate / p95 ms, by when the request started\n")
+print("requests / error rate / p95 ms, by when the answer came back\n")
 print("| request | before | during | after |")
 print("|---|---:|---:|---:|")
 for name in sorted(table, key=lambda n: (n == "all requests", n)):
