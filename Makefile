@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test lint ci prod-smoke bench-smoke replica-test security escrow-fuzz i18n-check
+.PHONY: demo test lint ci prod-smoke bench-smoke replica-test restore-drill security escrow-fuzz i18n-check
 
 $(STAMP): requirements.txt requirements-dev.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -46,6 +46,11 @@ bench-smoke: $(STAMP)
 # tests of tests/ops/test_replica.py against them, torn down after; fails if any of them is skipped.
 replica-test: $(STAMP)
 	./scripts/replica_test.sh
+
+# Backup/restore drill: pg_dump a seeded production-settings database while leases are being made,
+# pg_restore it, and prove the copy consistent (migrations, consistency_check, escrow_reconcile).
+restore-drill: $(STAMP)
+	./scripts/restore_drill.sh
 
 # bandit (0 high), pip-audit on requirements.txt, no secret in the repository (scripts/security.sh).
 security: $(STAMP)

@@ -8,9 +8,10 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 PY=.venv/bin/python
+# shellcheck source=scripts/prod_env.sh
+. scripts/prod_env.sh  # PG, pg_up, db_create, db_drop, free_port, watchdog, prod_env
 LIMIT=${SMOKE_TIME_LIMIT:-170}
 DB=wareshare_smoke
-PG="env PGOPTIONS=-cclient_min_messages=warning psql -h 127.0.0.1 -p 5432 -U postgres -v ON_ERROR_STOP=1 -q"
 REDIS_PORT=${SMOKE_REDIS_PORT:-6379}
 # Redis databases of their own, so the smoke neither reads nor clears anyone else's keys.
 REDIS_DBS=(13 14 15)
@@ -26,8 +27,7 @@ say() { echo "[smoke $(( $(date +%s) - START ))s] $*"; }
 cleanup() {
   status=$?
   trap - EXIT INT TERM
-  pkill -TERM -P "$WATCHDOG" 2>/dev/null || true
-  kill -TERM "$WATCHDOG" 2>/dev/null || true
+  watchdog_stop
   for pid in "${PIDS[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
   for pid in "${PIDS[@]}"; do
     for _ in $(seq 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.2; done
@@ -43,7 +43,7 @@ cleanup() {
     say "stopping the Redis started here"
     redis-cli -h 127.0.0.1 -p $REDIS_PORT shutdown nosave >/dev/null 2>&1 || true
   fi
-  $PG -d postgres -c "DROP DATABASE IF EXISTS $DB WITH (FORCE)" >/dev/null 2>&1 || true
+  db_drop "$DB"
   rm -rf "$WORK"
   say "$([ "$status" -eq 0 ] && echo passed || echo "FAILED (exit $status)")"
   exit "$status"
@@ -51,16 +51,10 @@ cleanup() {
 trap cleanup EXIT
 trap 'say "interrupted"; exit 130' INT
 trap 'say "time limit of ${LIMIT}s reached"; exit 124' TERM
-# Watchdog: the whole smoke is bounded even if a step hangs.
-( sleep "$LIMIT"; kill -TERM $$ 2>/dev/null ) >/dev/null 2>&1 &
-WATCHDOG=$!
+watchdog "$LIMIT"  # the whole smoke is bounded even if a step hangs
 
 # --- services --------------------------------------------------------------------------------
-if ! pg_isready -h 127.0.0.1 -p 5432 -q; then
-  say "PostgreSQL is down: starting it"
-  pg_ctlcluster --skip-systemctl-redirect "$(ls /etc/postgresql)" main start
-  for _ in $(seq 30); do pg_isready -h 127.0.0.1 -p 5432 -q && break; sleep 1; done
-fi
+pg_up
 if ! redis-cli -h 127.0.0.1 -p $REDIS_PORT ping >/dev/null 2>&1; then
   say "Redis is down: starting it on 127.0.0.1:$REDIS_PORT"
   redis-server --daemonize yes --bind 127.0.0.1 --port $REDIS_PORT --save "" --appendonly no \
@@ -69,26 +63,16 @@ if ! redis-cli -h 127.0.0.1 -p $REDIS_PORT ping >/dev/null 2>&1; then
   for _ in $(seq 50); do redis-cli -h 127.0.0.1 -p $REDIS_PORT ping >/dev/null 2>&1 && break; sleep 0.1; done
 fi
 for n in "${REDIS_DBS[@]}"; do redis-cli -h 127.0.0.1 -p $REDIS_PORT -n "$n" flushdb >/dev/null; done
-$PG -d postgres -c "DROP DATABASE IF EXISTS $DB WITH (FORCE)" -c "CREATE DATABASE $DB"
+db_create "$DB"
 
 # --- the production environment, with dummy secrets ---------------------------------------------
-PORT=$($PY -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+PORT=$(free_port)
 BASE="http://127.0.0.1:$PORT"
-export DJANGO_SETTINGS_MODULE=marketplace.settings.production
-DJANGO_SECRET_KEY=$($PY -c 'import secrets; print(secrets.token_urlsafe(50))')
-export DJANGO_SECRET_KEY
-export DATABASE_URL="postgres://postgres@127.0.0.1:5432/$DB"
-export DJANGO_ALLOWED_HOSTS="127.0.0.1,localhost"
-export EMAIL_URL="consolemail://"
+REDIS="redis://127.0.0.1:$REDIS_PORT"
+prod_env "$DB" "$REDIS/${REDIS_DBS[0]}" "$REDIS/${REDIS_DBS[1]}" "$REDIS/${REDIS_DBS[2]}" "$WORK"
 export SITE_URL="$BASE"
-export REDIS_URL="redis://127.0.0.1:$REDIS_PORT/${REDIS_DBS[0]}"
-export CELERY_BROKER_URL="redis://127.0.0.1:$REDIS_PORT/${REDIS_DBS[1]}"
-export CELERY_RESULT_BACKEND="redis://127.0.0.1:$REDIS_PORT/${REDIS_DBS[2]}"
-export DJANGO_STATIC_ROOT="$WORK/static"
-export MEDIA_ROOT="$WORK/media"
 export GUNICORN_BIND="127.0.0.1:$PORT"
 export GUNICORN_WORKERS=2
-unset STRIPE_SECRET_KEY STRIPE_PUBLISHABLE_KEY STRIPE_WEBHOOK_SECRET AWS_STORAGE_BUCKET_NAME || true
 
 say "migrate, collectstatic, seed_demo (database $DB)"
 timeout 120 $PY manage.py migrate --noinput -v0
