@@ -29,7 +29,9 @@ INSUFFICIENT_FUNDS = "Your card has insufficient funds. Try another card."
 
 
 class SimulatedGateway(Gateway):
-    """Stores nothing in the database (the escrow app records the results).
+    """Stores nothing in the database (the escrow app records the results), unless
+    ``SIMULATED_GATEWAY_RECORD`` is on: then each money movement is also kept as a
+    ``SimulatedMovement`` row, so a fault drill can count, across processes, what was paid.
 
     Ids are ``sim_<kind>_<hex>``, derived from the idempotency key, so a retried action gets the
     same ids even in another process. Results (declines included, as Stripe does) are also kept in
@@ -81,7 +83,9 @@ class SimulatedGateway(Gateway):
                 status="succeeded",
             )
 
-        return self._once("charge", idempotency_key, request, run)
+        result = self._once("charge", idempotency_key, request, run)
+        _record("charge", idempotency_key, request, amount, transfer_group, result.id)
+        return result
 
     def transfer(
         self,
@@ -94,27 +98,33 @@ class SimulatedGateway(Gateway):
     ) -> TransferResult:
         _minor(amount)
         request = (amount, destination, source_transaction, transfer_group)
-        return self._once(
+        result = self._once(
             "transfer", idempotency_key, request, lambda: TransferResult(id=_sim_id("tr", idempotency_key))
         )
+        _record("transfer", idempotency_key, request, amount, transfer_group, result.id)
+        return result
 
     def refund(self, *, charge_id: str, amount: Money, idempotency_key: str) -> RefundResult:
         _minor(amount)
-        return self._once(
+        result = self._once(
             "refund",
             idempotency_key,
             (charge_id, amount),
             lambda: RefundResult(id=_sim_id("re", idempotency_key), status="succeeded"),
         )
+        _record("refund", idempotency_key, (charge_id, amount), amount, "", result.id)
+        return result
 
     def reverse_transfer(self, *, transfer_id: str, amount: Money, idempotency_key: str) -> TransferResult:
         _minor(amount)
-        return self._once(
+        result = self._once(
             "reverse_transfer",
             idempotency_key,
             (transfer_id, amount),
             lambda: TransferResult(id=_sim_id("trr", idempotency_key)),
         )
+        _record("reverse_transfer", idempotency_key, (transfer_id, amount), amount, "", result.id)
+        return result
 
     def account_create(self, *, email: str, country: str, idempotency_key: str) -> AccountStatus:
         return self._once(
@@ -193,6 +203,37 @@ class SimulatedGateway(Gateway):
         if isinstance(stored, PaymentDeclined):
             raise PaymentDeclined(stored.detail)
         return cast(T, stored)
+
+
+def _record(
+    operation: str, idempotency_key: str, request: tuple[Any, ...], amount: Money, transfer_group: str, result_id: str
+) -> None:
+    """With ``SIMULATED_GATEWAY_RECORD`` on, keep this movement in the database (``SimulatedMovement``):
+    a new row the first time this key and request are seen by any process, one more ``calls`` after."""
+    from django.conf import settings
+
+    if not getattr(settings, "SIMULATED_GATEWAY_RECORD", False):
+        return
+    from django.db import transaction
+    from django.db.models import F
+
+    from escrow.models import SimulatedMovement
+
+    digest = hashlib.sha256(repr(request).encode()).hexdigest()
+    with transaction.atomic():
+        movement, created = SimulatedMovement.objects.get_or_create(
+            operation=operation,
+            idempotency_key=idempotency_key,
+            request_digest=digest,
+            defaults={
+                "amount": amount.amount,
+                "currency": amount.currency,
+                "transfer_group": transfer_group,
+                "result_id": result_id,
+            },
+        )
+        if not created:
+            SimulatedMovement.objects.filter(pk=movement.pk).update(calls=F("calls") + 1)
 
 
 def _minor(amount: Money) -> int:
