@@ -4,12 +4,14 @@
 # here). migrate, collectstatic, seed_demo; gunicorn + a Celery worker + beat in the background; then
 # scripts/prod_smoke.py drives one lease from request to release over HTTP and checks that the payout
 # was made by the worker, and that /healthz and /readyz answer 200. Everything started here is
-# stopped on exit. Bounded: gives up after SMOKE_TIME_LIMIT seconds (default 170).
+# stopped on exit. Bounded: gives up after SMOKE_TIME_LIMIT seconds (default 170). The processes are
+# started as scripts/prod_services.sh starts them (shared with the fault drill).
 set -euo pipefail
 cd "$(dirname "$0")/.."
+source scripts/prod_services.sh
 PY=.venv/bin/python
 LIMIT=${SMOKE_TIME_LIMIT:-170}
-DB=wareshare_smoke
+DB=${SMOKE_DB:-wareshare_smoke}
 PG="env PGOPTIONS=-cclient_min_messages=warning psql -h 127.0.0.1 -p 5432 -U postgres -v ON_ERROR_STOP=1 -q"
 REDIS_PORT=${SMOKE_REDIS_PORT:-6379}
 # Redis databases of their own, so the smoke neither reads nor clears anyone else's keys.
@@ -74,43 +76,18 @@ $PG -d postgres -c "DROP DATABASE IF EXISTS $DB WITH (FORCE)" -c "CREATE DATABAS
 # --- the production environment, with dummy secrets ---------------------------------------------
 PORT=$($PY -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
 BASE="http://127.0.0.1:$PORT"
-export DJANGO_SETTINGS_MODULE=marketplace.settings.production
-DJANGO_SECRET_KEY=$($PY -c 'import secrets; print(secrets.token_urlsafe(50))')
-export DJANGO_SECRET_KEY
-export DATABASE_URL="postgres://postgres@127.0.0.1:5432/$DB"
-export DJANGO_ALLOWED_HOSTS="127.0.0.1,localhost"
-export EMAIL_URL="consolemail://"
-export SITE_URL="$BASE"
-export REDIS_URL="redis://127.0.0.1:$REDIS_PORT/${REDIS_DBS[0]}"
-export CELERY_BROKER_URL="redis://127.0.0.1:$REDIS_PORT/${REDIS_DBS[1]}"
-export CELERY_RESULT_BACKEND="redis://127.0.0.1:$REDIS_PORT/${REDIS_DBS[2]}"
-export DJANGO_STATIC_ROOT="$WORK/static"
-export MEDIA_ROOT="$WORK/media"
-export GUNICORN_BIND="127.0.0.1:$PORT"
-export GUNICORN_WORKERS=2
-unset STRIPE_SECRET_KEY STRIPE_PUBLISHABLE_KEY STRIPE_WEBHOOK_SECRET AWS_STORAGE_BUCKET_NAME || true
+GUNICORN_WORKERS=2 prod_env "$PORT" "postgres://postgres@127.0.0.1:5432/$DB" "$REDIS_PORT" "${REDIS_DBS[*]}" "$WORK"
 
 say "migrate, collectstatic, seed_demo (database $DB)"
-timeout 120 $PY manage.py migrate --noinput -v0
-timeout 90 $PY manage.py collectstatic --noinput -v0
-timeout 60 $PY manage.py seed_demo >"$WORK/seed.log"
+prod_prepare "$WORK"
 
 say "start gunicorn on $BASE, a Celery worker and beat"
-.venv/bin/gunicorn -c gunicorn.conf.py >"$WORK/web.log" 2>&1 &
-PIDS+=($!)
-.venv/bin/celery -A marketplace worker --concurrency=1 --hostname="smoke@%h" --without-gossip --without-mingle \
-  >"$WORK/worker.log" 2>&1 &
-PIDS+=($!)
-.venv/bin/celery -A marketplace beat --schedule="$WORK/beat-schedule" >"$WORK/beat.log" 2>&1 &
-PIDS+=($!)
+PIDS+=("$(prod_start web "$WORK/web.log")")
+PIDS+=("$(prod_start worker "$WORK/worker.log" smoke)")
+PIDS+=("$(prod_start beat "$WORK/beat.log")")
 
-for _ in $(seq 100); do
-  curl -fsS "$BASE/healthz" >/dev/null 2>&1 && break
-  sleep 0.2
-done
-curl -fsS "$BASE/healthz" >/dev/null || { say "gunicorn did not come up"; exit 1; }
-for _ in $(seq 100); do grep -q "ready" "$WORK/worker.log" && break; sleep 0.2; done
-grep -q "ready" "$WORK/worker.log" || { say "the Celery worker did not come up"; exit 1; }
+prod_wait_web "$BASE" || { say "gunicorn did not come up"; exit 1; }
+prod_wait_worker "$WORK/worker.log" || { say "the Celery worker did not come up"; exit 1; }
 
 say "drive one lease from request to release over HTTP"
 timeout 120 $PY scripts/prod_smoke.py --base "$BASE" --worker-log "$WORK/worker.log"
