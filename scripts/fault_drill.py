@@ -226,6 +226,7 @@ class Drill:
             payout.status != "paid" and rows == 1,
             f"payout {payout.pk}: transferred at the processor ({rows} movement), recorded as {payout.status}",
         )
+        killed = time.monotonic()
         if how == "pool process":
             self.services.kill(pid)
             say(f"  injected: SIGKILL to the worker's pool process {pid} (the worker itself lives on)")
@@ -236,7 +237,8 @@ class Drill:
             log = f"worker-{pk}.log"
             self.services.start("worker", log, "drill")
             wait_for("the restarted worker", lambda: "ready" in self.services.log(log), 30)
-        took = wait_for(f"payout {payout.pk} to be paid", lambda: self.all_paid([pk]), 60)
+        wait_for(f"payout {payout.pk} to be paid", lambda: self.all_paid([pk]), 60)
+        took = time.monotonic() - killed
         rows, calls = checks.movement_calls(payout.idempotency_key)
         self.expect(
             rows == 1 and calls >= 2,
@@ -248,10 +250,11 @@ class Drill:
 
     def fault_database(self) -> None:
         say("fault database: PostgreSQL restarted during a burst of lease requests and payments")
-        to_pay = self.requested("database", 4)
+        to_pay = self.requested("database", 6)
         for pk in to_pay:
             walk.lease_accept(self.owner, pk)
         texts = [self.text("database") for _ in range(4)]
+        first_done = threading.Event()  # the fault comes once the burst is under way
         statuses: Counter[int] = Counter()
         bad: list[str] = []
         notes: list[str] = []
@@ -268,6 +271,7 @@ class Drill:
                     if reply.status == 503 and "unavailable" not in reply.body.lower():
                         bad.append(f"a 503 without the 'briefly unavailable' page: {reply.body[:200]!r}")
                 if reply.status == 302:
+                    first_done.set()
                     return
                 if reply.status not in (0, 503):  # the page answered with an error: note it, try again
                     with lock:
@@ -300,12 +304,14 @@ class Drill:
         browsers = [Browser(self.base), Browser(self.base)]
         for browser in browsers:
             browser.sign_in(EXPORTER)
-        work = [[("pay", to_pay[0]), ("request", texts[0]), ("pay", to_pay[1]), ("request", texts[1])]]
-        work += [[("request", texts[2]), ("pay", to_pay[2]), ("request", texts[3]), ("pay", to_pay[3])]]
+        work: list[list[tuple[str, int | str]]] = [
+            [("pay", to_pay[0]), ("request", texts[0]), ("pay", to_pay[1]), ("request", texts[1]), ("pay", to_pay[4])],
+            [("request", texts[2]), ("pay", to_pay[2]), ("request", texts[3]), ("pay", to_pay[3]), ("pay", to_pay[5])],
+        ]
         threads = [threading.Thread(target=burst, args=(b, w)) for b, w in zip(browsers, work, strict=True)]
         for thread in threads:
             thread.start()
-        time.sleep(0.4)
+        first_done.wait(20)
         self.services.ctl("pg-stop")
         say(f"  injected: PostgreSQL (port {os.environ['DRILL_PG_PORT']}) stopped (fast: open transactions aborted)")
         time.sleep(3)

@@ -8,7 +8,8 @@ from decimal import Decimal
 from unittest import mock
 
 import pytest
-from django.db import OperationalError
+import redis
+from django.db import InterfaceError, OperationalError
 from django.test import Client
 from kombu.exceptions import OperationalError as KombuOperationalError
 
@@ -80,10 +81,18 @@ def test_an_error_that_is_not_the_broker_still_fails_the_request(p, queued, djan
 
 
 @pytest.mark.django_db
-def test_a_lost_database_answers_503_with_a_short_page(p):
+@pytest.mark.parametrize(
+    "error",
+    [
+        OperationalError("server closed the connection unexpectedly"),
+        InterfaceError("connection already closed"),
+        redis.ConnectionError("Error 111 connecting to 127.0.0.1:6379. Connection refused."),
+    ],
+)
+def test_a_lost_database_or_redis_answers_503_with_a_short_page(p, error):
     client = Client(raise_request_exception=False)
     client.force_login(p.exporter)
-    with mock.patch(SESSION_LOAD, side_effect=OperationalError("server closed the connection unexpectedly")):
+    with mock.patch(SESSION_LOAD, side_effect=error):
         response = client.get("/dashboard/")
 
     assert response.status_code == 503
