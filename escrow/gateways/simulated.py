@@ -164,7 +164,8 @@ class SimulatedGateway(Gateway):
         """The simulated processor keeps no books of its own, so its side of reconciliation is rebuilt
         from the escrow app's rows (each done Payment, Refund, Payout and reversal with its ``sim_`` id).
         Reconciling then checks that those rows and the ledger agree: a row marked paid without its
-        posting, or a posting without its row, still shows up."""
+        posting, or a posting without its row, still shows up. With ``SIMULATED_GATEWAY_RECORD`` on,
+        transfers come from its own books (``SimulatedMovement``), so a payout sent twice shows up too."""
         from escrow.models import Payment, Payout, Refund, TransferReversal
 
         if not transfer_group.startswith("lease_"):
@@ -178,11 +179,14 @@ class SimulatedGateway(Gateway):
         charge_ids = {payment.escrow_id: payment.charge_id for payment in payments}
         refunds = Refund.objects.filter(escrow__lease_id=lease_id, status="succeeded", processor_id__startswith="sim_")
         payouts = Payout.objects.filter(escrow__lease_id=lease_id, status="paid")
+        transfers = _transfers(transfer_group)
+        if transfers is None:
+            transfers = tuple(item(p.processor_id, p.amount, p.currency) for p in payouts)
         reversals = TransferReversal.objects.filter(chargeback__escrow__lease_id=lease_id, status="succeeded")
         return Activity(
             charges=tuple(item(p.charge_id, p.amount, p.currency) for p in payments),
             refunds=tuple(item(r.processor_id, r.amount, r.currency, charge_ids.get(r.escrow_id, "")) for r in refunds),
-            transfers=tuple(item(p.processor_id, p.amount, p.currency) for p in payouts),
+            transfers=transfers,
             reversals=tuple(
                 item(r.processor_id, r.amount, r.currency, r.payout.processor_id)
                 for r in reversals.select_related("payout")
@@ -203,6 +207,18 @@ class SimulatedGateway(Gateway):
         if isinstance(stored, PaymentDeclined):
             raise PaymentDeclined(stored.detail)
         return cast(T, stored)
+
+
+def _transfers(transfer_group: str) -> tuple[ProcessorItem, ...] | None:
+    """The transfers the simulated gateway recorded for ``transfer_group``; None unless it records."""
+    from django.conf import settings
+
+    if not getattr(settings, "SIMULATED_GATEWAY_RECORD", False):
+        return None
+    from escrow.models import SimulatedMovement
+
+    moved = SimulatedMovement.objects.filter(operation="transfer", transfer_group=transfer_group)
+    return tuple(ProcessorItem(id=m.result_id, amount=Money(m.amount, m.currency), status="succeeded") for m in moved)
 
 
 def _record(

@@ -235,3 +235,28 @@ def test_a_drill_pause_is_a_no_op_unless_the_drill_armed_it(tmp_path, settings):
     drill_pause("payout_transferred", payout=1)
     assert (tmp_path / "paused-payout_transferred").read_text().isdigit()  # the pid the drill kills
     assert not (tmp_path / "pause-payout_transferred").exists()  # one process, once
+
+
+@pytest.mark.django_db
+def test_reconciliation_sees_a_payout_sent_twice_when_the_simulated_gateway_keeps_books(
+    p, settings, django_capture_on_commit_callbacks
+):
+    from escrow.reconcile import escrow_reconcile
+
+    settings.SIMULATED_GATEWAY_RECORD = True
+    with django_capture_on_commit_callbacks(execute=True):
+        lease = p.lease_in(S.ACTIVE)
+    payout = Payout.objects.get(escrow__lease=lease)
+    assert payout.status == PayoutStatus.PAID
+    assert escrow_reconcile(escrow=lease.escrow) == []
+
+    SimulatedGateway().transfer(  # the same payout sent again under another key: the owner paid twice
+        amount=Money(payout.amount, payout.currency),
+        destination="acct",
+        source_transaction="",
+        transfer_group=lease.escrow.transfer_group,
+        idempotency_key=f"{payout.idempotency_key}:again",
+    )
+    kinds = {(d.kind, d.problem) for d in escrow_reconcile(escrow=lease.escrow)}
+    assert ("transfer", "unknown_to_wareshare") in kinds
+    assert ("transfer", "total") in kinds
