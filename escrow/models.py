@@ -243,4 +243,32 @@ class TransferReversal(models.Model):
         return f"{self.idempotency_key} {self.status}"
 
 
+class SimulatedMovement(models.Model):
+    """The simulated gateway's own books, kept only when ``SIMULATED_GATEWAY_RECORD`` is on (the fault
+    drill): one row per money movement it made (charge, transfer, refund, reversal), unique on its
+    idempotency key and request, with ``calls`` counting every request that carried that key. A
+    retried call adds to ``calls``, never a row: two rows for one payout would be money paid twice."""
+
+    operation = models.CharField(max_length=20)
+    idempotency_key = models.CharField(max_length=200)
+    request_digest = models.CharField(max_length=64)
+    amount = money_field()
+    currency = models.CharField(max_length=3)
+    transfer_group = models.CharField(max_length=100, blank=True)
+    result_id = models.CharField(max_length=100)
+    calls = models.PositiveIntegerField(default=1)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["operation", "idempotency_key", "request_digest"], name="one_simulated_movement_per_request"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.operation} {self.idempotency_key} × {self.calls}"
+
+
 ZERO = Decimal("0")

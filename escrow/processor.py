@@ -11,6 +11,7 @@ import logging
 from django.db import transaction
 from django.utils import timezone
 
+from common.drill import drill_pause
 from common.money import Money
 
 from . import ledger
@@ -45,6 +46,7 @@ def payout_execute(*, payout: Payout) -> Payout:
     except GatewayUnavailable as error:
         logger.warning("payout %s failed: %s", payout.idempotency_key, error.detail)
         return _payout_record(payout, status=PayoutStatus.FAILED, failure_message=error.detail)
+    drill_pause("payout_transferred", payout=payout.pk)  # paid at the processor, not yet recorded
     with transaction.atomic():
         payout = Payout.objects.select_for_update().get(pk=payout.pk)
         if payout.status != PayoutStatus.PAID:

@@ -31,6 +31,8 @@ app.conf.update(
     worker_prefetch_multiplier=1,
     task_eager_propagates=True,
     broker_connection_retry_on_startup=True,
+    # A second beat started by mistake stands by instead of sending every sweep twice (common/beat.py).
+    beat_scheduler="common.beat:SingleBeatScheduler",
 )
 app.autodiscover_tasks()
 
@@ -39,6 +41,7 @@ MINUTE = 60
 SWEEP_INTERVALS: dict[str, int] = {
     "leasing.services.leases_expire_holds": MINUTE,
     "leasing.services.leases_expire_unpaid": MINUTE,
+    "leasing.services.leases_fund_paid": MINUTE,
     "leasing.services.leases_auto_confirm": MINUTE,
     "leasing.services.leases_complete": 60 * MINUTE,
     "warehouses.services.calendar_extend_all": 24 * 60 * MINUTE,
@@ -54,9 +57,12 @@ DEFAULT_SWEEP_INTERVAL = 5 * MINUTE
 def sweep_schedule(sweeps: list[str]) -> dict[str, dict[str, Any]]:
     """Beat entries: one ``run_sweep(path)`` per sweep. A run that beat could not start within its
     interval is dropped (``expires``), so a stopped worker does not come back to a pile of sweeps."""
+    from django.conf import settings
+
+    intervals = {**SWEEP_INTERVALS, **getattr(settings, "WARESHARE_SWEEP_INTERVALS", {})}
     schedule = {}
     for path in sweeps:
-        seconds = SWEEP_INTERVALS.get(path, DEFAULT_SWEEP_INTERVAL)
+        seconds = intervals.get(path, DEFAULT_SWEEP_INTERVAL)
         schedule[f"sweep:{path}"] = {
             "task": "common.tasks.run_sweep",
             "schedule": timedelta(seconds=seconds),

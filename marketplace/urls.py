@@ -27,5 +27,6 @@ urlpatterns = [
     path("api/v1/", include("api.urls")),
     path("integrations/", include("api.page_urls")),
 ]
+handler500 = "marketplace.views.server_error"  # 503 while the database or Redis is unreachable
 if settings.DEBUG:
     urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)

@@ -1,14 +1,20 @@
-"""Project-level pages: the landing page, health and readiness probes, the dashboard redirect."""
+"""Project-level pages: the landing page, health and readiness probes, the dashboard redirect,
+and the 500 handler that answers 503 while the database or Redis is unreachable."""
 
 import logging
+import sys
 
 import redis
 from django.conf import settings
-from django.db import DatabaseError, connection
+from django.db import DatabaseError, InterfaceError, OperationalError, connection
 from django.db.migrations.executor import MigrationExecutor
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseServerError, JsonResponse
 from django.shortcuts import redirect, render
+from django.template import loader
+from django.utils.translation import gettext
 from django.views.decorators.cache import never_cache
+from django.views.decorators.csrf import requires_csrf_token
+from django.views.defaults import server_error as django_server_error
 
 from accounts.middleware import current_organisation
 
@@ -84,3 +90,26 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     if organisation is None:
         return redirect("staff:console" if request.user.is_staff else "accounts:organisation_create")
     return redirect("leasing:owner_dashboard" if organisation.is_owner else "leasing:exporter_dashboard")
+
+
+# A store we depend on is unreachable (PostgreSQL restarting, Redis down): nothing was half-written
+# (each step is one transaction), so the answer is "try again shortly", not a crash.
+UNAVAILABLE = (OperationalError, InterfaceError, redis.ConnectionError, redis.TimeoutError)
+RETRY_AFTER_SECONDS = 10
+
+
+@requires_csrf_token
+def server_error(request: HttpRequest) -> HttpResponse:
+    """``handler500``: a 503 (JSON ``{"code": "unavailable", "detail"}`` under /api/, a short page
+    otherwise) when the exception is a lost database or Redis connection; Django's 500 page else.
+    Renders without the request's context processors: they would query the database."""
+    if not isinstance(sys.exc_info()[1], UNAVAILABLE):
+        return django_server_error(request)
+    detail = gettext("Wareshare is briefly unavailable. Nothing was changed: please try again in a minute.")
+    response: HttpResponse
+    if request.path.startswith("/api/"):
+        response = JsonResponse({"code": "unavailable", "detail": detail}, status=503)
+    else:
+        response = HttpResponseServerError(loader.get_template("503.html").render({"detail": detail}), status=503)
+    response["Retry-After"] = str(RETRY_AFTER_SECONDS)
+    return response

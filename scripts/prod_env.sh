@@ -32,9 +32,9 @@ watchdog_stop() {
   kill -TERM "$WATCHDOG" 2>/dev/null || true
 }
 
-# prod_env DATABASE CACHE_URL BROKER_URL RESULT_URL WORKDIR: export the production settings on
+# prod_settings DATABASE CACHE_URL BROKER_URL RESULT_URL WORKDIR: export the production settings on
 # DATABASE, with Redis at the three URLs, files under WORKDIR and dummy secrets (no Stripe, no S3).
-prod_env() {
+prod_settings() {
   export DJANGO_SETTINGS_MODULE=marketplace.settings.production
   DJANGO_SECRET_KEY=$($PY -c 'import secrets; print(secrets.token_urlsafe(50))')
   export DJANGO_SECRET_KEY

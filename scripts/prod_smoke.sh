@@ -4,14 +4,16 @@
 # here). migrate, collectstatic, seed_demo; gunicorn + a Celery worker + beat in the background; then
 # scripts/prod_smoke.py drives one lease from request to release over HTTP and checks that the payout
 # was made by the worker, and that /healthz and /readyz answer 200. Everything started here is
-# stopped on exit. Bounded: gives up after SMOKE_TIME_LIMIT seconds (default 170).
+# stopped on exit. Bounded: gives up after SMOKE_TIME_LIMIT seconds (default 170). The processes are
+# started as scripts/prod_services.sh starts them (shared with the fault drill).
 set -euo pipefail
 cd "$(dirname "$0")/.."
+source scripts/prod_services.sh
 PY=.venv/bin/python
 # shellcheck source=scripts/prod_env.sh
-. scripts/prod_env.sh  # PG, pg_up, db_create, db_drop, free_port, watchdog, prod_env
+. scripts/prod_env.sh  # PG, pg_up, db_create, db_drop, free_port, watchdog
 LIMIT=${SMOKE_TIME_LIMIT:-170}
-DB=wareshare_smoke
+DB=${SMOKE_DB:-wareshare_smoke}
 REDIS_PORT=${SMOKE_REDIS_PORT:-6379}
 # Redis databases of their own, so the smoke neither reads nor clears anyone else's keys.
 REDIS_DBS=(13 14 15)
@@ -68,33 +70,18 @@ db_create "$DB"
 # --- the production environment, with dummy secrets ---------------------------------------------
 PORT=$(free_port)
 BASE="http://127.0.0.1:$PORT"
-REDIS="redis://127.0.0.1:$REDIS_PORT"
-prod_env "$DB" "$REDIS/${REDIS_DBS[0]}" "$REDIS/${REDIS_DBS[1]}" "$REDIS/${REDIS_DBS[2]}" "$WORK"
-export SITE_URL="$BASE"
-export GUNICORN_BIND="127.0.0.1:$PORT"
-export GUNICORN_WORKERS=2
+GUNICORN_WORKERS=2 prod_env "$PORT" "postgres://postgres@127.0.0.1:5432/$DB" "$REDIS_PORT" "${REDIS_DBS[*]}" "$WORK"
 
 say "migrate, collectstatic, seed_demo (database $DB)"
-timeout 120 $PY manage.py migrate --noinput -v0
-timeout 90 $PY manage.py collectstatic --noinput -v0
-timeout 60 $PY manage.py seed_demo >"$WORK/seed.log"
+prod_prepare "$WORK"
 
 say "start gunicorn on $BASE, a Celery worker and beat"
-.venv/bin/gunicorn -c gunicorn.conf.py >"$WORK/web.log" 2>&1 &
-PIDS+=($!)
-.venv/bin/celery -A marketplace worker --concurrency=1 --hostname="smoke@%h" --without-gossip --without-mingle \
-  >"$WORK/worker.log" 2>&1 &
-PIDS+=($!)
-.venv/bin/celery -A marketplace beat --schedule="$WORK/beat-schedule" >"$WORK/beat.log" 2>&1 &
-PIDS+=($!)
+PIDS+=("$(prod_start web "$WORK/web.log")")
+PIDS+=("$(prod_start worker "$WORK/worker.log" smoke)")
+PIDS+=("$(prod_start beat "$WORK/beat.log")")
 
-for _ in $(seq 100); do
-  curl -fsS "$BASE/healthz" >/dev/null 2>&1 && break
-  sleep 0.2
-done
-curl -fsS "$BASE/healthz" >/dev/null || { say "gunicorn did not come up"; exit 1; }
-for _ in $(seq 100); do grep -q "ready" "$WORK/worker.log" && break; sleep 0.2; done
-grep -q "ready" "$WORK/worker.log" || { say "the Celery worker did not come up"; exit 1; }
+prod_wait_web "$BASE" || { say "gunicorn did not come up"; exit 1; }
+prod_wait_worker "$WORK/worker.log" || { say "the Celery worker did not come up"; exit 1; }
 
 say "drive one lease from request to release over HTTP"
 timeout 120 $PY scripts/prod_smoke.py --base "$BASE" --worker-log "$WORK/worker.log"

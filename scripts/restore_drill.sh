@@ -65,7 +65,7 @@ redis-cli -u "$REDIS/0" ping >/dev/null || { say "Redis is not running on 127.0.
 for n in "${REDIS_DBS[@]}"; do redis-cli -u "$REDIS/$n" flushdb >/dev/null; done
 db_create "$SRC"
 db_drop "$DST"
-prod_env "$SRC" "$REDIS/${REDIS_DBS[0]}" "$REDIS/${REDIS_DBS[1]}" "$REDIS/${REDIS_DBS[1]}" "$WORK"
+prod_settings "$SRC" "$REDIS/${REDIS_DBS[0]}" "$REDIS/${REDIS_DBS[1]}" "$REDIS/${REDIS_DBS[1]}" "$WORK"
 say "migrate, seed_demo (database $SRC)"
 timeout 120 $PY manage.py migrate --noinput -v0
 timeout 60 $PY manage.py seed_demo >"$WORK/seed.log"

@@ -16,7 +16,7 @@ set -euo pipefail
 cd "$(dirname "$0")/../.."
 PY=.venv/bin/python
 # shellcheck source=scripts/prod_env.sh
-. scripts/prod_env.sh  # PG, db_create, db_drop, free_port, prod_env
+. scripts/prod_env.sh  # PG, db_create, db_drop, free_port, prod_settings
 FAULT=""
 if [ "${1:-}" = "--fault" ]; then
   FAULT=${2:-}
@@ -77,7 +77,7 @@ redis-cli -h 127.0.0.1 -p "$REDIS_PORT" ping >/dev/null || { echo "Redis is not 
 db_create "$DB"
 PORT=${LOAD_PORT:-$(free_port)}
 REDIS="redis://127.0.0.1:$REDIS_PORT"
-prod_env "$DB" "$REDIS/${REDIS_DBS[0]}" "$REDIS/${REDIS_DBS[1]}" "$REDIS/${REDIS_DBS[2]}" "$WORK"
+prod_settings "$DB" "$REDIS/${REDIS_DBS[0]}" "$REDIS/${REDIS_DBS[1]}" "$REDIS/${REDIS_DBS[2]}" "$WORK"
 export DJANGO_TRUSTED_PROXY_COUNT=1  # as behind a load balancer: rate limits count X-Forwarded-For
 export DJANGO_LOG_LEVEL=WARNING
 export GUNICORN_BIND="127.0.0.1:$PORT" GUNICORN_WORKERS="$WORKERS"

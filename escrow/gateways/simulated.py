@@ -29,7 +29,9 @@ INSUFFICIENT_FUNDS = "Your card has insufficient funds. Try another card."
 
 
 class SimulatedGateway(Gateway):
-    """Stores nothing in the database (the escrow app records the results).
+    """Stores nothing in the database (the escrow app records the results), unless
+    ``SIMULATED_GATEWAY_RECORD`` is on: then each money movement is also kept as a
+    ``SimulatedMovement`` row, so a fault drill can count, across processes, what was paid.
 
     Ids are ``sim_<kind>_<hex>``, derived from the idempotency key, so a retried action gets the
     same ids even in another process. Results (declines included, as Stripe does) are also kept in
@@ -81,7 +83,9 @@ class SimulatedGateway(Gateway):
                 status="succeeded",
             )
 
-        return self._once("charge", idempotency_key, request, run)
+        result = self._once("charge", idempotency_key, request, run)
+        _record("charge", idempotency_key, request, amount, transfer_group, result.id)
+        return result
 
     def transfer(
         self,
@@ -94,27 +98,33 @@ class SimulatedGateway(Gateway):
     ) -> TransferResult:
         _minor(amount)
         request = (amount, destination, source_transaction, transfer_group)
-        return self._once(
+        result = self._once(
             "transfer", idempotency_key, request, lambda: TransferResult(id=_sim_id("tr", idempotency_key))
         )
+        _record("transfer", idempotency_key, request, amount, transfer_group, result.id)
+        return result
 
     def refund(self, *, charge_id: str, amount: Money, idempotency_key: str) -> RefundResult:
         _minor(amount)
-        return self._once(
+        result = self._once(
             "refund",
             idempotency_key,
             (charge_id, amount),
             lambda: RefundResult(id=_sim_id("re", idempotency_key), status="succeeded"),
         )
+        _record("refund", idempotency_key, (charge_id, amount), amount, "", result.id)
+        return result
 
     def reverse_transfer(self, *, transfer_id: str, amount: Money, idempotency_key: str) -> TransferResult:
         _minor(amount)
-        return self._once(
+        result = self._once(
             "reverse_transfer",
             idempotency_key,
             (transfer_id, amount),
             lambda: TransferResult(id=_sim_id("trr", idempotency_key)),
         )
+        _record("reverse_transfer", idempotency_key, (transfer_id, amount), amount, "", result.id)
+        return result
 
     def account_create(self, *, email: str, country: str, idempotency_key: str) -> AccountStatus:
         return self._once(
@@ -154,7 +164,8 @@ class SimulatedGateway(Gateway):
         """The simulated processor keeps no books of its own, so its side of reconciliation is rebuilt
         from the escrow app's rows (each done Payment, Refund, Payout and reversal with its ``sim_`` id).
         Reconciling then checks that those rows and the ledger agree: a row marked paid without its
-        posting, or a posting without its row, still shows up."""
+        posting, or a posting without its row, still shows up. With ``SIMULATED_GATEWAY_RECORD`` on,
+        transfers come from its own books (``SimulatedMovement``), so a payout sent twice shows up too."""
         from escrow.models import Payment, Payout, Refund, TransferReversal
 
         if not transfer_group.startswith("lease_"):
@@ -168,11 +179,14 @@ class SimulatedGateway(Gateway):
         charge_ids = {payment.escrow_id: payment.charge_id for payment in payments}
         refunds = Refund.objects.filter(escrow__lease_id=lease_id, status="succeeded", processor_id__startswith="sim_")
         payouts = Payout.objects.filter(escrow__lease_id=lease_id, status="paid")
+        transfers = _transfers(transfer_group)
+        if transfers is None:
+            transfers = tuple(item(p.processor_id, p.amount, p.currency) for p in payouts)
         reversals = TransferReversal.objects.filter(chargeback__escrow__lease_id=lease_id, status="succeeded")
         return Activity(
             charges=tuple(item(p.charge_id, p.amount, p.currency) for p in payments),
             refunds=tuple(item(r.processor_id, r.amount, r.currency, charge_ids.get(r.escrow_id, "")) for r in refunds),
-            transfers=tuple(item(p.processor_id, p.amount, p.currency) for p in payouts),
+            transfers=transfers,
             reversals=tuple(
                 item(r.processor_id, r.amount, r.currency, r.payout.processor_id)
                 for r in reversals.select_related("payout")
@@ -193,6 +207,49 @@ class SimulatedGateway(Gateway):
         if isinstance(stored, PaymentDeclined):
             raise PaymentDeclined(stored.detail)
         return cast(T, stored)
+
+
+def _transfers(transfer_group: str) -> tuple[ProcessorItem, ...] | None:
+    """The transfers the simulated gateway recorded for ``transfer_group``; None unless it records."""
+    from django.conf import settings
+
+    if not getattr(settings, "SIMULATED_GATEWAY_RECORD", False):
+        return None
+    from escrow.models import SimulatedMovement
+
+    moved = SimulatedMovement.objects.filter(operation="transfer", transfer_group=transfer_group)
+    return tuple(ProcessorItem(id=m.result_id, amount=Money(m.amount, m.currency), status="succeeded") for m in moved)
+
+
+def _record(
+    operation: str, idempotency_key: str, request: tuple[Any, ...], amount: Money, transfer_group: str, result_id: str
+) -> None:
+    """With ``SIMULATED_GATEWAY_RECORD`` on, keep this movement in the database (``SimulatedMovement``):
+    a new row the first time this key and request are seen by any process, one more ``calls`` after."""
+    from django.conf import settings
+
+    if not getattr(settings, "SIMULATED_GATEWAY_RECORD", False):
+        return
+    from django.db import transaction
+    from django.db.models import F
+
+    from escrow.models import SimulatedMovement
+
+    digest = hashlib.sha256(repr(request).encode()).hexdigest()
+    with transaction.atomic():
+        movement, created = SimulatedMovement.objects.get_or_create(
+            operation=operation,
+            idempotency_key=idempotency_key,
+            request_digest=digest,
+            defaults={
+                "amount": amount.amount,
+                "currency": amount.currency,
+                "transfer_group": transfer_group,
+                "result_id": result_id,
+            },
+        )
+        if not created:
+            SimulatedMovement.objects.filter(pk=movement.pk).update(calls=F("calls") + 1)
 
 
 def _minor(amount: Money) -> int:

@@ -41,7 +41,13 @@ from .cancellation import (
 )
 from .confirmation import lease_confirm, lease_confirmable, lease_dispute_open, lease_release
 from .extension import lease_extend
-from .payments import lease_pay, lease_pay_finalize, lease_payment_duplicate, lease_payment_succeeded
+from .payments import (
+    lease_pay,
+    lease_pay_finalize,
+    lease_payment_duplicate,
+    lease_payment_succeeded,
+    leases_fund_paid,
+)
 from .requests import lease_accept, lease_decline, lease_open, lease_request, lease_withdraw
 from .shipments import DeclaredLine, checkin_record, shipment_announce, shipment_mark, shipments_waiting
 from .sweeps import leases_auto_confirm, leases_complete, leases_expire_holds, leases_expire_unpaid, leases_release_due
@@ -87,6 +93,7 @@ __all__ = [
     "leases_complete",
     "leases_expire_holds",
     "leases_expire_unpaid",
+    "leases_fund_paid",
     "leases_release_due",
     "refund_percent",
     "shipment_announce",

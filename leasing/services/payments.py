@@ -1,13 +1,16 @@
 """Paying a lease into escrow, and recording the payment however its outcome arrives."""
 
 from django.db import transaction
+from django.db.models import CharField, Exists, OuterRef, Value
+from django.db.models.functions import Cast, Concat
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
 from accounts.models import User
+from common.drill import drill_pause
 from escrow import services as escrow_services
 from escrow.choices import PaymentStatus
-from escrow.models import Escrow, Payment
+from escrow.models import Escrow, Payment, Posting
 
 from .. import rules, schedule, transfers
 from ..choices import LeaseOrigin
@@ -39,6 +42,11 @@ def lease_pay(*, lease: Lease, by: User, payment_method: str) -> Payment:
     require_verified(lease.exporter, "pay into escrow")
     standing_require(lease.exporter, "pay into escrow")
     open_escrow = Escrow.objects.filter(lease_id=lease.pk).first()
+    paid = open_escrow.payments.filter(status=PaymentStatus.SUCCEEDED).first() if open_escrow else None
+    if paid is not None and Lease.objects.filter(pk=lease.pk, state=S.ACCEPTED).exists():
+        # Recorded as paid but not funded: the last try died in between (leases_fund_paid heals it too).
+        lease_payment_succeeded(payment=paid, by=by)
+        return paid
     if open_escrow is not None:  # an abandoned 3-D Secure attempt is settled first (no locks held)
         settled = escrow_services.payment_open_settle(escrow=open_escrow)
         if settled is not None:
@@ -58,6 +66,7 @@ def lease_pay(*, lease: Lease, by: User, payment_method: str) -> Payment:
         card = payment.payment_method or payment_method
         payment = escrow_services.payment_charge(payment=payment, payment_method=card, description=description)
     if payment.status == "succeeded":
+        drill_pause("payment_recorded", lease=lease.pk)  # charged and recorded, the lease not yet funded
         lease_payment_succeeded(payment=payment, by=by)
     return payment
 
@@ -112,3 +121,21 @@ def lease_pay_finalize(*, lease: Lease, by: User, payment_id: str) -> Payment:
     if payment.status == "succeeded":
         lease_payment_succeeded(payment=payment, by=by)
     return payment
+
+
+def leases_fund_paid() -> int:
+    """Sweep: a payment recorded as succeeded whose lease was never funded (the process died, or the
+    database went away, between recording the processor's answer and funding the lease) funds it now,
+    or is refunded if the lease ended meanwhile. ``lease_payment_succeeded`` is idempotent per payment.
+    Only payments without their fund posting (``escrow:<id>:fund:<payment>``) are candidates."""
+    fund_key = Concat(
+        Value("escrow:"), Cast(OuterRef("escrow_id"), CharField()), Value(":fund:"), Cast(OuterRef("pk"), CharField())
+    )
+    unfunded = Payment.objects.filter(
+        status=PaymentStatus.SUCCEEDED, escrow__lease__state__in=[S.ACCEPTED, S.EXPIRED, S.CANCELLED]
+    ).exclude(Exists(Posting.objects.filter(idempotency_key=fund_key)))
+    handled = 0
+    for payment in unfunded.select_related("escrow__lease").order_by("pk"):
+        lease_payment_succeeded(payment=payment, by=None)
+        handled += 1
+    return handled

@@ -9,6 +9,7 @@ from django.utils.translation import gettext_noop
 
 from accounts.models import Organisation, User
 from accounts.selectors import user_is_member
+from common.drill import drill_pause
 from escrow import services as escrow_services
 from warehouses.exceptions import ListingNotBookable
 from warehouses.models import Listing
@@ -102,6 +103,7 @@ def lease_open(lease: Lease, *, quote: Quote, by: User) -> Lease:
     lease.reservations.add(
         capacity_reserve(listing=lease.listing, start=lease.start, end=lease.end, quantity=lease.quantity)
     )
+    drill_pause("lease_reserved", lease=lease.pk)  # written, not yet committed
     return lease
 
 

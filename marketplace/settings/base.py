@@ -189,12 +189,16 @@ STRIPE_PUBLISHABLE_KEY = e.STRIPE_PUBLISHABLE_KEY
 STRIPE_WEBHOOK_SECRET = e.STRIPE_WEBHOOK_SECRET
 CELERY_BROKER_URL = e.CELERY_BROKER_URL
 CELERY_TASK_ALWAYS_EAGER = not e.CELERY_BROKER_URL
+WARESHARE_SWEEP_INTERVALS: dict[str, int] = e.SWEEP_INTERVALS  # overrides marketplace/celery.py's, per sweep
+WARESHARE_DRILL_DIR = e.DRILL_DIR  # fault drill only: common/drill.py
+SIMULATED_GATEWAY_RECORD = e.SIMULATED_GATEWAY_RECORD  # every simulated money movement kept in the database
 
 # Idempotent time-driven services, run by `manage.py run_sweeps` (demo) or Celery beat.
 WARESHARE_SWEEPS: list[str] = [
     "warehouses.services.calendar_extend_all",
     "leasing.services.leases_expire_holds",
     "leasing.services.leases_expire_unpaid",
+    "leasing.services.leases_fund_paid",
     "leasing.services.leases_auto_confirm",
     "leasing.services.leases_release_due",
     "leasing.services.leases_complete",

@@ -41,6 +41,13 @@ STRIPE_WEBHOOK_SECRET = env.str("STRIPE_WEBHOOK_SECRET", default="")
 CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default="")
 REDIS_URL = env.str("REDIS_URL", default="")  # cache (and /readyz checks it) when set
 CELERY_RESULT_BACKEND = env.str("CELERY_RESULT_BACKEND", default=REDIS_URL or CELERY_BROKER_URL)
+# Beat's interval per sweep, overriding marketplace/celery.py's (``path=seconds,...``; the fault drill).
+SWEEP_INTERVALS = {path: int(seconds) for path, seconds in env.dict("WARESHARE_SWEEP_INTERVALS", default={}).items()}
+
+# Fault drill only (scripts/fault_drill.sh): a directory whose files arm test pauses (common/drill.py),
+# and the simulated gateway recording each money movement in the database so processes can check it.
+DRILL_DIR = env.str("WARESHARE_DRILL_DIR", default="")
+SIMULATED_GATEWAY_RECORD = env.bool("WARESHARE_SIMULATED_GATEWAY_RECORD", default=False)
 
 # Production serving (read by settings/production.py and gunicorn.conf.py).
 STATIC_ROOT = env.path("DJANGO_STATIC_ROOT", default=BASE_DIR / "staticfiles")
