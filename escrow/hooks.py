@@ -10,3 +10,10 @@ from django.dispatch import Signal
 # Sent with ``payment`` (a succeeded escrow.Payment) after the payment row is recorded, inside the
 # webhook's claim transaction: if the receiver fails, the event stays unprocessed and is retried.
 payment_succeeded = Signal()
+
+# Sent inside the recording transaction of ``escrow.processor`` whenever a payout's or a refund's
+# status changes there (``payout`` or ``refund``, ``from_status``, ``to_status``); the API sends
+# its webhooks from them. A payout or refund created by ``escrow_release`` / ``escrow_refund`` is
+# sent too, with ``from_status`` None.
+payout_changed = Signal()
+refund_changed = Signal()

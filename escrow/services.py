@@ -16,7 +16,7 @@ from accounts.models import Organisation
 from common.money import Money
 from common.tasks import task_dispatch
 
-from . import ledger, tasks
+from . import hooks, ledger, tasks
 from .choices import PaymentStatus, PayoutStatus
 from .exceptions import EscrowError, GatewayUnavailable, PaymentDeclined, PayoutAccountMissing
 from .gateways import gateway_name, get_gateway
@@ -147,7 +147,7 @@ def escrow_release(
         ],
         escrow=escrow,
     )
-    payout, _ = Payout.objects.get_or_create(
+    payout, created = Payout.objects.get_or_create(
         idempotency_key=key,
         defaults={
             "escrow": escrow,
@@ -157,6 +157,8 @@ def escrow_release(
             "currency": escrow.currency,
         },
     )
+    if created:
+        hooks.payout_changed.send(sender=Payout, payout=payout, from_status=None, to_status=payout.status)
     task_dispatch(tasks.payout_execute, payout.pk)
     return payout
 
@@ -181,7 +183,7 @@ def escrow_refund(
         ],
         escrow=escrow,
     )
-    refund, _ = Refund.objects.get_or_create(
+    refund, created = Refund.objects.get_or_create(
         idempotency_key=key,
         defaults={
             "escrow": escrow,
@@ -191,6 +193,8 @@ def escrow_refund(
             "reason": reason,
         },
     )
+    if created:
+        hooks.refund_changed.send(sender=Refund, refund=refund, from_status=None, to_status=refund.status)
     task_dispatch(tasks.refund_execute, refund.pk)
     return refund
 
