@@ -219,6 +219,8 @@ SPECTACULAR_SETTINGS = {
         "LeaseStateEnum": "leasing.choices.LeaseState",
         "ShipmentStatusEnum": "leasing.choices.ShipmentStatus",
         "ListingStatusEnum": "warehouses.choices.ListingStatus",
+        "TransferStateEnum": "leasing.choices.TransferState",
+        "TransferActionEnum": "leasing.rules.TRANSFER_ACTIONS",
     },
 }
 # Outbound webhooks: https only unless DEBUG or this is set (tests deliver to 127.0.0.1).
