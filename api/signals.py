@@ -127,7 +127,8 @@ def payout_changed_sent(sender: Any, payout: Payout, from_status: str | None, to
     """A release creates a payout (``escrow.released``, to both sides); the processor's answers
     (``payout.waiting``, ``payout.failed``, ``payout.paid``) go to the owner only."""
     lease_id = payout.escrow.lease_id
-    data = {"lease": lease_id, "payout": _money_row(payout)}
+    row = _money_row(payout)
+    data = {"lease": lease_id, "payout": row}
     if from_status is None:
         event_record(
             event_type="escrow.released", source=f"payout:{payout.pk}", recipients=_parties(lease_id), data=data
@@ -137,7 +138,7 @@ def payout_changed_sent(sender: Any, payout: Payout, from_status: str | None, to
         source = f"payout_paid:{payout.pk}"
     else:  # waiting and failed may recur (retries): each change is its own event
         source = f"payout_{to_status}:{payout.pk}:{timezone.now().isoformat()}"
-        data["payout"]["failure_message"] = payout.failure_message
+        row["failure_message"] = payout.failure_message
     event_record(
         event_type=f"payout.{to_status}",
         source=source,
