@@ -220,6 +220,7 @@ SPECTACULAR_SETTINGS = {
         "ShipmentStatusEnum": "leasing.choices.ShipmentStatus",
         "ListingStatusEnum": "warehouses.choices.ListingStatus",
         "TransferStateEnum": "leasing.choices.TransferState",
+        "ActionsEnum": "leasing.rules.LEASE_ACTIONS",
         "TransferActionEnum": "leasing.rules.TRANSFER_ACTIONS",
     },
 }
