@@ -156,7 +156,7 @@ class TransferOfferSerializer(serializers.Serializer):
     start = serializers.DateField(help_text="The first day handed on: from `earliest` to the lease's end.")
     price = _money(
         min_value=Decimal("0.01"),
-        help_text="What the receiver pays into escrow for its own lease, in the lease's currency.",
+        help_text="What the receiver pays into escrow for its own lease, in the lease's currency: at least 0.01.",
     )
     goods = serializers.ChoiceField(
         choices=TransferGoods.choices,
