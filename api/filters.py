@@ -5,13 +5,13 @@ from typing import Any
 
 import django_filters
 from django import forms
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema_field
 
-from leasing.choices import LeaseState, ShipmentStatus
-from leasing.models import InboundShipment, Lease
-from leasing.selectors import EXPORTER, OWNER
+from leasing.choices import LeaseState, ShipmentStatus, TransferState
+from leasing.models import InboundShipment, Lease, LeaseTransfer
+from leasing.selectors import EXPORTER, OFFERER, OWNER, RECEIVER
 from warehouses.choices import CustomsStatus, ListingStatus, Unit
 from warehouses.filters import ListingSearchFilter
 from warehouses.models import Listing, Warehouse
@@ -90,6 +90,31 @@ class ShipmentFilter(django_filters.FilterSet):
     class Meta:
         model = InboundShipment
         fields: list[str] = []
+
+
+class TransferFilter(django_filters.FilterSet):
+    state = django_filters.MultipleChoiceFilter(choices=TransferState.choices)
+    role = django_filters.ChoiceFilter(
+        method="filter_role",
+        choices=[
+            (OFFERER, "As the offering exporter"),
+            (OWNER, "As the warehouse owner"),
+            (RECEIVER, "Offered to you, or taken by you"),
+        ],
+    )
+    lease = IdFilter(field_name="lease_id", label="Lease id (the lease handed on)")
+
+    class Meta:
+        model = LeaseTransfer
+        fields: list[str] = []
+
+    def filter_role(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
+        organisation = getattr(self.request, "organisation", None)
+        if value == OFFERER:
+            return queryset.filter(lease__exporter=organisation)
+        if value == OWNER:
+            return queryset.filter(lease__listing__warehouse__organisation=organisation)
+        return queryset.filter(Q(to_organisation=organisation) | Q(receiver=organisation))
 
 
 # --- Search parameters, from the page's FilterSet ---------------------------------------------

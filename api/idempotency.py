@@ -3,12 +3,14 @@
 The record is reserved (a UNIQUE row per organisation, key and path) *before* the write runs, so
 two concurrent requests with one key cannot both write: the second gets 409 until the first has
 answered, then the stored answer. A different body under a used key is 422. Server errors (5xx)
-are not stored, so the client may retry them with the same key; the services' own idempotency
+are not stored, so the client may retry them with the same key (nor is an error echoing a NUL
+character from the input, which PostgreSQL cannot store); the services' own idempotency
 (e.g. ``lease_pay``'s payment attempt key) keeps such a retry from charging twice.
 """
 
 import hashlib
 import json
+import re
 from collections.abc import Callable
 from datetime import timedelta
 from functools import wraps
@@ -30,6 +32,10 @@ from .models import IdempotencyRecord
 HEADER = "Idempotency-Key"
 REPLAYED_HEADER = "Idempotent-Replayed"
 KEEP_FOR = timedelta(hours=24)
+# PostgreSQL's jsonb cannot hold a NUL character. Only an error can echo one back from the input
+# (``"\u0000…" is not a valid choice``; every text field refuses NUL), and it wrote nothing: such an
+# answer is not kept, so a retry runs again and gets the same refusal.
+NUL = re.compile(rb"(?<!\\)(?:\\\\)*\\u0000")  # an escaped NUL, not the text "\u0000"
 
 Handler = Callable[..., Response]
 
@@ -80,10 +86,11 @@ def idempotent(handler: Handler) -> Handler:
         except BaseException:
             record.delete()
             raise
-        if response.status_code >= 500:
+        rendered = JSONRenderer().render(response.data) if response.data is not None else None
+        if response.status_code >= 500 or (rendered is not None and NUL.search(rendered)):
             record.delete()
             return response
-        body = json.loads(JSONRenderer().render(response.data)) if response.data is not None else None
+        body = json.loads(rendered) if rendered is not None else None
         IdempotencyRecord.objects.filter(pk=record.pk).update(status_code=response.status_code, response_body=body)
         return response
 

@@ -1,8 +1,11 @@
-"""Webhook events from the domain's own records, without touching the domain's services.
+"""Webhook events from the domain's own records and hooks, without touching the domain's services.
 
 Every lease state change writes a ``LeaseEvent``, every shipment step a ``ShipmentEvent``, a
-check-in a ``CheckIn``, an escrow release a ``Payout``: their ``post_save`` runs inside the
-service's transaction, so a delivery exists exactly when the change is committed.
+check-in a ``CheckIn``: their ``post_save`` runs inside the service's transaction. Transfers,
+disputes, payouts and refunds change state in one place each, which sends a hook the API connects
+to here (``leasing.hooks.transfer_changed``, ``trust.hooks.dispute_changed``,
+``escrow.hooks.payout_changed`` / ``refund_changed``), also inside the transaction: a delivery
+exists exactly when the change is committed.
 """
 
 from typing import Any
@@ -10,11 +13,17 @@ from typing import Any
 from django.db.models import Q
 from django.db.models.signals import post_save
 from django.dispatch import receiver
+from django.utils import timezone
 
-from escrow.choices import PayoutStatus
-from escrow.models import Payout
+from escrow.choices import PayoutStatus, RefundStatus
+from escrow.hooks import payout_changed, refund_changed
+from escrow.models import Payout, Refund
 from leasing.choices import ShipmentStatus
-from leasing.models import CheckIn, Lease, LeaseEvent, ShipmentEvent
+from leasing.hooks import transfer_changed
+from leasing.models import CheckIn, Lease, LeaseEvent, LeaseTransfer, ShipmentEvent
+from trust.choices import DisputeState
+from trust.hooks import dispute_changed
+from trust.models import Dispute, Resolution
 
 from .choices import EVENT_NAMES
 from .webhooks import event_record
@@ -109,23 +118,117 @@ def checkin_saved(sender: Any, instance: CheckIn, created: bool, raw: bool = Fal
     )
 
 
-@receiver(post_save, sender=Payout, dispatch_uid="api.payout")
-def payout_saved(sender: Any, instance: Payout, created: bool, raw: bool = False, **kwargs: Any) -> None:
-    if raw:
+def _money_row(row: Payout | Refund) -> dict[str, Any]:
+    return {"id": row.pk, "amount": row.amount, "currency": row.currency, "status": row.status}
+
+
+@receiver(payout_changed, dispatch_uid="api.payout")
+def payout_changed_sent(sender: Any, payout: Payout, from_status: str | None, to_status: str, **kwargs: Any) -> None:
+    """A release creates a payout (``escrow.released``, to both sides); the processor's answers
+    (``payout.waiting``, ``payout.failed``, ``payout.paid``) go to the owner only."""
+    lease_id = payout.escrow.lease_id
+    row = _money_row(payout)
+    data = {"lease": lease_id, "payout": row}
+    if from_status is None:
+        event_record(
+            event_type="escrow.released", source=f"payout:{payout.pk}", recipients=_parties(lease_id), data=data
+        )
         return
-    lease_id = instance.escrow.lease_id
-    payout = {"id": instance.pk, "amount": instance.amount, "currency": instance.currency, "status": instance.status}
-    if created:
-        event_record(
-            event_type="escrow.released",
-            source=f"payout:{instance.pk}",
-            recipients=_parties(lease_id),
-            data={"lease": lease_id, "payout": payout},
-        )
-    elif instance.status == PayoutStatus.PAID:
-        event_record(
-            event_type="payout.paid",
-            source=f"payout_paid:{instance.pk}",
-            recipients=Q(organisation_id=instance.organisation_id),
-            data={"lease": lease_id, "payout": payout},
-        )
+    if to_status == PayoutStatus.PAID:
+        source = f"payout_paid:{payout.pk}"
+    else:  # waiting and failed may recur (retries): each change is its own event
+        source = f"payout_{to_status}:{payout.pk}:{timezone.now().isoformat()}"
+        row["failure_message"] = payout.failure_message
+    event_record(
+        event_type=f"payout.{to_status}",
+        source=source,
+        recipients=Q(organisation_id=payout.organisation_id),
+        data=data,
+    )
+
+
+@receiver(refund_changed, dispatch_uid="api.refund")
+def refund_changed_sent(sender: Any, refund: Refund, from_status: str | None, to_status: str, **kwargs: Any) -> None:
+    """A refund issued (``refund.pending``) and what the processor made of it, to the refunded exporter."""
+    source = f"refund_{to_status}:{refund.pk}"
+    if to_status == RefundStatus.FAILED:  # may recur (retries)
+        source = f"{source}:{timezone.now().isoformat()}"
+    row = {**_money_row(refund), "reason": refund.reason}
+    event_record(
+        event_type=f"refund.{to_status}",
+        source=source,
+        recipients=Q(organisation_id=refund.organisation_id),
+        data={"lease": refund.escrow.lease_id, "refund": row},
+    )
+
+
+def _transfer_data(transfer: LeaseTransfer) -> dict[str, Any]:
+    """A transfer as the API shows it, without its open-offer key."""
+    return {
+        "id": transfer.pk,
+        "lease": transfer.lease_id,
+        "state": transfer.state,
+        "to_organisation": transfer.to_organisation_id,
+        "receiver": transfer.receiver_id,
+        "quantity": transfer.quantity,
+        "start": transfer.start,
+        "price": transfer.price,
+        "currency": transfer.currency,
+        "goods": transfer.goods,
+        "new_lease": transfer.new_lease_id,
+        "value": transfer.value,
+        "refund": transfer.refund,
+        "fee": transfer.fee,
+    }
+
+
+@receiver(transfer_changed, dispatch_uid="api.transfer")
+def transfer_changed_sent(
+    sender: Any, transfer: LeaseTransfer, from_state: str | None, to_state: str, **kwargs: Any
+) -> None:
+    """Every step of a transfer, to the offering exporter, the owner and the named or actual receiver."""
+    lease = transfer.lease
+    organisations = {lease.exporter_id, lease.listing.warehouse.organisation_id}
+    organisations |= {pk for pk in (transfer.to_organisation_id, transfer.receiver_id) if pk is not None}
+    event_record(
+        event_type=f"transfer.{to_state}",
+        source=f"transfer:{transfer.pk}:{to_state}",  # each state is reached at most once
+        recipients=Q(organisation_id__in=organisations),
+        data={"transfer": _transfer_data(transfer), "from_state": from_state},
+    )
+
+
+@receiver(dispute_changed, dispatch_uid="api.dispute")
+def dispute_changed_sent(sender: Any, dispute: Dispute, from_state: str | None, to_state: str, **kwargs: Any) -> None:
+    """A dispute opened or resolved, to both sides of its lease."""
+    resolution = Resolution.objects.filter(dispute=dispute).first() if to_state == DisputeState.RESOLVED else None
+    event_record(
+        event_type="dispute.opened" if from_state is None else f"dispute.{to_state}",
+        source=f"dispute:{dispute.pk}:{to_state}",
+        recipients=_parties(dispute.lease_id),
+        data={
+            "dispute": {
+                "id": dispute.pk,
+                "lease": dispute.lease_id,
+                "kind": dispute.kind,
+                "state": dispute.state,
+                "opened_by_side": dispute.opened_by_side,
+                "claimed_amount": dispute.claimed_amount,
+                "held_at_open": dispute.held_at_open,
+                "currency": dispute.currency,
+                "created_at": dispute.created_at,
+                "resolved_at": dispute.resolved_at,
+            },
+            "resolution": None
+            if resolution is None
+            else {
+                "outcome": resolution.outcome,
+                "owner_part": resolution.owner_part,
+                "exporter_part": resolution.exporter_part,
+                "platform_fee": resolution.platform_fee,
+                "found_against": resolution.found_against,
+                "lease_state_after": resolution.lease_state_after,
+                "note": resolution.note,
+            },
+        },
+    )

@@ -6,7 +6,7 @@ from django.urls import path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
 from rest_framework.permissions import AllowAny
 
-from .views import leasing, not_found, trust, warehouses
+from .views import leasing, not_found, transfers, trust, warehouses
 
 app_name = "api"
 
@@ -59,6 +59,13 @@ urlpatterns = [
     path("leases/<int:pk>/events/", leasing.LeaseEventListView.as_view(), name="lease_events"),
     path("leases/<int:pk>/escrow/", leasing.LeaseEscrowView.as_view(), name="lease_escrow"),
     path("leases/<int:pk>/shipments/", leasing.LeaseShipmentListView.as_view(), name="lease_shipments"),
+    path("leases/<int:pk>/transfers/", transfers.LeaseTransferListView.as_view(), name="lease_transfers"),
+    path("leases/<int:pk>/transfer-quote/", transfers.LeaseTransferQuoteView.as_view(), name="lease_transfer_quote"),
+    path("transfers/", transfers.TransferListView.as_view(), name="transfer_list"),
+    path("transfers/<int:pk>/", transfers.TransferDetailView.as_view(), name="transfer_detail"),
+    path("transfers/<int:pk>/accept/", transfers.TransferAcceptView.as_view(), name="transfer_accept"),
+    path("transfers/<int:pk>/consent/", transfers.TransferConsentView.as_view(), name="transfer_consent"),
+    path("transfers/<int:pk>/withdraw/", transfers.TransferWithdrawView.as_view(), name="transfer_withdraw"),
     path("shipments/", leasing.ShipmentListView.as_view(), name="shipment_list"),
     path("shipments/<int:pk>/", leasing.ShipmentDetailView.as_view(), name="shipment_detail"),
     path("shipments/<int:pk>/status/", leasing.ShipmentStatusView.as_view(), name="shipment_status"),

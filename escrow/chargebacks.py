@@ -41,7 +41,7 @@ from common.emails import email_send
 from common.i18n import lazy_format
 from common.money import Money, from_minor, quantize
 
-from . import ledger, processor
+from . import hooks, ledger, processor
 from .choices import ChargebackStatus, PaymentStatus, PayoutStatus, RefundStatus, ReversalStatus
 from .exceptions import EscrowError, GatewayUnavailable
 from .gateways import get_gateway
@@ -176,9 +176,11 @@ def _post_lost(chargeback: Chargeback, escrow: Escrow) -> None:
             lines=[(ledger.refund_exporter(refund.organisation_id), refund.amount), (account, -refund.amount)],
             escrow=escrow,
         )
+        from_status = refund.status
         refund.status = RefundStatus.SUCCEEDED
         refund.processor_id = chargeback.dispute_id
         refund.save(update_fields=["status", "processor_id"])
+        hooks.refund_changed.send(sender=Refund, refund=refund, from_status=from_status, to_status=refund.status)
         remaining -= refund.amount
     held = min(remaining, ledger.escrow_held(escrow))
     if held > 0:

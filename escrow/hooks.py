@@ -13,3 +13,10 @@ payment_succeeded = Signal()
 # Sent with ``payment`` (a duplicate escrow.Payment: the lease was already paid) and ``refund`` (its
 # full refund, already scheduled) after commit, so the lease's timeline can say what happened.
 payment_duplicate = Signal()
+
+# Sent inside the recording transaction of ``escrow.processor`` whenever a payout's or a refund's
+# status changes there (``payout`` or ``refund``, ``from_status``, ``to_status``); the API sends
+# its webhooks from them. A payout or refund created by ``escrow_release`` / ``escrow_refund`` is
+# sent too, with ``from_status`` None.
+payout_changed = Signal()
+refund_changed = Signal()

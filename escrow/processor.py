@@ -3,7 +3,8 @@ cards. ``escrow_release`` and ``escrow_refund`` post to the ledger inside the bu
 and schedule these (``escrow.tasks``) after commit; the sweeps retry what failed.
 
 Each call carries its row's idempotency key, holds no lock while the processor answers, then
-re-locks and re-checks the row before recording the result, so running twice pays once.
+re-locks and re-checks the row before recording the result, so running twice pays once. Every
+status it records is sent as ``hooks.payout_changed`` / ``hooks.refund_changed`` (the API's webhooks).
 """
 
 import logging
@@ -18,6 +19,7 @@ from . import ledger
 from .choices import PaymentStatus, PayoutStatus, RefundStatus
 from .exceptions import GatewayUnavailable
 from .gateways import get_gateway
+from .hooks import payout_changed, refund_changed
 from .models import Payout, PayoutAccount, Refund
 
 logger = logging.getLogger(__name__)
@@ -50,6 +52,7 @@ def payout_execute(*, payout: Payout) -> Payout:
     with transaction.atomic():
         payout = Payout.objects.select_for_update().get(pk=payout.pk)
         if payout.status != PayoutStatus.PAID:
+            from_status = payout.status
             payout.status = PayoutStatus.PAID
             payout.processor_id = result.id
             payout.paid_at = timezone.now()
@@ -65,6 +68,7 @@ def payout_execute(*, payout: Payout) -> Payout:
                 ],
                 escrow=payout.escrow,
             )
+            payout_changed.send(sender=Payout, payout=payout, from_status=from_status, to_status=payout.status)
     return payout
 
 
@@ -73,9 +77,12 @@ def _payout_record(payout: Payout, **fields: str) -> Payout:
     payout = Payout.objects.select_for_update().get(pk=payout.pk)
     if payout.status == PayoutStatus.PAID:
         return payout
+    from_status = payout.status
     for name, value in fields.items():
         setattr(payout, name, value)
     payout.save()
+    if payout.status != from_status:
+        payout_changed.send(sender=Payout, payout=payout, from_status=from_status, to_status=payout.status)
     return payout
 
 
@@ -102,11 +109,12 @@ def refund_execute(*, refund: Refund) -> Refund:
             idempotency_key=refund.idempotency_key,
         )
     except GatewayUnavailable:
-        Refund.objects.filter(pk=refund.pk).exclude(status=RefundStatus.SUCCEEDED).update(status=RefundStatus.FAILED)
+        _refund_failed(refund)
         return refund
     with transaction.atomic():
         refund = Refund.objects.select_for_update().get(pk=refund.pk)
         if refund.status != RefundStatus.SUCCEEDED:
+            from_status = refund.status
             refund.status = RefundStatus.SUCCEEDED
             refund.processor_id = result.id
             refund.save()
@@ -120,7 +128,20 @@ def refund_execute(*, refund: Refund) -> Refund:
                 ],
                 escrow=refund.escrow,
             )
+            refund_changed.send(sender=Refund, refund=refund, from_status=from_status, to_status=refund.status)
     return refund
+
+
+@transaction.atomic
+def _refund_failed(refund: Refund) -> None:
+    """The processor did not answer: the refund is failed (for ``refunds_retry``) unless it succeeded meanwhile."""
+    refund = Refund.objects.select_for_update().get(pk=refund.pk)
+    if refund.status in (RefundStatus.SUCCEEDED, RefundStatus.FAILED):
+        return
+    from_status = refund.status
+    refund.status = RefundStatus.FAILED
+    refund.save(update_fields=["status"])
+    refund_changed.send(sender=Refund, refund=refund, from_status=from_status, to_status=refund.status)
 
 
 def refunds_retry() -> int:

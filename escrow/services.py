@@ -180,7 +180,7 @@ def escrow_release(
         ],
         escrow=escrow,
     )
-    payout, _ = Payout.objects.get_or_create(
+    payout, created = Payout.objects.get_or_create(
         idempotency_key=key,
         defaults={
             "escrow": escrow,
@@ -190,6 +190,8 @@ def escrow_release(
             "currency": escrow.currency,
         },
     )
+    if created:
+        hooks.payout_changed.send(sender=Payout, payout=payout, from_status=None, to_status=payout.status)
     task_dispatch(tasks.payout_execute, payout.pk)
     return payout
 
@@ -222,7 +224,7 @@ def escrow_refund(
         ],
         escrow=escrow,
     )
-    refund, _ = Refund.objects.get_or_create(
+    refund, created = Refund.objects.get_or_create(
         idempotency_key=key,
         defaults={
             "escrow": escrow,
@@ -233,6 +235,8 @@ def escrow_refund(
             "reason": reason,
         },
     )
+    if created:
+        hooks.refund_changed.send(sender=Refund, refund=refund, from_status=None, to_status=refund.status)
     task_dispatch(tasks.refund_execute, refund.pk)
     return refund
 

@@ -3,6 +3,7 @@
 - ``TRANSITIONS`` is the state machine; ``lease_transition`` the only code that changes ``Lease.state``.
 - ``lease_lock`` locks listing → lease → escrow, in that order, and returns fresh rows.
 - ``lease_note`` writes a timeline note; ``transfer_lapse`` is the one way an open transfer offer lapses.
+- ``TRANSFER_TRANSITIONS`` / ``transfer_transition``: the only code that changes ``LeaseTransfer.state``.
 - ``require_owner`` / ``require_exporter`` / ``require_verified`` / ``standing_require``: who is acting.
 - ``held_by_day`` / ``held_on``: the units a lease's live holds cover.
 - ``lease_today``: "today" at the lease's warehouse, the only today business rules use.
@@ -31,8 +32,8 @@ from warehouses.services import capacity_release
 
 from . import schedule
 from .choices import OPEN_TRANSFER_STATES, LeaseOrigin, LeaseState, TransferState
-from .exceptions import InvalidTransition, NotAllowed
-from .hooks import lease_changed, standing_require
+from .exceptions import InvalidTransition, NotAllowed, TransferNotOpen
+from .hooks import lease_changed, standing_require, transfer_changed
 from .models import Lease, LeaseEvent, LeaseTransfer
 from .notifications import lease_notify
 
@@ -41,6 +42,7 @@ __all__ = [
     "ENDS_TRANSFER_OFFERS",
     "RELEASES_CAPACITY",
     "STATE_WORDS",
+    "TRANSFER_TRANSITIONS",
     "TRANSITIONS",
     "Locked",
     "held_by_day",
@@ -58,6 +60,7 @@ __all__ = [
     "state_name",
     "state_word",
     "transfer_lapse",
+    "transfer_transition",
 ]
 
 S = LeaseState
@@ -187,12 +190,41 @@ def lease_transition(
     return lease
 
 
+T = TransferState
+# A transfer offer's state machine (leasing/transfers.py walks it): offered → accepted (by the
+# receiver) → approved (by the owner, or at once) → completed (the receiver paid); it may be
+# declined by the owner, withdrawn by the offerer or lapse while open.
+TRANSFER_TRANSITIONS: dict[str, frozenset[str]] = {
+    T.OFFERED: frozenset({T.ACCEPTED, T.WITHDRAWN, T.LAPSED}),
+    T.ACCEPTED: frozenset({T.APPROVED, T.DECLINED, T.WITHDRAWN, T.LAPSED}),
+    T.APPROVED: frozenset({T.COMPLETED, T.WITHDRAWN, T.LAPSED}),
+    T.COMPLETED: frozenset(),
+    T.DECLINED: frozenset(),
+    T.WITHDRAWN: frozenset(),
+    T.LAPSED: frozenset(),
+}
+
+
+def transfer_transition(transfer: LeaseTransfer, *, to: str, by: User | None, **fields: Any) -> LeaseTransfer:
+    """Move a locked transfer to ``to`` (setting ``fields`` with it) if the table allows it, save,
+    and send ``hooks.transfer_changed``. Raises TransferNotOpen otherwise (the services' rules
+    refuse first, with their own reason)."""
+    if to not in TRANSFER_TRANSITIONS[transfer.state]:
+        raise TransferNotOpen(_("This transfer is no longer open."))
+    from_state = transfer.state
+    transfer.state = to
+    for name, value in fields.items():
+        setattr(transfer, name, value)
+    transfer.save()
+    transfer_changed.send(sender=LeaseTransfer, transfer=transfer, from_state=from_state, to_state=to, by=by)
+    return transfer
+
+
 def transfer_lapse(transfer: LeaseTransfer, *, lease: Lease, by: User | None, why: str) -> None:
     """An open offer (locked) to transfer ``lease`` lapses, with a note on ``lease``'s timeline; a
     receiver's lease still awaiting payment is cancelled (a payment that still arrives is refunded:
     ``lease_payment_succeeded``)."""
-    transfer.state = TransferState.LAPSED
-    transfer.save(update_fields=["state", "updated_at"])
+    transfer_transition(transfer, to=TransferState.LAPSED, by=by)
     lease_note(lease, by=by, note=f"The transfer offer lapsed: {why}")
     if transfer.new_lease_id is not None:
         receiver = Lease.objects.select_for_update().get(pk=transfer.new_lease_id)

@@ -53,3 +53,9 @@ def lease_page_extras(lease: Lease, organisation: Organisation) -> dict[str, Any
     for extras in _page_extras:
         found.update(extras(lease, organisation))
     return found
+
+
+# Sent inside the transaction whenever a transfer offer changes state: by ``core.transfer_transition``
+# and, for a new offer (``from_state`` None), by ``transfers.transfer_offer``; with ``transfer``,
+# ``from_state``, ``to_state`` and ``by`` (a User or None). The API sends its webhooks from it.
+transfer_changed = Signal()

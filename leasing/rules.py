@@ -407,3 +407,16 @@ def side_of(lease: Lease, organisation_id: int) -> str:
 def lease_allowed(lease: Lease, side: str) -> list[str]:
     """The names of the lease-level actions ``side`` may take now (the API's ``actions``)."""
     return [name for name, rule in LEASE_ACTIONS.items() if rule(lease, side)]
+
+
+def transfer_allowed(transfer: LeaseTransfer, organisation_id: int, *, is_exporter: bool) -> list[str]:
+    """The transfer actions (``TRANSFER_ACTIONS``) an organisation that can see ``transfer`` may
+    take now: the offering exporter withdraws, the owner consents, another exporter takes it (as on
+    the transfer page, ``selectors.transfer_detail_get``). ``is_exporter``: whether the
+    organisation is set up as an exporter (only exporters take transfers)."""
+    lease = transfer.lease
+    if organisation_id == lease.exporter_id:
+        return ["transfer_withdraw"] if transfer_withdraw(transfer, EXPORTER) else []
+    if organisation_id == lease.listing.warehouse.organisation_id:
+        return ["transfer_consent"] if transfer_consent(transfer, OWNER) else []
+    return ["transfer_accept"] if is_exporter and transfer_take(transfer, organisation_id) else []

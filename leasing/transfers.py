@@ -61,8 +61,10 @@ from .core import (
     require_verified,
     standing_require,
     transfer_lapse,
+    transfer_transition,
 )
 from .exceptions import InvalidTransfer, NotAllowed
+from .hooks import transfer_changed
 from .models import Instalment, Lease, LeaseEvent, LeaseTransfer
 from .notifications import transfer_notify
 
@@ -206,6 +208,7 @@ def transfer_offer(
         message=message[:500],
         offered_by=by,
     )
+    transfer_changed.send(sender=LeaseTransfer, transfer=transfer, from_state=None, to_state=transfer.state, by=by)
     to = f" to {to_organisation}" if to_organisation else ""
     lease_note(
         lease, by=by, note=f"Transfer offered{to}: {quantity} units from {start:%d %b %Y} for {transfer.money('price')}"
@@ -238,10 +241,7 @@ def transfer_accept(*, transfer: LeaseTransfer, by: User, organisation: Organisa
     _require_can_take(organisation, by, transfer)
     lease, transfer = _lock_transfer(transfer)
     rules.transfer_take(transfer, organisation.pk).require()
-    transfer.receiver = organisation
-    transfer.accepted_by = by
-    transfer.state = TransferState.ACCEPTED
-    transfer.save()
+    transfer_transition(transfer, to=TransferState.ACCEPTED, by=by, receiver=organisation, accepted_by=by)
     lease_note(lease, by=by, note=f"Transfer accepted by {organisation}")
     if not transfer_needs_consent(transfer, lease):
         return _approve(transfer, lease=lease, by=None, note="Approved automatically: the listing allows transfers")
@@ -278,10 +278,7 @@ def transfer_consent(*, transfer: LeaseTransfer, by: User, approve: bool, reason
         return _approve(transfer, lease=lease, by=by, note="Approved by the owner")
     if not reason.strip():
         raise InvalidTransfer(_("Say why you refuse the transfer: both exporters read it."))
-    transfer.state = TransferState.DECLINED
-    transfer.decided_by = by
-    transfer.decline_reason = reason.strip()[:300]
-    transfer.save()
+    transfer_transition(transfer, to=TransferState.DECLINED, by=by, decided_by=by, decline_reason=reason.strip()[:300])
     lease_note(lease, by=by, note=f"The owner refused the transfer: {transfer.decline_reason}")
     assert transfer.receiver is not None
     transfer_notify(
@@ -330,10 +327,7 @@ def _approve(transfer: LeaseTransfer, *, lease: Lease, by: User | None, note: st
     LeaseEvent.objects.create(
         lease=new_lease, actor=by, to_state=S.ACCEPTED, note=f"Transferred from lease #{lease.pk}: {note}"
     )
-    transfer.state = TransferState.APPROVED
-    transfer.decided_by = by
-    transfer.new_lease = new_lease
-    transfer.save()
+    transfer_transition(transfer, to=TransferState.APPROVED, by=by, decided_by=by, new_lease=new_lease)
     lease_note(lease, by=by, note=f"Transfer approved ({note}); lease #{new_lease.pk} awaits the receiver's payment")
     transfer_notify("approved", [transfer.receiver], new_lease)
     return transfer
@@ -345,8 +339,7 @@ def transfer_withdraw(*, transfer: LeaseTransfer, by: User) -> LeaseTransfer:
     require_exporter(transfer.lease, by)
     lease, transfer = _lock_transfer(transfer)
     rules.transfer_withdraw(transfer, rules.EXPORTER).require()
-    transfer.state = TransferState.WITHDRAWN
-    transfer.save()
+    transfer_transition(transfer, to=TransferState.WITHDRAWN, by=by)
     lease_note(lease, by=by, note=gettext_noop("Transfer offer withdrawn"))
     if transfer.new_lease_id is not None:
         receiver_lease = Lease.objects.select_for_update().get(pk=transfer.new_lease_id)
@@ -387,9 +380,9 @@ def transfer_complete(*, lease: Lease, escrow: Escrow, by: User | None) -> Lease
             reason=f"transferred to lease #{lease.pk}",
             key=f"escrow:{original_escrow.pk}:transfer:{transfer.pk}",
         )
-    transfer.state = TransferState.COMPLETED
-    transfer.value, transfer.refund, transfer.fee = value.value, value.refund, value.fee
-    transfer.save()
+    transfer_transition(
+        transfer, to=TransferState.COMPLETED, by=by, value=value.value, refund=value.refund, fee=value.fee
+    )
     summary = (
         f"{transfer.quantity} units from {transfer.start:%d %b %Y} transferred to {lease.exporter} "
         f"(lease #{lease.pk}); refunded {value.money('refund')} after a {value.money('fee')} transfer fee"

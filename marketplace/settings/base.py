@@ -242,6 +242,9 @@ SPECTACULAR_SETTINGS = {
         "ShipmentStatusEnum": "leasing.choices.ShipmentStatus",
         "ListingStatusEnum": "warehouses.choices.ListingStatus",
         "DisputeStateEnum": "trust.choices.DisputeState",
+        "TransferStateEnum": "leasing.choices.TransferState",
+        "ActionsEnum": "leasing.rules.LEASE_ACTIONS",
+        "TransferActionEnum": "leasing.rules.TRANSFER_ACTIONS",
     },
 }
 # Outbound webhooks: https only unless DEBUG or this is set (tests deliver to 127.0.0.1).

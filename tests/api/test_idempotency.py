@@ -81,3 +81,15 @@ def test_a_server_error_is_not_stored_so_the_retry_runs(parties, exporter_api, o
     paid = exporter_api.post(f"/api/v1/leases/{lease['id']}/pay/", body, format="json", **headers)
     assert paid.status_code == 200
     assert paid.json()["lease"]["state"] == "funded"
+
+
+def test_an_error_echoing_a_nul_character_is_answered_and_not_kept(parties, owner_api):
+    """PostgreSQL cannot store NUL in the kept answer: the refusal is answered each time, nothing is kept."""
+    headers = {"HTTP_IDEMPOTENCY_KEY": "nul-1"}
+    path = f"/api/v1/listings/{parties.listing.pk}/status/"
+    for _ in range(2):
+        response = owner_api.post(path, {"status": "\x00"}, format="json", **headers)
+        assert (response.status_code, response.json()["code"]) == (400, "invalid")
+        assert "Idempotent-Replayed" not in response
+    assert not IdempotencyRecord.objects.exists()
+    assert owner_api.get("/api/v1/me/").status_code == 200  # the connection is still usable

@@ -4,10 +4,12 @@ API never confirms that another organisation's object exists), anonymous callers
 read-only key are refused with 403 ``read_only_key``."""
 
 from dataclasses import dataclass
+from decimal import Decimal
 
 import pytest
 
 from api.choices import KeyScope
+from leasing import rules, transfers
 from leasing.choices import LeaseState
 from notifications.models import Notification
 from tests.accounts.factories import OrganisationFactory
@@ -39,6 +41,11 @@ def world(db) -> World:
     draft = ListingFactory(warehouse=private_warehouse, status=ListingStatus.DRAFT)
     exception = capacity_exception_add(listing=draft, start=days_from_now(40), end=days_from_now(45), capacity=0)
     other = OrganisationFactory(is_owner=True, is_exporter=True)
+    # A paid lease with an open transfer offer (to anyone with its key, which ``other`` does not have).
+    funded = parties.lease_in(LeaseState.FUNDED, start=days_from_now(20), end=days_from_now(30), quantity=1)
+    transfer = transfers.transfer_offer(
+        lease=funded, by=parties.exporter, quantity=1, start=rules.transfer_earliest(funded), price=Decimal("9.00")
+    )
     keys = {
         "owner": key_for(parties.owner_org, user=parties.owner),
         "owner_read": key_for(parties.owner_org, user=parties.owner, scope=KeyScope.READ),
@@ -57,6 +64,8 @@ def world(db) -> World:
         "private_warehouse": f"/api/v1/warehouses/{private_warehouse.pk}/",
         "listing": f"/api/v1/listings/{parties.listing.pk}/",
         "warehouse": f"/api/v1/warehouses/{parties.listing.warehouse_id}/",
+        "funded": f"/api/v1/leases/{funded.pk}/",
+        "transfer": f"/api/v1/transfers/{transfer.pk}/",
     }
     return World(keys=keys, paths=paths)
 
@@ -72,6 +81,9 @@ READS = [
     ("lease", "reviews/", BOTH),
     ("dispute", "", BOTH),
     ("attachment", "", BOTH),
+    ("funded", "transfers/", BOTH),
+    ("funded", "transfer-quote/", BOTH),
+    ("transfer", "", BOTH),
     ("shipment", "", BOTH),
     ("shipment", "events/", BOTH),
     ("shipment", "checkin/", BOTH),
@@ -131,6 +143,16 @@ WRITES = [
         {"carrier": "X", "tracking_number": "1", "eta": "2030-01-01", "lines": [{"description": "A", "quantity": 1}]},
         BOTH,
     ),
+    (
+        "post",
+        "funded",
+        "transfers/",
+        {"quantity": 1, "start": "2030-01-01", "price": "9.00"},
+        BOTH,
+    ),
+    ("post", "transfer", "accept/", {}, BOTH),
+    ("post", "transfer", "consent/", {"decision": "approve"}, BOTH),
+    ("post", "transfer", "withdraw/", None, BOTH),
     ("post", "shipment", "status/", {"status": "arrived"}, BOTH),
     ("post", "shipment", "checkin/", {"received": [{"line": 1, "quantity": 1}]}, BOTH),
 ]
@@ -159,13 +181,13 @@ def test_writes(world, method, obj, suffix, body, sides):
 
 def test_lists_show_only_own_objects(world):
     other = client_with(world.keys["other"])
-    for path in ("/api/v1/leases/", "/api/v1/shipments/"):
+    for path, count in (("/api/v1/leases/", 2), ("/api/v1/shipments/", 1), ("/api/v1/transfers/", 1)):
         assert other.get(path).json()["results"] == []
-        assert len(client_with(world.keys["owner"]).get(path).json()["results"]) == 1
-        assert len(client_with(world.keys["exporter"]).get(path).json()["results"]) == 1
+        assert len(client_with(world.keys["owner"]).get(path).json()["results"]) == count
+        assert len(client_with(world.keys["exporter"]).get(path).json()["results"]) == count
     draft_id = int(world.paths["draft"].rstrip("/").rsplit("/", 1)[1])
     assert draft_id not in [row["id"] for row in other.get("/api/v1/listings/").json()["results"]]
     mine = client_with(world.keys["owner"]).get("/api/v1/listings/", {"mine": "true"}).json()["results"]
     assert draft_id in [row["id"] for row in mine]
-    for path in ("/api/v1/leases/", "/api/v1/shipments/", "/api/v1/me/"):
+    for path in ("/api/v1/leases/", "/api/v1/shipments/", "/api/v1/transfers/", "/api/v1/me/"):
         assert client_with().get(path).status_code == 401

@@ -1,6 +1,6 @@
-"""Every step a person can take on a lease page has an API operation: the rules module lists the
-steps (``leasing.rules.LEASE_ACTIONS``, ``SHIPMENT_ACTIONS``), the committed schema lists the
-operations. Removing an endpoint, or adding a rule without one, fails here."""
+"""Every step a person can take on a lease or transfer page has an API operation: the rules module
+lists the steps (``leasing.rules.LEASE_ACTIONS``, ``SHIPMENT_ACTIONS``, ``TRANSFER_ACTIONS``), the
+committed schema lists the operations. Removing an endpoint, or adding a rule without one, fails here."""
 
 from pathlib import Path
 
@@ -21,20 +21,17 @@ OPERATIONS = {
     "dispute": ("post", "/api/v1/leases/{id}/dispute/"),
     "cancel": ("post", "/api/v1/leases/{id}/cancel/"),
     "extend": ("post", "/api/v1/leases/{id}/extend/"),
+    "transfer": ("post", "/api/v1/leases/{id}/transfers/"),
     "mark": ("post", "/api/v1/shipments/{id}/status/"),
     "check_in": ("post", "/api/v1/shipments/{id}/checkin/"),
+    "transfer_accept": ("post", "/api/v1/transfers/{id}/accept/"),
+    "transfer_consent": ("post", "/api/v1/transfers/{id}/consent/"),
+    "transfer_withdraw": ("post", "/api/v1/transfers/{id}/withdraw/"),
 }
-# Steps the pages offer that the API does not take yet (issue #19: transfers). Each must really be
-# missing from the schema: when its endpoint lands, move it into OPERATIONS.
-NOT_YET = {"transfer": "/api/v1/leases/{id}/transfers/"}
 
 
 def test_every_page_step_has_an_api_operation():
-    steps = set(rules.LEASE_ACTIONS) | set(rules.SHIPMENT_ACTIONS)
-    assert steps == set(OPERATIONS) | set(NOT_YET), "a step has neither an operation nor a NOT_YET entry"
+    steps = set(rules.LEASE_ACTIONS) | set(rules.SHIPMENT_ACTIONS) | set(rules.TRANSFER_ACTIONS)
+    assert steps == set(OPERATIONS), "a step has no operation"
     missing = [step for step, (method, path) in OPERATIONS.items() if method not in SCHEMA["paths"].get(path, {})]
     assert missing == []
-
-
-def test_the_steps_not_yet_in_the_api_are_really_missing():
-    assert [path for path in NOT_YET.values() if path in SCHEMA["paths"]] == []

@@ -1,10 +1,14 @@
 """Query counts of every list endpoint do not grow with the number of rows (1 row vs 6)."""
 
+from decimal import Decimal
+
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from leasing import rules, transfers
 from leasing.choices import LeaseState
+from tests.accounts.factories import ExporterOrganisationFactory
 from tests.api.conftest import client_with, key_for
 from tests.leasing.factories import Parties
 from tests.warehouses.factories import ListingFactory, WarehouseFactory, days_from_now
@@ -95,3 +99,38 @@ def test_search():
         ListingFactory(warehouse=warehouse)
     many = _count(anonymous, "/api/v1/search/", params)
     _constant(few, many)
+
+
+def test_transfer_lists():
+    """A lease's transfers and the organisation's, seen by the owner, the offering exporter and the receiver."""
+    parties = Parties(capacity=100)
+    lease = parties.lease_in(LeaseState.FUNDED, start=days_from_now(3), end=days_from_now(40), quantity=2)
+    receiver = ExporterOrganisationFactory()
+    clients = [
+        client_with(key_for(parties.owner_org, user=parties.owner)),
+        client_with(key_for(parties.exporter_org, user=parties.exporter)),
+        client_with(key_for(receiver)),
+    ]
+
+    def offer() -> None:
+        transfer = transfers.transfer_offer(
+            lease=lease,
+            by=parties.exporter,
+            quantity=1,
+            start=rules.transfer_earliest(lease),
+            price=Decimal("9.00"),
+            to_organisation=receiver,
+        )
+        transfers.transfer_withdraw(transfer=transfer, by=parties.exporter)
+
+    offer()
+    paths = [
+        *((client, "/api/v1/transfers/") for client in clients),
+        *((client, f"/api/v1/leases/{lease.pk}/transfers/") for client in clients[:2]),  # the lease's parties
+    ]
+    one = [_count(client, path) for client, path in paths]
+    for _ in range(5):
+        offer()
+    six = [_count(client, path) for client, path in paths]
+    for few, many in zip(one, six, strict=True):
+        _constant(few, many)

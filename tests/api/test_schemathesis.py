@@ -8,6 +8,8 @@ removed, so the operations are driven here with its public strategy API (``as_st
 Hypothesis directly: the same generation and the same checks.
 """
 
+from decimal import Decimal
+
 import hypothesis
 import pytest
 import schemathesis
@@ -19,9 +21,12 @@ from hypothesis.errors import Unsatisfiable
 from schemathesis import GenerationMode
 from schemathesis.config import SchemathesisConfig
 
+from leasing import rules, transfers
 from leasing.choices import LeaseState
+from tests.accounts.factories import ExporterOrganisationFactory, member_of
 from tests.api.conftest import key_for
 from tests.leasing.factories import Parties
+from tests.warehouses.factories import days_from_now
 
 CHECKS = [
     "not_a_server_error",
@@ -50,21 +55,32 @@ def seeded(db, settings, _keep_connection):
     parties = Parties()
     lease = parties.lease_in(LeaseState.CHECKED_IN)
     other = parties.request()  # a second lease, still requested: accept/decline have something to act on
+    # A paid lease with a transfer taken by another exporter: the owner's consent has something to act on.
+    funded = parties.lease_in(LeaseState.FUNDED, start=days_from_now(20), end=days_from_now(30), quantity=1)
+    receiver = ExporterOrganisationFactory()
+    transfer = transfers.transfer_offer(
+        lease=funded, by=parties.exporter, quantity=1, start=rules.transfer_earliest(funded), price=Decimal("9.00")
+    )
+    transfers.transfer_accept(transfer=transfer, by=member_of(receiver), organisation=receiver)
     return {
         "key": key_for(parties.owner_org, user=parties.owner),
         "/api/v1/leases/": lease.pk,
         "/api/v1/listings/": parties.listing.pk,
         "/api/v1/warehouses/": parties.listing.warehouse_id,
         "/api/v1/shipments/": lease.shipments.get().pk,
+        "/api/v1/transfers/": transfer.pk,
         "requested": other.pk,
+        "funded": funded.pk,
     }
 
 
 def _path_parameters(path: str, seeded: dict) -> dict:
     for prefix, pk in seeded.items():
         if path.startswith(f"{prefix}{{id}}"):
-            if path.endswith(("/accept/", "/decline/")):
+            if prefix == "/api/v1/leases/" and path.endswith(("/accept/", "/decline/")):
                 pk = seeded["requested"]
+            if prefix == "/api/v1/leases/" and path.endswith(("/transfers/", "/transfer-quote/")):
+                pk = seeded["funded"]
             return {"id": pk}
     return {}
 

@@ -26,6 +26,7 @@ from leasing.models import Lease
 
 from ..choices import Author, DisputeKind, Side
 from ..exceptions import DisputeInputInvalid, DisputeInvalid
+from ..hooks import dispute_changed
 from ..messages import MESSAGES
 from ..models import Dispute, DisputeAttachment, DisputeMessage
 from ..notifications import trust_notify
@@ -135,6 +136,7 @@ def dispute_open(
         )
         message = DisputeMessage.objects.create(dispute=dispute, author=by, author_role=side, body=reason)
         _attach(message, files)
+        dispute_changed.send(sender=Dispute, dispute=dispute, from_state=None, to_state=dispute.state, by=by)
         opener = lease.exporter if side == Side.EXPORTER else lease.owner
         texts = MESSAGES["dispute_opened"]
         dispute_notify(

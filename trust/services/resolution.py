@@ -26,6 +26,7 @@ from leasing.settlement import lease_settle
 from .. import rating
 from ..choices import DisputeState, FoundAgainst, Outcome, Side
 from ..exceptions import DisputeInputInvalid, DisputeInvalid, SettlementInvalid
+from ..hooks import dispute_changed
 from ..messages import MESSAGES
 from ..models import Dispute, Resolution
 from .audit import audit_record
@@ -256,6 +257,9 @@ def dispute_resolve(
         dispute.state = DisputeState.RESOLVED
         dispute.resolved_at = timezone.now()
         dispute.save(update_fields=["state", "resolved_at"])
+        dispute_changed.send(
+            sender=Dispute, dispute=dispute, from_state=DisputeState.OPEN, to_state=dispute.state, by=by
+        )
         audit_record(
             actor=by,
             action="dispute.resolve",
