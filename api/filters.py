@@ -5,7 +5,9 @@ from typing import Any
 
 import django_filters
 from django import forms
+from django.core.validators import RegexValidator
 from django.db.models import QuerySet
+from django.utils.translation import gettext_lazy
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema_field
 
@@ -102,6 +104,17 @@ SEARCH_OVERRIDES: dict[str, dict[str, Any]] = {
 }
 
 
+class ApiSearchFilter(ListingSearchFilter):
+    """The page's search and rules; only ``country`` differs: any ISO 3166 code filters (a country without
+    listings finds nothing), where the page offers a list of the countries that have listings."""
+
+    country = django_filters.CharFilter(
+        field_name="warehouse__country",
+        label=gettext_lazy("Country"),
+        validators=[RegexValidator(r"^[A-Z]{2}\Z", gettext_lazy("Give an ISO 3166 country code, such as NL."))],
+    )
+
+
 def _filter_schema(name: str, field: Any) -> dict[str, Any]:
     if name in SEARCH_OVERRIDES:
         return SEARCH_OVERRIDES[name]
@@ -129,7 +142,7 @@ def search_parameters() -> list[OpenApiParameter]:
             description=str(field.label or ""),
             explode=True if isinstance(field, django_filters.MultipleChoiceFilter) else None,
         )
-        for name, field in ListingSearchFilter.base_filters.items()
+        for name, field in ApiSearchFilter.base_filters.items()
     ]
     parameters.append(OpenApiParameter("cursor", OpenApiTypes.STR, description="From a `next`/`previous` link."))
     parameters.append(
