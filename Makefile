@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test lint ci prod-smoke security escrow-fuzz i18n-check
+.PHONY: demo test lint ci prod-smoke api-contract security escrow-fuzz i18n-check
 
 $(STAMP): requirements.txt requirements-dev.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -36,6 +36,11 @@ i18n-check: $(STAMP)
 # Production smoke: gunicorn + Celery worker + beat on the local PostgreSQL and Redis (scripts/prod_smoke.sh).
 prod-smoke: $(STAMP)
 	./scripts/prod_smoke.sh
+
+# The API contract: Schemathesis's CLI (every check, every phase) against a live server on a throwaway
+# copy of the demo finds nothing (scripts/api_contract.sh).
+api-contract: $(STAMP)
+	./scripts/api_contract.sh
 
 # bandit (0 high), pip-audit on requirements.txt, no secret in the repository (scripts/security.sh).
 security: $(STAMP)

@@ -7,6 +7,7 @@ import django_filters
 from django import forms
 from django.core.validators import RegexValidator
 from django.db.models import QuerySet
+from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema_field
@@ -33,8 +34,23 @@ class IdFilter(django_filters.NumberFilter):
         super().__init__(*args, min_value=1, max_value=MAX_ID, **kwargs)
 
 
+class StrictBooleanField(forms.NullBooleanField):
+    """``true`` or ``false`` (also ``1``/``0``, ``True``/``False``); anything else is invalid, not ignored."""
+
+    def to_python(self, value: Any) -> bool | None:
+        result = super().to_python(value)
+        if result is None:
+            raise forms.ValidationError(_("Give true or false."), code="invalid")
+        return result
+
+
+@extend_schema_field(OpenApiTypes.BOOL)
+class StrictBooleanFilter(django_filters.BooleanFilter):
+    field_class = StrictBooleanField
+
+
 class ListingFilter(django_filters.FilterSet):
-    mine = django_filters.BooleanFilter(method="filter_mine", label="Only your organisation's listings (any status)")
+    mine = StrictBooleanFilter(method="filter_mine", label="Only your organisation's listings (any status)")
     status = django_filters.ChoiceFilter(choices=ListingStatus.choices)
     unit = django_filters.ChoiceFilter(choices=Unit.choices)
     warehouse = IdFilter(field_name="warehouse_id", label="Warehouse id")
@@ -51,7 +67,7 @@ class ListingFilter(django_filters.FilterSet):
 
 
 class WarehouseFilter(django_filters.FilterSet):
-    mine = django_filters.BooleanFilter(method="filter_mine", label="Only your organisation's warehouses")
+    mine = StrictBooleanFilter(method="filter_mine", label="Only your organisation's warehouses")
     country = django_filters.CharFilter(label="ISO 3166 country code, e.g. NL")
     city = django_filters.CharFilter(lookup_expr="icontains")
     customs_status = django_filters.ChoiceFilter(choices=CustomsStatus.choices)
@@ -97,6 +113,7 @@ class ShipmentFilter(django_filters.FilterSet):
 # --- Search parameters, from the page's FilterSet ---------------------------------------------
 
 SEARCH_PAGE_SIZE = 20
+NUMBER_FILTER_MAX = 10**50  # django-filter's NumberFilter refuses more (its MaxValueValidator(1e50))
 SEARCH_MAX_PAGE_SIZE = 100
 SEARCH_OVERRIDES: dict[str, dict[str, Any]] = {
     "quantity": {"type": "integer", "minimum": 1, "maximum": MAX_UNITS},
@@ -129,6 +146,7 @@ def _filter_schema(name: str, field: Any) -> dict[str, Any]:
         for key, bound in (("minimum", "min_value"), ("maximum", "max_value")):
             if field.extra.get(bound) is not None:
                 schema[key] = field.extra[bound]
+        schema.setdefault("maximum", NUMBER_FILTER_MAX)
         return schema
     return {"type": "string"}
 

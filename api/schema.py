@@ -52,10 +52,11 @@ def decimal_pattern(field: serializers.DecimalField) -> str:
     return rf"^{sign}(?:\d{{1,{whole}}}(?:\.\d{{0,{places}}})?|\.\d{{1,{places}}})$"
 
 
-# What a DRF CharField takes: no NUL and no lone surrogate (its validators), and, unless it may be blank,
+# What a DRF CharField takes: no NUL (its validator; it refuses lone surrogates too, which JSON Schema
+# cannot say and generators do not make), and, unless it may be blank,
 # something left after it strips surrounding whitespace (Python's str.isspace, hence the extra characters).
-TEXT_CHARACTER = r"[^\u0000\ud800-\udfff]"
-TEXT_NOT_SPACE = r"[^\s\u0000\u001c-\u001f\u0085\ud800-\udfff]"
+TEXT_CHARACTER = r"[^\u0000]"
+TEXT_NOT_SPACE = r"[^\s\u0000\u001c-\u001f\u0085]"
 
 
 def text_pattern(field: serializers.CharField) -> str:
@@ -168,6 +169,14 @@ def _error_response(status: int) -> dict[str, Any]:
 
 def _contract_operation(method: str, operation: dict[str, Any]) -> None:
     parameters = operation.setdefault("parameters", [])
+    for parameter in parameters:
+        schema = parameter.get("schema", {})
+        if (
+            parameter["in"] == "query"
+            and schema.get("type") == "string"
+            and not {"pattern", "format", "enum"} & set(schema)
+        ):
+            schema["pattern"] = rf"^{TEXT_CHARACTER}*$"  # Django's form fields refuse NUL in a query too
     if method in WRITE_METHODS:
         # Every write is wrapped in @idempotent: the header is accepted everywhere, with the server's limits.
         parameters[:] = [p for p in parameters if not (p["in"] == "header" and p["name"] == IDEMPOTENCY_HEADER)]
