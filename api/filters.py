@@ -35,9 +35,14 @@ class IdFilter(django_filters.NumberFilter):
 
 
 class StrictBooleanField(forms.NullBooleanField):
-    """``true`` or ``false`` (also ``1``/``0``, ``True``/``False``); anything else is invalid, not ignored."""
+    """``true`` or ``false`` (also ``1``/``0``, ``True``/``False``) when given; anything else is invalid, not
+    ignored. A plain text widget, since the select widget reads every other value as "not given"."""
 
-    def to_python(self, value: Any) -> bool | None:
+    widget = forms.TextInput
+
+    def to_python(self, value: Any) -> Any:
+        if value is None:
+            return None  # not in the query: no filter
         result = super().to_python(value)
         if result is None:
             raise forms.ValidationError(_("Give true or false."), code="invalid")

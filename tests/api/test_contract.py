@@ -144,6 +144,8 @@ def test_api_key_create_prints_a_working_key_of_an_admin(parties):
 def test_a_boolean_filter_takes_only_booleans(parties):
     api = client_with(key_for(parties.owner_org, user=parties.owner))
     assert api.get("/api/v1/listings/", {"mine": "true"}).status_code == 200
+    assert api.get("/api/v1/warehouses/", {"mine": "false"}).status_code == 200
+    assert api.get("/api/v1/warehouses/").status_code == 200  # not given: no filter
     for value in ("maybe", ""):
         response = api.get("/api/v1/warehouses/", {"mine": value})
         assert (response.status_code, list(response.json()["fields"])) == (400, ["mine"])
