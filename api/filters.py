@@ -54,7 +54,26 @@ class StrictBooleanFilter(django_filters.BooleanFilter):
     field_class = StrictBooleanField
 
 
-class ListingFilter(django_filters.FilterSet):
+class ApiFilterSet(django_filters.FilterSet):
+    """django-filter reads ``?x=`` as "not given". Where the schema says a number, a date, a boolean or a
+    choice, an empty value is not one: a 400, as for any other value the schema does not allow. Free text
+    (``CharFilter``) may be empty, except the names in ``empty_invalid``."""
+
+    empty_invalid: frozenset[str] = frozenset()
+
+    def is_valid(self) -> bool:
+        valid = super().is_valid()
+        for name, filter_ in self.filters.items():
+            if isinstance(filter_, django_filters.CharFilter) and name not in self.empty_invalid:
+                continue
+            values = self.data.getlist(name) if hasattr(self.data, "getlist") else [self.data.get(name)]
+            if "" in values and name not in self.form.errors:
+                self.form.add_error(name, _("Give a value, or leave the parameter out."))
+                valid = False
+        return valid
+
+
+class ListingFilter(ApiFilterSet):
     mine = StrictBooleanFilter(method="filter_mine", label="Only your organisation's listings (any status)")
     status = django_filters.ChoiceFilter(choices=ListingStatus.choices)
     unit = django_filters.ChoiceFilter(choices=Unit.choices)
@@ -71,7 +90,7 @@ class ListingFilter(django_filters.FilterSet):
         return queryset.filter(warehouse__organisation=organisation) if organisation else queryset.none()
 
 
-class WarehouseFilter(django_filters.FilterSet):
+class WarehouseFilter(ApiFilterSet):
     mine = StrictBooleanFilter(method="filter_mine", label="Only your organisation's warehouses")
     country = django_filters.CharFilter(label="ISO 3166 country code, e.g. NL")
     city = django_filters.CharFilter(lookup_expr="icontains")
@@ -88,7 +107,7 @@ class WarehouseFilter(django_filters.FilterSet):
         return queryset.filter(organisation=organisation) if organisation else queryset.none()
 
 
-class LeaseFilter(django_filters.FilterSet):
+class LeaseFilter(ApiFilterSet):
     state = django_filters.MultipleChoiceFilter(choices=LeaseState.choices)
     side = django_filters.ChoiceFilter(
         method="filter_side", choices=[(OWNER, "As the warehouse owner"), (EXPORTER, "As the exporter")]
@@ -106,7 +125,7 @@ class LeaseFilter(django_filters.FilterSet):
         return queryset.filter(listing__warehouse__organisation=organisation)
 
 
-class ShipmentFilter(django_filters.FilterSet):
+class ShipmentFilter(ApiFilterSet):
     status = django_filters.MultipleChoiceFilter(choices=ShipmentStatus.choices)
     lease = IdFilter(field_name="lease_id", label="Lease id")
 
@@ -126,10 +145,11 @@ SEARCH_OVERRIDES: dict[str, dict[str, Any]] = {
 }
 
 
-class ApiSearchFilter(ListingSearchFilter):
+class ApiSearchFilter(ApiFilterSet, ListingSearchFilter):
     """The page's search and rules; only ``country`` differs: any ISO 3166 code filters (a country without
     listings finds nothing), where the page offers a list of the countries that have listings."""
 
+    empty_invalid = frozenset({"country"})  # two letters, as the schema's pattern says
     country = django_filters.CharFilter(
         field_name="warehouse__country",
         label=gettext_lazy("Country"),

@@ -149,3 +149,28 @@ def test_a_boolean_filter_takes_only_booleans(parties):
     for value in ("maybe", ""):
         response = api.get("/api/v1/warehouses/", {"mine": value})
         assert (response.status_code, list(response.json()["fields"])) == (400, ["mine"])
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("path", "name"),
+    [
+        ("/api/v1/search/", "start"),
+        ("/api/v1/search/", "country"),
+        ("/api/v1/search/", "radius"),
+        ("/api/v1/leases/", "state"),
+        ("/api/v1/listings/", "warehouse"),
+        ("/api/v1/shipments/", "lease"),
+    ],
+)
+def test_an_empty_value_where_the_schema_wants_one_is_400(parties, path, name):
+    api = client_with(key_for(parties.owner_org, user=parties.owner))
+    response = api.get(path, {name: ""})
+    assert (response.status_code, list(response.json()["fields"])) == (400, [name])
+
+
+@pytest.mark.django_db
+def test_empty_free_text_is_no_filter(parties):
+    api = client_with(key_for(parties.owner_org, user=parties.owner))
+    assert api.get("/api/v1/warehouses/", {"city": ""}).status_code == 200
+    assert api.get("/api/v1/search/", {"city": ""}).status_code == 200
