@@ -49,7 +49,6 @@ class StrictBooleanField(forms.NullBooleanField):
         return result
 
 
-@extend_schema_field(OpenApiTypes.BOOL)
 class StrictBooleanFilter(django_filters.BooleanFilter):
     field_class = StrictBooleanField
 
@@ -83,7 +82,7 @@ class ListingFilter(ApiFilterSet):
         model = Listing
         fields: list[str] = []
 
-    def filter_mine(self, queryset: QuerySet, name: str, value: bool | None) -> QuerySet:
+    def filter_mine(self, queryset: QuerySet, name: str, value: bool) -> QuerySet:
         if not value:
             return queryset
         organisation = getattr(self.request, "organisation", None)
@@ -100,7 +99,7 @@ class WarehouseFilter(ApiFilterSet):
         model = Warehouse
         fields: list[str] = []
 
-    def filter_mine(self, queryset: QuerySet, name: str, value: bool | None) -> QuerySet:
+    def filter_mine(self, queryset: QuerySet, name: str, value: bool) -> QuerySet:
         if not value:
             return queryset
         organisation = getattr(self.request, "organisation", None)
