@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test lint ci prod-smoke fault-drill bench-smoke replica-test restore-drill security escrow-fuzz i18n-check
+.PHONY: demo test lint ci prod-smoke fault-drill bench-smoke replica-test restore-drill api-contract security escrow-fuzz i18n-check
 
 $(STAMP): requirements.txt requirements-dev.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -57,6 +57,11 @@ replica-test: $(STAMP)
 # pg_restore it, and prove the copy consistent (migrations, consistency_check, escrow_reconcile).
 restore-drill: $(STAMP)
 	./scripts/restore_drill.sh
+
+# The API contract: Schemathesis's CLI (every check, every phase) against a live server on a throwaway
+# copy of the demo finds nothing (scripts/api_contract.sh).
+api-contract: $(STAMP)
+	./scripts/api_contract.sh
 
 # bandit (0 high), pip-audit on requirements.txt, no secret in the repository (scripts/security.sh).
 security: $(STAMP)

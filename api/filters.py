@@ -5,7 +5,10 @@ from typing import Any
 
 import django_filters
 from django import forms
+from django.core.validators import RegexValidator
 from django.db.models import Q, QuerySet
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema_field
 
@@ -31,8 +34,46 @@ class IdFilter(django_filters.NumberFilter):
         super().__init__(*args, min_value=1, max_value=MAX_ID, **kwargs)
 
 
-class ListingFilter(django_filters.FilterSet):
-    mine = django_filters.BooleanFilter(method="filter_mine", label="Only your organisation's listings (any status)")
+class StrictBooleanField(forms.NullBooleanField):
+    """``true`` or ``false`` (also ``1``/``0``, ``True``/``False``) when given; anything else is invalid, not
+    ignored. A plain text widget, since the select widget reads every other value as "not given"."""
+
+    widget = forms.TextInput
+
+    def to_python(self, value: Any) -> Any:
+        if value is None:
+            return None  # not in the query: no filter
+        result = super().to_python(value)
+        if result is None:
+            raise forms.ValidationError(_("Give true or false."), code="invalid")
+        return result
+
+
+class StrictBooleanFilter(django_filters.BooleanFilter):
+    field_class = StrictBooleanField
+
+
+class ApiFilterSet(django_filters.FilterSet):
+    """django-filter reads ``?x=`` as "not given". Where the schema says a number, a date, a boolean or a
+    choice, an empty value is not one: a 400, as for any other value the schema does not allow. Free text
+    (``CharFilter``) may be empty, except the names in ``empty_invalid``."""
+
+    empty_invalid: frozenset[str] = frozenset()
+
+    def is_valid(self) -> bool:
+        valid = super().is_valid()
+        for name, filter_ in self.filters.items():
+            if isinstance(filter_, django_filters.CharFilter) and name not in self.empty_invalid:
+                continue
+            values = self.data.getlist(name) if hasattr(self.data, "getlist") else [self.data.get(name)]
+            if "" in values and name not in self.form.errors:
+                self.form.add_error(name, _("Give a value, or leave the parameter out."))
+                valid = False
+        return valid
+
+
+class ListingFilter(ApiFilterSet):
+    mine = StrictBooleanFilter(method="filter_mine", label="Only your organisation's listings (any status)")
     status = django_filters.ChoiceFilter(choices=ListingStatus.choices)
     unit = django_filters.ChoiceFilter(choices=Unit.choices)
     warehouse = IdFilter(field_name="warehouse_id", label="Warehouse id")
@@ -41,15 +82,15 @@ class ListingFilter(django_filters.FilterSet):
         model = Listing
         fields: list[str] = []
 
-    def filter_mine(self, queryset: QuerySet, name: str, value: bool | None) -> QuerySet:
+    def filter_mine(self, queryset: QuerySet, name: str, value: bool) -> QuerySet:
         if not value:
             return queryset
         organisation = getattr(self.request, "organisation", None)
         return queryset.filter(warehouse__organisation=organisation) if organisation else queryset.none()
 
 
-class WarehouseFilter(django_filters.FilterSet):
-    mine = django_filters.BooleanFilter(method="filter_mine", label="Only your organisation's warehouses")
+class WarehouseFilter(ApiFilterSet):
+    mine = StrictBooleanFilter(method="filter_mine", label="Only your organisation's warehouses")
     country = django_filters.CharFilter(label="ISO 3166 country code, e.g. NL")
     city = django_filters.CharFilter(lookup_expr="icontains")
     customs_status = django_filters.ChoiceFilter(choices=CustomsStatus.choices)
@@ -58,14 +99,14 @@ class WarehouseFilter(django_filters.FilterSet):
         model = Warehouse
         fields: list[str] = []
 
-    def filter_mine(self, queryset: QuerySet, name: str, value: bool | None) -> QuerySet:
+    def filter_mine(self, queryset: QuerySet, name: str, value: bool) -> QuerySet:
         if not value:
             return queryset
         organisation = getattr(self.request, "organisation", None)
         return queryset.filter(organisation=organisation) if organisation else queryset.none()
 
 
-class LeaseFilter(django_filters.FilterSet):
+class LeaseFilter(ApiFilterSet):
     state = django_filters.MultipleChoiceFilter(choices=LeaseState.choices)
     side = django_filters.ChoiceFilter(
         method="filter_side", choices=[(OWNER, "As the warehouse owner"), (EXPORTER, "As the exporter")]
@@ -83,7 +124,7 @@ class LeaseFilter(django_filters.FilterSet):
         return queryset.filter(listing__warehouse__organisation=organisation)
 
 
-class ShipmentFilter(django_filters.FilterSet):
+class ShipmentFilter(ApiFilterSet):
     status = django_filters.MultipleChoiceFilter(choices=ShipmentStatus.choices)
     lease = IdFilter(field_name="lease_id", label="Lease id")
 
@@ -120,11 +161,24 @@ class TransferFilter(django_filters.FilterSet):
 # --- Search parameters, from the page's FilterSet ---------------------------------------------
 
 SEARCH_PAGE_SIZE = 20
+NUMBER_FILTER_MAX = 10**50  # django-filter's NumberFilter refuses more (its MaxValueValidator(1e50))
 SEARCH_MAX_PAGE_SIZE = 100
 SEARCH_OVERRIDES: dict[str, dict[str, Any]] = {
     "quantity": {"type": "integer", "minimum": 1, "maximum": MAX_UNITS},
     "country": {"type": "string", "pattern": "^[A-Z]{2}$"},
 }
+
+
+class ApiSearchFilter(ApiFilterSet, ListingSearchFilter):
+    """The page's search and rules; only ``country`` differs: any ISO 3166 code filters (a country without
+    listings finds nothing), where the page offers a list of the countries that have listings."""
+
+    empty_invalid = frozenset({"country"})  # two letters, as the schema's pattern says
+    country = django_filters.CharFilter(
+        field_name="warehouse__country",
+        label=gettext_lazy("Country"),
+        validators=[RegexValidator(r"^[A-Z]{2}\Z", gettext_lazy("Give an ISO 3166 country code, such as NL."))],
+    )
 
 
 def _filter_schema(name: str, field: Any) -> dict[str, Any]:
@@ -141,6 +195,7 @@ def _filter_schema(name: str, field: Any) -> dict[str, Any]:
         for key, bound in (("minimum", "min_value"), ("maximum", "max_value")):
             if field.extra.get(bound) is not None:
                 schema[key] = field.extra[bound]
+        schema.setdefault("maximum", NUMBER_FILTER_MAX)
         return schema
     return {"type": "string"}
 
@@ -154,7 +209,7 @@ def search_parameters() -> list[OpenApiParameter]:
             description=str(field.label or ""),
             explode=True if isinstance(field, django_filters.MultipleChoiceFilter) else None,
         )
-        for name, field in ListingSearchFilter.base_filters.items()
+        for name, field in ApiSearchFilter.base_filters.items()
     ]
     parameters.append(OpenApiParameter("cursor", OpenApiTypes.STR, description="From a `next`/`previous` link."))
     parameters.append(

@@ -30,6 +30,7 @@ from .exceptions import IdempotencyInProgress, IdempotencyKeyReused
 from .models import IdempotencyRecord
 
 HEADER = "Idempotency-Key"
+KEY_MAX_LENGTH = 255  # the column's length; the schema says the same (api.schema.contract)
 REPLAYED_HEADER = "Idempotent-Replayed"
 KEEP_FOR = timedelta(hours=24)
 # PostgreSQL's jsonb cannot hold a NUL character. Only an error can echo one back from the input
@@ -67,7 +68,7 @@ def idempotent(handler: Handler) -> Handler:
         key = request.headers.get(HEADER)
         if key is None:
             return handler(view, request, *args, **kwargs)
-        if not 1 <= len(key) <= 255:
+        if not 1 <= len(key) <= KEY_MAX_LENGTH:
             raise ValidationError({HEADER: [_("Use 1 to 255 characters.")]})
         organisation = request.organisation  # type: ignore[attr-defined]
         digest = _request_hash(request)

@@ -17,6 +17,13 @@ class InvalidShipment(ApplicationError):
     code = "invalid_shipment"
 
 
+class ShipmentOutOfOrder(InvalidShipment):
+    """The shipment's status does not allow this step now (marking it backwards, checking in before it
+    arrived): a conflict with its state, like ``InvalidTransition``, not invalid input."""
+
+    status = 409
+
+
 class InvalidExtension(ApplicationError):
     code = "invalid_extension"
 

@@ -34,10 +34,10 @@ from .choices import (
 from .core import ENDED_UNUSED, TRANSITIONS, held_on, lease_today, state_word
 from .exceptions import (
     InvalidExtension,
-    InvalidShipment,
     InvalidTransfer,
     InvalidTransition,
     NotAllowed,
+    ShipmentOutOfOrder,
     TransferNotOpen,
 )
 from .models import InboundShipment, Lease, LeaseTransfer
@@ -148,7 +148,7 @@ def announce(lease: Lease, side: str) -> Verdict:
     if not (verdict := _only(side, EXPORTER)):
         return verdict
     if lease.state != S.FUNDED:
-        return no(InvalidShipment, _("Shipments can be announced once the lease is paid and before check-in."))
+        return no(ShipmentOutOfOrder, _("Shipments can be announced once the lease is paid and before check-in."))
     return YES
 
 
@@ -178,7 +178,7 @@ def mark(lease: Lease, side: str, shipment: InboundShipment, status: str | None 
     if (status is None and not later) or (status is not None and status not in later):
         to = dict(ShipmentStatus.choices).get(status or "", status or "")
         return no(
-            InvalidShipment,
+            ShipmentOutOfOrder,
             _("A shipment that is %(status)s cannot be marked %(to)s.")
             % {"status": shipment.get_status_display().lower(), "to": str(to).lower()},
         )
@@ -189,7 +189,7 @@ def check_in(lease: Lease, side: str, shipment: InboundShipment) -> Verdict:
     if not (verdict := _only(side, OWNER)):
         return verdict
     if shipment.status != ShipmentStatus.ARRIVED:
-        return no(InvalidShipment, _("Mark the shipment as arrived before checking it in."))
+        return no(ShipmentOutOfOrder, _("Mark the shipment as arrived before checking it in."))
     return _receiving(lease)
 
 

@@ -2,6 +2,7 @@ from typing import Any
 
 from rest_framework import serializers
 
+from common.timezones import timezone_choices
 from warehouses.choices import FEATURES
 from warehouses.exceptions import InvalidDates
 from warehouses.forms import CapacityExceptionForm, ListingForm, WarehouseForm
@@ -54,7 +55,9 @@ class WarehouseWriteSerializer(serializers.ModelSerializer):
     nearest_port = serializers.SlugRelatedField(
         slug_field="locode", queryset=Port.objects.all(), allow_null=True, required=False, help_text="UN/LOCODE"
     )
-    timezone = serializers.CharField(max_length=64, required=False, help_text="IANA time zone, e.g. Europe/Amsterdam")
+    timezone = serializers.ChoiceField(
+        choices=timezone_choices(), required=False, help_text="IANA time zone, e.g. Europe/Amsterdam"
+    )
 
     class Meta:
         model = Warehouse

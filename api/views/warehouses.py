@@ -16,16 +16,22 @@ from rest_framework.utils.urls import remove_query_param, replace_query_param
 from warehouses import services
 from warehouses.choices import ListingStatus
 from warehouses.dates import warehouse_today
-from warehouses.filters import ListingSearchFilter
 from warehouses.geo import haversine_km
 from warehouses.models import CalendarDay, CapacityException, Listing, Warehouse
 from warehouses.pricing import listing_quote
 from warehouses.selectors import listing_available_page
 
-from ..filters import SEARCH_MAX_PAGE_SIZE, SEARCH_PAGE_SIZE, ListingFilter, WarehouseFilter, search_parameters
+from ..filters import (
+    SEARCH_MAX_PAGE_SIZE,
+    SEARCH_PAGE_SIZE,
+    ApiSearchFilter,
+    ListingFilter,
+    WarehouseFilter,
+    search_parameters,
+)
 from ..idempotency import idempotent
 from ..models import ApiKey
-from ..pagination import Ordering, cursor_by, offset_cursor_decode, offset_cursor_encode
+from ..pagination import Ordering, cursor_by, offset_cursor_decode, offset_cursor_encode, page_size_parse
 from ..permissions import PublicReadOrMember
 from ..schema import READ, WRITE, errors
 from ..selectors import listing_visible, warehouse_visible
@@ -120,7 +126,7 @@ class SearchView(ApiView):
     )
     def get(self, request: Request) -> Response:
         params = request.query_params
-        filterset = ListingSearchFilter(params, queryset=Listing.objects.filter(status=ListingStatus.ACTIVE))
+        filterset = ApiSearchFilter(params, queryset=Listing.objects.filter(status=ListingStatus.ACTIVE))
         if not filterset.is_valid():
             raise ValidationError({name: list(messages) for name, messages in filterset.form.errors.items()})
         data = filterset.form.cleaned_data
@@ -130,7 +136,7 @@ class SearchView(ApiView):
                 {"quantity": [_("Ensure this value is less than or equal to %(limit)s.") % {"limit": MAX_UNITS}]}
             )
         offset = offset_cursor_decode(params.get("cursor"))
-        size = self._page_size(params.get("page_size"))
+        size = page_size_parse(params.get("page_size"), default=SEARCH_PAGE_SIZE, maximum=SEARCH_MAX_PAGE_SIZE)
         start, end = data.get("start"), data.get("end")
         rows = listing_available_page(
             filterset.qs, start=start, end=end, quantity=quantity, offset=offset, limit=size + 1
@@ -154,16 +160,6 @@ class SearchView(ApiView):
             "results": results,
         }
         return Response(SearchPageSerializer(body, context=self.get_serializer_context()).data)
-
-    @staticmethod
-    def _page_size(value: str | None) -> int:
-        if value is None:
-            return SEARCH_PAGE_SIZE
-        if not value.isdigit() or not 1 <= int(value) <= SEARCH_MAX_PAGE_SIZE:
-            raise ValidationError(
-                {"page_size": [_("Give a whole number from 1 to %(limit)s.") % {"limit": SEARCH_MAX_PAGE_SIZE}]}
-            )
-        return int(value)
 
     @staticmethod
     def _result(listing: Listing, port: Any, start: Any, end: Any, quantity: int) -> dict[str, Any]:
@@ -284,7 +280,7 @@ class ListingCalendarView(ListingViewBase):
         listing = self._listing(pk)
         days = CalendarDay.objects.filter(listing=listing)
         first = request.query_params.get("from")
-        days = days.filter(day__gte=_date(first, "from") if first else warehouse_today(listing.warehouse))
+        days = days.filter(day__gte=_date(first, "from") if first is not None else warehouse_today(listing.warehouse))
         return self.page(days, CalendarDaySerializer)
 
 

@@ -219,7 +219,7 @@ REST_FRAMEWORK = {
     ],
     "DEFAULT_PERMISSION_CLASSES": ["api.permissions.IsOrganisationMember"],
     "DEFAULT_THROTTLE_CLASSES": ["api.throttling.ApiRateThrottle"],
-    "DEFAULT_THROTTLE_RATES": {"api_key": "600/min", "user": "600/min", "anon": "120/min"},
+    "DEFAULT_THROTTLE_RATES": {"api_key": e.API_RATE_KEY, "user": e.API_RATE_USER, "anon": e.API_RATE_ANON},
     "DEFAULT_PAGINATION_CLASS": "api.pagination.Cursor",
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
@@ -246,6 +246,8 @@ SPECTACULAR_SETTINGS = {
         "ActionsEnum": "leasing.rules.LEASE_ACTIONS",
         "TransferActionEnum": "leasing.rules.TRANSFER_ACTIONS",
     },
+    # The shared headers and 4xx of every operation (api/schema.py), after the default enum hook.
+    "POSTPROCESSING_HOOKS": ["drf_spectacular.hooks.postprocess_schema_enums", "api.schema.contract"],
 }
 # Outbound webhooks: https only unless DEBUG or this is set (tests deliver to 127.0.0.1).
 WARESHARE_WEBHOOKS_ALLOW_HTTP = False

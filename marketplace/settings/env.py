@@ -101,3 +101,7 @@ CONFIRMATION_HOURS = env.int("WARESHARE_CONFIRMATION_HOURS", default=48)
 CHECKIN_TOLERANCE_PERCENT = Decimal(env.str("WARESHARE_CHECKIN_TOLERANCE_PERCENT", default="2.00"))
 TRANSFER_FEE_PERCENT = Decimal(env.str("WARESHARE_TRANSFER_FEE_PERCENT", default="2.00"))
 CALENDAR_DAYS = env.int("WARESHARE_CALENDAR_DAYS", default=365)
+# API rate limits (DRF rates: N/s, N/min, N/hour): per API key, per signed-in user, per address for anonymous reads.
+API_RATE_KEY = env.str("WARESHARE_API_RATE_KEY", default="600/min")
+API_RATE_USER = env.str("WARESHARE_API_RATE_USER", default="600/min")
+API_RATE_ANON = env.str("WARESHARE_API_RATE_ANON", default="120/min")
