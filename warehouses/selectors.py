@@ -3,7 +3,6 @@
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from django.core.cache import cache
 from django.db.models import (
     Case,
     DecimalField,
@@ -20,9 +19,11 @@ from django.db.models import (
     Value,
     When,
 )
+from django.utils.translation import get_language
 from django_countries import countries
 
 from accounts.models import Organisation
+from common.caching import cached
 
 from .choices import ListingStatus
 from .dates import warehouse_today
@@ -203,7 +204,8 @@ def ports_near(*, port: Port, radius_km: float, limit: int = 5) -> list[tuple[Po
 
 
 def countries_with_listings() -> list[tuple[str, str]]:
-    """Countries that have active listings, by name: the search's country choices (cached)."""
+    """Countries that have active listings, by name in the current language: the search's country
+    choices (cached per language; loaded afresh when the cache is down)."""
 
     def load() -> list[tuple[str, str]]:
         codes = (
@@ -214,4 +216,4 @@ def countries_with_listings() -> list[tuple[str, str]]:
         )
         return sorted(((code, countries.name(code)) for code in codes), key=lambda pair: pair[1])
 
-    return cache.get_or_set("search:countries", load, timeout=300) or []
+    return cached(f"search:countries:{get_language()}", load, timeout=300)
