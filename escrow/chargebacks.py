@@ -1,8 +1,9 @@
 """Card disputes (chargebacks): freeze, notify, and post the outcome to the ledger.
 
 A cardholder disputes the lease's charge with their bank. Stripe debits the disputed amount from
-the platform balance at once (``charge.dispute.created``) and credits it back if the dispute is
-won (``charge.dispute.closed``, status ``won``); if it is lost the money stays with the cardholder.
+the platform balance at once (``charge.dispute.created``), with its dispute fee, and credits the
+amount back if the dispute is won (``charge.dispute.closed``, status ``won``); if it is lost the money
+stays with the cardholder. The fee is the platform's cost, not the lease's escrow's.
 
 Ledger (every posting keyed ``escrow:<id>:chargeback:<dispute>:<step>``; ``D`` the disputed amount):
 
@@ -19,6 +20,11 @@ Ledger (every posting keyed ``escrow:<id>:chargeback:<dispute>:<step>``; ``D`` t
               loss:chargeback +l / chargeback:lease −l
 - each transfer reversal that recovers the owner's part:
               gateway +r / receivable:owner:<org> −r
+- the processor's dispute fee F, per balance transaction of the dispute that carries one
+  (key ``escrow:<id>:chargeback:<dispute>:fee:<transaction>``):
+              expense:dispute_fee +F / gateway −F            (taken with the withdrawal)
+              gateway +F / expense:dispute_fee −F            (returned with the reinstatement, where
+                                                              the processor returns it)
 
 ``chargeback:lease:<id>`` is therefore zero once a dispute is closed; ``receivable:owner:<org>`` is
 what owners still owe after lost disputes (reversals the processor refused); ``loss:chargeback`` is
@@ -124,6 +130,7 @@ def chargeback_record(*, dispute: dict[str, Any]) -> Chargeback | None:
             lines=[(chargeback_account(escrow), chargeback.amount), (ledger.GATEWAY, -chargeback.amount)],
             escrow=escrow,
         )
+        _post_fees(chargeback, escrow, dispute)
         closing = chargeback.status == ChargebackStatus.OPEN and status != ChargebackStatus.OPEN
         if closing:
             if status == ChargebackStatus.WON:
@@ -141,6 +148,38 @@ def chargeback_record(*, dispute: dict[str, Any]) -> Chargeback | None:
     if chargeback.status == ChargebackStatus.LOST:
         chargeback_recover(chargeback=chargeback)
     return chargeback
+
+
+def _post_fees(chargeback: Chargeback, escrow: Escrow, dispute: dict[str, Any]) -> None:
+    """Post the processor's dispute fee on each of the dispute's balance transactions, once each
+    (key ``escrow:<id>:chargeback:<dispute>:fee:<transaction>``): the fee taken with the withdrawal
+    (``expense:dispute_fee`` +f / ``gateway`` −f), and a fee returned with a reinstatement (a negative
+    ``fee``: the reverse). The platform pays it, never the escrow. A fee in another currency than the
+    escrow's (a platform settling in one currency) is not posted: reconciliation reports it."""
+    for txn in dispute.get("balance_transactions") or []:
+        if not isinstance(txn, dict) or not txn.get("fee"):
+            continue  # an unexpanded id, or a transaction without a fee
+        currency = str(txn.get("currency", "")).upper()
+        if currency != escrow.currency:
+            logger.error(
+                "dispute %s: fee on %s is in %s, the escrow in %s",
+                chargeback.dispute_id,
+                txn.get("id"),
+                currency,
+                escrow.currency,
+            )
+            continue
+        fee = from_minor(int(txn["fee"]), currency)
+        taken = "taken" if fee > 0 else "returned"
+        ledger.ledger_post(
+            key=ledger.dispute_fee_key(
+                escrow_id=escrow.pk, dispute_id=chargeback.dispute_id, transaction_id=str(txn["id"])
+            ),
+            description=f"Lease {escrow.lease_id}: card dispute {chargeback.dispute_id}, dispute fee {taken}",
+            currency=currency,
+            lines=[(ledger.DISPUTE_FEE, fee), (ledger.GATEWAY, -fee)],
+            escrow=escrow,
+        )
 
 
 def _freeze_update(escrow: Escrow) -> None:

@@ -15,6 +15,7 @@ GATEWAY = "gateway"
 PLATFORM_FEE = "revenue:platform_fee"
 TRANSFER_FEE = "revenue:transfer_fee"
 PROCESSOR_FEE = "expense:processor_fee"
+DISPUTE_FEE = "expense:dispute_fee"  # the processor's fee for a card dispute, the platform's cost
 
 
 def payable_owner(org_id: int) -> str:
@@ -23,6 +24,27 @@ def payable_owner(org_id: int) -> str:
 
 def refund_exporter(org_id: int) -> str:
     return f"refund:exporter:{org_id}"
+
+
+def dispute_fee_key(*, escrow_id: int, dispute_id: str, transaction_id: str) -> str:
+    """The posting key of a dispute fee taken (or returned) by the processor's balance transaction."""
+    return f"escrow:{escrow_id}:chargeback:{dispute_id}:fee:{transaction_id}"
+
+
+def dispute_fees_posted(*, lease_id: int) -> list[tuple[str, str, Decimal, str]]:
+    """The lease's dispute fee postings as ``(balance transaction, dispute, amount, currency)``:
+    the amount positive for a fee taken, negative for a fee returned."""
+    rows = LedgerEntry.objects.filter(account=DISPUTE_FEE, posting__escrow__lease_id=lease_id).values_list(
+        "posting__idempotency_key", "amount", "currency"
+    )
+    fees = []
+    for key, amount, currency in rows.order_by("pk"):
+        parts = key.split(":", 5)  # escrow:<id>:chargeback:<dispute>:fee:<transaction>
+        if len(parts) == 6 and parts[2] == "chargeback" and parts[4] == "fee":
+            fees.append((parts[5], parts[3], amount, currency))
+        else:  # written by hand (a correction): named by its key
+            fees.append((key, "", amount, currency))
+    return fees
 
 
 def account_balance(account: str, currency: str) -> Decimal:

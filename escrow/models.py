@@ -4,7 +4,8 @@ Ledger rows are append-only: ``LedgerEntry.save`` refuses updates and ``delete``
 An entry's ``amount`` is signed: debits positive, credits negative; every posting sums to zero.
 Account names: ``gateway``, ``escrow:lease:<id>``, ``payable:owner:<org>``,
 ``revenue:platform_fee``, ``expense:processor_fee``, ``refund:exporter:<org>``; for card disputes
-``chargeback:lease:<id>``, ``receivable:owner:<org>`` and ``loss:chargeback`` (docs/operations.md).
+``chargeback:lease:<id>``, ``receivable:owner:<org>``, ``loss:chargeback`` and ``expense:dispute_fee``
+(docs/operations.md).
 """
 
 from decimal import Decimal

@@ -3,19 +3,21 @@
 For each lease (Stripe transfer group ``lease_<id>``) the ledger's movements on ``gateway`` are
 classified by the account on the other side of the posting:
 
-==========  ===========================================  ==========================================
-kind        ledger (gateway line against …)               processor
-==========  ===========================================  ==========================================
-charge      ``escrow:lease:<id>`` (debit)                succeeded charges in the transfer group
-refund      ``refund:exporter:<org>`` (credit)           refunds of those charges
-transfer    ``payable:owner:<org>`` (credit)             transfers in the transfer group
-reversal    ``receivable:owner:<org>`` (debit)           reversals of those transfers
-dispute     ``chargeback:lease:<id>`` (net credit)       disputed funds not won back
-==========  ===========================================  ==========================================
+===========  ===========================================  ==========================================
+kind         ledger (gateway line against …)               processor
+===========  ===========================================  ==========================================
+charge       ``escrow:lease:<id>`` (debit)                succeeded charges in the transfer group
+refund       ``refund:exporter:<org>`` (credit)           refunds of those charges
+transfer     ``payable:owner:<org>`` (credit)             transfers in the transfer group
+reversal     ``receivable:owner:<org>`` (debit)           reversals of those transfers
+dispute      ``chargeback:lease:<id>`` (net credit)       disputed funds not won back
+dispute_fee  ``expense:dispute_fee`` (net credit)         fees on the disputes' balance transactions
+===========  ===========================================  ==========================================
 
 Totals per kind must agree, and item by item every processor id must be one of ours (Payment,
-Refund, Payout, TransferReversal, Chargeback) with the same amount, and every one of ours must exist
-at the processor. docs/operations.md says what to do with each kind of difference.
+Refund, Payout, TransferReversal, Chargeback; a dispute fee's balance transaction must have its
+posting) with the same amount, and every one of ours must exist at the processor (inquiries left
+out). docs/operations.md says what to do with each kind of difference.
 """
 
 import logging
@@ -38,7 +40,7 @@ from .models import Escrow, LedgerEntry, Payment, Payout, Refund, TransferRevers
 
 logger = logging.getLogger(__name__)
 
-KINDS = ("charge", "refund", "transfer", "reversal", "dispute")
+KINDS = ("charge", "refund", "transfer", "reversal", "dispute", "dispute_fee")
 # The account on the other side of a gateway line says what kind of movement it is; the sign says
 # which way the money went (+1: into the processor balance).
 COUNTER_ACCOUNTS = {
@@ -47,6 +49,7 @@ COUNTER_ACCOUNTS = {
     "payable:owner:": ("transfer", -1),
     "receivable:owner:": ("reversal", +1),
     "chargeback:lease:": ("dispute", -1),
+    ledger.DISPUTE_FEE: ("dispute_fee", -1),
 }
 
 
@@ -110,7 +113,16 @@ def _records(escrow: Escrow) -> dict[str, dict[str, Decimal]]:
             )
         ),
         "dispute": dict(escrow.chargebacks.values_list("dispute_id", "amount")),
+        "dispute_fee": _fees_posted(escrow),
     }
+
+
+def _fees_posted(escrow: Escrow) -> dict[str, Decimal]:
+    """The dispute fee postings by the processor's balance transaction (signed: returned < 0)."""
+    fees: dict[str, Decimal] = defaultdict(Decimal)
+    for transaction_id, _, amount, _ in ledger.dispute_fees_posted(lease_id=escrow.lease_id):
+        fees[transaction_id] += amount
+    return dict(fees)
 
 
 def _withdrawn(dispute: ProcessorItem) -> bool:
@@ -128,12 +140,14 @@ def escrow_reconcile(*, escrow: Escrow, activity: Activity | None = None) -> lis
         return format_money(amount, currency)
 
     differences: list[Difference] = []
+    inquiries = {d.id for d in activity.disputes if d.status.startswith("warning_")}
     processor: dict[str, tuple[ProcessorItem, ...]] = {
         "charge": activity.charges,
         "refund": activity.refunds,
         "transfer": activity.transfers,
         "reversal": activity.reversals,
-        "dispute": tuple(d for d in activity.disputes if not d.status.startswith("warning_")),
+        "dispute": tuple(d for d in activity.disputes if d.id not in inquiries),
+        "dispute_fee": tuple(f for f in activity.dispute_fees if f.parent not in inquiries),
     }
     for kind, items in processor.items():
         for item in items:

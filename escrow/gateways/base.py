@@ -54,13 +54,16 @@ class ProcessorItem:
 @dataclass(frozen=True)
 class Activity:
     """Everything the processor did for one transfer group (one lease): succeeded charges, refunds,
-    transfers to connected accounts, transfer reversals and card disputes."""
+    transfers to connected accounts, transfer reversals and card disputes. ``dispute_fees`` are the
+    processor's fees on the disputes' balance transactions, one item per balance transaction with a
+    fee (``id`` the transaction, ``parent`` the dispute): positive when taken, negative when returned."""
 
     charges: tuple[ProcessorItem, ...] = ()
     refunds: tuple[ProcessorItem, ...] = ()
     transfers: tuple[ProcessorItem, ...] = ()
     reversals: tuple[ProcessorItem, ...] = ()
     disputes: tuple[ProcessorItem, ...] = ()
+    dispute_fees: tuple[ProcessorItem, ...] = ()
 
 
 class Gateway(ABC):

@@ -25,6 +25,7 @@ from .base import AccountStatus, Activity, ChargeResult, Gateway, ProcessorItem,
 T = TypeVar("T")
 
 DECLINED = "Your card was declined. Try another card."
+DISPUTE_STATUS = {"open": "needs_response"}  # a Chargeback's status as Stripe names it (won, lost alike)
 INSUFFICIENT_FUNDS = "Your card has insufficient funds. Try another card."
 
 
@@ -162,34 +163,60 @@ class SimulatedGateway(Gateway):
 
     def activity(self, *, transfer_group: str) -> Activity:
         """The simulated processor keeps no books of its own, so its side of reconciliation is rebuilt
-        from the escrow app's rows (each done Payment, Refund, Payout and reversal with its ``sim_`` id).
-        Reconciling then checks that those rows and the ledger agree: a row marked paid without its
-        posting, or a posting without its row, still shows up. With ``SIMULATED_GATEWAY_RECORD`` on,
-        transfers come from its own books (``SimulatedMovement``), so a payout sent twice shows up too."""
-        from escrow.models import Payment, Payout, Refund, TransferReversal
+        from the escrow app's rows (each done Payment, Refund, Payout and reversal with its ``sim_`` id,
+        each Chargeback). Reconciling then checks that those rows and the ledger agree: a row marked
+        paid without its posting, or a posting without its row, still shows up. Dispute fees have no
+        row of their own: they are read back from their postings (so they always agree). With
+        ``SIMULATED_GATEWAY_RECORD`` on, transfers come from its own books (``SimulatedMovement``), so a
+        payout sent twice shows up too."""
+        from escrow.choices import CHARGED
+        from escrow.ledger import dispute_fees_posted
+        from escrow.models import Chargeback, Payment, Payout, Refund, TransferReversal
 
-        if not transfer_group.startswith("lease_"):
-            return Activity()
         lease_id = transfer_group.removeprefix("lease_")
+        if not transfer_group.startswith("lease_") or not lease_id.isdigit():
+            return Activity()
 
-        def item(object_id: str, amount: Any, currency: str, parent: str = "") -> ProcessorItem:
-            return ProcessorItem(id=object_id, amount=Money(amount, currency), status="succeeded", parent=parent)
+        def item(
+            object_id: str, amount: Any, currency: str, parent: str = "", status: str = "succeeded"
+        ) -> ProcessorItem:
+            return ProcessorItem(id=object_id, amount=Money(amount, currency), status=status, parent=parent)
 
-        payments = Payment.objects.filter(escrow__lease_id=lease_id, status="succeeded")
-        charge_ids = {payment.escrow_id: payment.charge_id for payment in payments}
-        refunds = Refund.objects.filter(escrow__lease_id=lease_id, status="succeeded", processor_id__startswith="sim_")
+        payments = Payment.objects.filter(escrow__lease_id=lease_id, status__in=CHARGED)
+        charge_ids = {payment.escrow_id: payment.charge_id for payment in payments if payment.status == "succeeded"}
+        refunds = Refund.objects.filter(
+            escrow__lease_id=lease_id, status="succeeded", processor_id__startswith="sim_"
+        ).select_related("payment")
         payouts = Payout.objects.filter(escrow__lease_id=lease_id, status="paid")
+
+        def refunded_charge(refund: Refund) -> str:  # a duplicate payment's refund goes to its own charge
+            return refund.payment.charge_id if refund.payment else charge_ids.get(refund.escrow_id, "")
+
         transfers = _transfers(transfer_group)
         if transfers is None:
             transfers = tuple(item(p.processor_id, p.amount, p.currency) for p in payouts)
         reversals = TransferReversal.objects.filter(chargeback__escrow__lease_id=lease_id, status="succeeded")
+        chargebacks = Chargeback.objects.filter(escrow__lease_id=lease_id)
+        dispute_status = {c.dispute_id: DISPUTE_STATUS.get(c.status, c.status) for c in chargebacks}
         return Activity(
             charges=tuple(item(p.charge_id, p.amount, p.currency) for p in payments),
-            refunds=tuple(item(r.processor_id, r.amount, r.currency, charge_ids.get(r.escrow_id, "")) for r in refunds),
+            refunds=tuple(
+                item(
+                    r.processor_id, r.amount, r.currency, r.payment.charge_id if r.payment else charge_ids[r.escrow_id]
+                )
+                for r in refunds
+            ),
             transfers=transfers,
             reversals=tuple(
                 item(r.processor_id, r.amount, r.currency, r.payout.processor_id)
                 for r in reversals.select_related("payout")
+            ),
+            disputes=tuple(
+                item(c.dispute_id, c.amount, c.currency, c.charge_id, dispute_status[c.dispute_id]) for c in chargebacks
+            ),
+            dispute_fees=tuple(
+                item(txn, amount, currency, dispute, dispute_status.get(dispute, ""))
+                for txn, dispute, amount, currency in dispute_fees_posted(lease_id=int(lease_id))
             ),
         )
 

@@ -170,10 +170,13 @@ class StripeGateway(Gateway):
 
     def activity(self, *, transfer_group: str) -> Activity:
         """Charges and transfers are listed by ``transfer_group``; refunds and disputes per charge,
-        reversals per transfer. Every list is paged through to the end."""
+        reversals per transfer; dispute fees from each dispute's balance transactions (the ``fee``
+        of the withdrawal, and a negative ``fee`` on the reinstatement where Stripe returns it).
+        Every list is paged through to the end."""
         charges: list[ProcessorItem] = []
         refunds: list[ProcessorItem] = []
         disputes: list[ProcessorItem] = []
+        dispute_fees: list[ProcessorItem] = []
         transfers: list[ProcessorItem] = []
         reversals: list[ProcessorItem] = []
         v1 = self._client.v1
@@ -187,6 +190,9 @@ class StripeGateway(Gateway):
                         refunds.append(_item(refund.id, refund.amount, refund.currency, refund.status, charge.id))
                 for dispute in v1.disputes.list(params={"charge": charge.id, "limit": 100}).auto_paging_iter():
                     disputes.append(_item(dispute.id, dispute.amount, dispute.currency, dispute.status, charge.id))
+                    for txn in dispute.balance_transactions or []:
+                        if txn.fee:
+                            dispute_fees.append(_item(txn.id, txn.fee, txn.currency, dispute.status, dispute.id))
             for transfer in v1.transfers.list(
                 params={"transfer_group": transfer_group, "limit": 100}
             ).auto_paging_iter():
@@ -200,6 +206,7 @@ class StripeGateway(Gateway):
             transfers=tuple(transfers),
             reversals=tuple(reversals),
             disputes=tuple(disputes),
+            dispute_fees=tuple(dispute_fees),
         )
 
     def checkout_options(self, *, amount: Money) -> dict[str, Any]:

@@ -27,7 +27,9 @@ Lists: ``GET /v1/charges`` (``transfer_group``, ``payment_intent``), ``/v1/refun
 
 What happens at Stripe without a request (tests drive it): ``authenticate(pi, succeed=...)`` (the
 browser finished 3-D Secure), ``dispute_create(ch)`` / ``dispute_close(dp, "won" | "lost")`` (a
-cardholder's chargeback; the platform balance is debited at creation and credited back if won),
+cardholder's chargeback; the platform balance is debited the amount and the dispute fee
+(``DISPUTE_FEES``) at creation, as a balance transaction on the dispute, and credited the amount
+back if won, the fee too if ``dispute_fee_returned_on_win``),
 ``account_set(acct, payouts_enabled=...)``, ``complete_onboarding(acct)``.
 
 Events: every change appends a snapshot event to ``events`` (``payment_intent.succeeded``,
@@ -35,7 +37,7 @@ Events: every change appends a snapshot event to ``events`` (``payment_intent.su
 ``charge.dispute.created`` / ``closed`` / ``funds_withdrawn`` / ``funds_reinstated``,
 ``account.updated``); ``webhook(event)`` gives the body and a valid ``Stripe-Signature`` for it.
 ``balance(currency)`` is the platform balance in minor units (charges − refunds − transfers +
-reversals − disputed funds), without fees.
+reversals − disputed funds − dispute fees), without charge processing fees.
 """
 
 from __future__ import annotations
@@ -78,6 +80,8 @@ DECLINES: dict[str, tuple[str, str, str]] = {
     ),
 }
 AUTHENTICATION_REQUIRED = frozenset({"pm_card_authenticationRequired", "pm_card_threeDSecure2Required"})
+# The fake's dispute fee per settlement currency, in minor units (any other currency: 1500).
+DISPUTE_FEES: dict[str, int] = {"usd": 1500, "eur": 2000, "gbp": 2000}
 ONBOARDING_DUE = ["business_type", "external_account", "tos_acceptance.date", "tos_acceptance.ip"]
 
 
@@ -121,6 +125,9 @@ class FakeStripe(stripe.HTTPClient):
         self.disputes: list[Obj] = []
         self.events: list[Obj] = []
         self.webhook_secret = "whsec_test"
+        # Stripe returns the dispute fee of a won dispute in some regions and times, not in others:
+        # today's rule (support.stripe.com) is that the "dispute received" fee is kept.
+        self.dispute_fee_returned_on_win = False
         self._objects: dict[str, Obj] = {}
         self._idempotent: dict[str, tuple[str, dict[str, Any], _Answer]] = {}
         self._faults: list[tuple[str, int | bool]] = []
@@ -239,16 +246,24 @@ class FakeStripe(stripe.HTTPClient):
             return intent
 
     def dispute_create(self, charge_id: str, *, amount: int | None = None, reason: str = "fraudulent") -> Obj:
-        """The cardholder disputes a charge: Stripe debits the disputed amount from the platform at once."""
+        """The cardholder disputes a charge: Stripe debits the disputed amount and its dispute fee
+        (``DISPUTE_FEES``, in the charge's currency) from the platform at once, as one balance
+        transaction on the dispute (``fee``, ``fee_details`` of type ``stripe_fee``)."""
         with self._lock:
             charge = self._objects[charge_id]
             dispute_amount = amount if amount is not None else charge["amount"] - charge["amount_refunded"]
+            dispute_id = self._new_id("dp")
+            fee = dispute_fee(charge["currency"])
+            withdrawal = self._balance_transaction(
+                dispute_id, -dispute_amount, fee, charge["currency"], f"Chargeback withdrawal for {charge['id']}"
+            )
             dispute = self._store(
                 self.disputes,
                 {
-                    "id": self._new_id("dp"),
+                    "id": dispute_id,
                     "object": "dispute",
                     "amount": dispute_amount,
+                    "balance_transactions": [withdrawal],
                     "currency": charge["currency"],
                     "charge": charge["id"],
                     "payment_intent": charge["payment_intent"],
@@ -265,26 +280,71 @@ class FakeStripe(stripe.HTTPClient):
             return dispute
 
     def dispute_close(self, dispute_id: str, status: str) -> Obj:
-        """The card network decides: ``won`` (funds reinstated) or ``lost`` (the money stays with the cardholder)."""
+        """The card network decides: ``won`` (funds reinstated; the dispute fee too if
+        ``dispute_fee_returned_on_win``) or ``lost`` (the money stays with the cardholder)."""
         assert status in ("won", "lost")
         with self._lock:
             dispute = self._objects[dispute_id]
             assert dispute["status"] not in ("won", "lost"), "a dispute closes once"
             dispute["status"] = status
             if status == "won":
+                fee = dispute_fee(dispute["currency"]) if self.dispute_fee_returned_on_win else 0
+                dispute["balance_transactions"].append(
+                    self._balance_transaction(
+                        dispute_id,
+                        dispute["amount"],
+                        -fee,
+                        dispute["currency"],
+                        f"Chargeback reversal for {dispute['charge']}",
+                    )
+                )
                 self._emit("charge.dispute.funds_reinstated", dispute)
             self._emit("charge.dispute.closed", dispute)
             return dispute
 
     def balance(self, currency: str) -> int:
-        """The platform's balance in ``currency`` (minor units), fees left out."""
+        """The platform's balance in ``currency`` (minor units): charges − refunds − transfers +
+        reversals + the net of disputes' balance transactions (disputed funds and dispute fees).
+        Charge processing fees are left out."""
         cur = currency.lower()
         total = sum(c["amount_captured"] for c in self.succeeded_charges if c["currency"] == cur)
         total -= sum(r["amount"] for r in self.refunds if r["currency"] == cur)
         total -= sum(t["amount"] for t in self.transfers if t["currency"] == cur)
         total += sum(r["amount"] for r in self.reversals if r["currency"] == cur)
-        total -= sum(d["amount"] for d in self.disputes if d["currency"] == cur and d["status"] != "won")
+        total += sum(txn["net"] for d in self.disputes for txn in d["balance_transactions"] if txn["currency"] == cur)
         return total
+
+    def _balance_transaction(self, dispute_id: str, amount: int, fee: int, currency: str, description: str) -> Obj:
+        now = int(time.time())
+        fee_details = (
+            [
+                {
+                    "amount": fee,
+                    "application": None,
+                    "currency": currency,
+                    "description": "Dispute fee",
+                    "type": "stripe_fee",
+                }
+            ]
+            if fee
+            else []
+        )
+        return {
+            "id": self._new_id("txn"),
+            "object": "balance_transaction",
+            "amount": amount,
+            "available_on": now,
+            "created": now,
+            "currency": currency,
+            "description": description,
+            "fee": fee,
+            "fee_details": fee_details,
+            "net": amount - fee,
+            "reporting_category": "dispute" if amount < 0 else "dispute_reversal",
+            "source": dispute_id,
+            "status": "available",
+            "type": "adjustment",
+        }
 
     def webhook(self, event: Obj, *, timestamp: int | None = None) -> tuple[bytes, str]:
         """The body Stripe would POST for ``event`` and a valid ``Stripe-Signature`` header for it."""
@@ -706,6 +766,11 @@ class FakeStripe(stripe.HTTPClient):
 
     def _list_disputes(self, params: dict[str, Any]) -> Obj:
         return _page("/v1/disputes", self.disputes, params, ("charge", "payment_intent"))
+
+
+def dispute_fee(currency: str) -> int:
+    """The fake's dispute fee in ``currency`` (minor units)."""
+    return DISPUTE_FEES.get(currency.lower(), 1500)
 
 
 def sign_webhook(payload: bytes, secret: str, timestamp: int | None = None) -> str:

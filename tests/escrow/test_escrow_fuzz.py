@@ -2,11 +2,12 @@
 
 Steps: new leases, pay (cards that succeed, decline, or need 3-D Secure that passes or fails),
 release part of what is held, refund part, split what is held between owner and exporter, card
-disputes opened and closed (won or lost, events in any order), the owner's account losing and
-regaining payouts, the sweeps, and replays of any earlier webhook (same or new event id). Every
-processor call can meet a 5xx, a 429 or a timeout (before or after Stripe applied it) and is then
-retried the way production retries it; every event is delivered 0–3 times in any order (at least
-once where only a webhook can tell us: a dispute, 3-D Secure finished while the page was closed).
+disputes opened and closed (won with or without the dispute fee returned, or lost; events in any
+order), the owner's account losing and regaining payouts, the sweeps, and replays of any earlier
+webhook (same or new event id). Every processor call can meet a 5xx, a 429 or a timeout (before or
+after Stripe applied it) and is then retried the way production retries it; every event is
+delivered 0–3 times in any order (at least once where only a webhook can tell us: a dispute, 3-D
+Secure finished while the page was closed).
 
 After every step: the ledger balances per currency, no escrow account is negative, no posting
 mixes currencies, owners' receivables are not negative, the ledger's ``gateway`` account equals
@@ -314,9 +315,10 @@ class EscrowMachine(RuleBasedStateMachine):
         self.flush(data)
 
     @precondition(lambda self: any(d["status"] == "needs_response" for d in self.fake.disputes))
-    @rule(data=st.data(), outcome=st.sampled_from(["won", "lost"]), fault=FAULTS)
-    def chargeback_close(self, data, outcome, fault) -> None:
+    @rule(data=st.data(), outcome=st.sampled_from(["won", "lost"]), fee_returned=st.booleans(), fault=FAULTS)
+    def chargeback_close(self, data, outcome, fee_returned, fault) -> None:
         dispute = data.draw(st.sampled_from([d for d in self.fake.disputes if d["status"] == "needs_response"]))
+        self.fake.dispute_fee_returned_on_win = fee_returned  # Stripe's rule differs by region and time
         self.fake.dispute_close(dispute["id"], outcome)
         self.inject(fault)  # meets whatever processor call comes first (a refund replay, a reversal …)
         self.flush(data)

@@ -105,6 +105,8 @@ def test_a_reversal_made_in_the_dashboard_and_an_undelivered_dispute_are_found(a
         ("reversal", "unknown_to_wareshare"),
         ("dispute", "total"),
         ("dispute", "unknown_to_wareshare"),
+        ("dispute_fee", "total"),  # and the dispute fee Stripe took with it
+        ("dispute_fee", "unknown_to_wareshare"),
     }
 
 
