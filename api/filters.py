@@ -13,10 +13,8 @@ from leasing.choices import LeaseState, ShipmentStatus
 from leasing.models import InboundShipment, Lease
 from leasing.selectors import EXPORTER, OWNER
 from warehouses.choices import CustomsStatus, ListingStatus, Unit
-from warehouses.filters import ListingSearchFilter
+from warehouses.filters import IntegerFilter, ListingSearchFilter
 from warehouses.models import Listing, Warehouse
-
-from .serializers.warehouses import MAX_UNITS
 
 MAX_ID = 2**63 - 1
 
@@ -97,7 +95,6 @@ class ShipmentFilter(django_filters.FilterSet):
 SEARCH_PAGE_SIZE = 20
 SEARCH_MAX_PAGE_SIZE = 100
 SEARCH_OVERRIDES: dict[str, dict[str, Any]] = {
-    "quantity": {"type": "integer", "minimum": 1, "maximum": MAX_UNITS},
     "country": {"type": "string", "pattern": "^[A-Z]{2}$"},
 }
 
@@ -112,7 +109,7 @@ def _filter_schema(name: str, field: Any) -> dict[str, Any]:
     if isinstance(field, django_filters.DateFilter):
         return {"type": "string", "format": "date"}
     if isinstance(field, django_filters.NumberFilter):
-        schema: dict[str, Any] = {"type": "number"}
+        schema: dict[str, Any] = {"type": "integer" if isinstance(field, IntegerFilter) else "number"}
         for key, bound in (("minimum", "min_value"), ("maximum", "max_value")):
             if field.extra.get(bound) is not None:
                 schema[key] = field.extra[bound]

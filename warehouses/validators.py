@@ -5,6 +5,9 @@ from django.utils.translation import gettext as _
 from PIL import Image, UnidentifiedImageError
 
 MAX_PHOTO_BYTES = 5 * 1024 * 1024
+# The most units one search, lease, listing capacity or exception may name: the search page, its
+# FilterSet and the API all refuse more with the same message.
+MAX_UNITS = 1_000_000
 photo_extension = FileExtensionValidator(["jpg", "jpeg", "png", "webp"])
 
 
