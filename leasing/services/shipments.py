@@ -89,8 +89,13 @@ def shipment_mark(*, shipment: InboundShipment, by: User, status: str, note: str
     return shipment
 
 
+CHECKIN_PHOTOS_MAX = 10  # photos one check-in takes, on the page and through the API
+
+
 def _valid_photos(photos: list) -> list:
-    """Run the photo field's validators (type, size, real image) before anything is written."""
+    """Run the photo field's validators (type, size, real image) and the count before anything is written."""
+    if len(photos) > CHECKIN_PHOTOS_MAX:
+        raise InvalidShipment(_("Add at most %(limit)s photos.") % {"limit": CHECKIN_PHOTOS_MAX})
     field = CheckInPhoto._meta.get_field("image")
     for image in photos:
         try:
