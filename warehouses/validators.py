@@ -30,3 +30,16 @@ def photo_content(file: File) -> None:
         raise ValidationError(_("This file is not a JPEG, PNG or WebP image.")) from error
     finally:
         file.seek(position)
+
+
+def image_content_type(file: File) -> str:
+    """The MIME type of an image by its bytes (``image/png`` …), for a file ``photo_content`` accepted."""
+    position = file.tell() if hasattr(file, "tell") else 0
+    try:
+        file.seek(0)
+        with Image.open(file) as image:
+            return Image.MIME.get(image.format or "", "application/octet-stream")
+    except (UnidentifiedImageError, OSError, SyntaxError):
+        return "application/octet-stream"
+    finally:
+        file.seek(position)

@@ -1,5 +1,4 @@
 import json
-from contextlib import suppress
 from pathlib import Path
 from typing import Any
 
@@ -235,17 +234,19 @@ class CheckInLineSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-# A check-in photo's type, from its name: the model's validators allow only these extensions.
+# A check-in photo's type from its name, for photos older than the recorded ``content_type``.
 PHOTO_TYPES = {".jpg": "image/jpeg", ".jpeg": "image/jpeg", ".png": "image/png", ".webp": "image/webp"}
 
 
 def photo_content_type(photo: CheckInPhoto) -> str:
+    if photo.content_type:
+        return photo.content_type
     return PHOTO_TYPES.get(Path(photo.image.name or "").suffix.lower(), "application/octet-stream")
 
 
 class CheckInPhotoSerializer(serializers.ModelSerializer):
     content_type = serializers.SerializerMethodField()
-    size = serializers.SerializerMethodField(help_text="Bytes; null if the file cannot be read.")
+    size = serializers.IntegerField(read_only=True, allow_null=True, help_text="Bytes; null for older photos.")
     url = serializers.SerializerMethodField(help_text="Download it with the same API key.")
 
     class Meta:
@@ -255,11 +256,6 @@ class CheckInPhotoSerializer(serializers.ModelSerializer):
 
     def get_content_type(self, photo: CheckInPhoto) -> str:
         return photo_content_type(photo)
-
-    def get_size(self, photo: CheckInPhoto) -> int | None:
-        with suppress(OSError):
-            return int(photo.image.size)
-        return None
 
     def get_url(self, photo: CheckInPhoto) -> str:
         return reverse("api:checkin_photo", args=[photo.pk])
