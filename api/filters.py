@@ -16,10 +16,8 @@ from leasing.choices import LeaseState, ShipmentStatus, TransferState
 from leasing.models import InboundShipment, Lease, LeaseTransfer
 from leasing.selectors import EXPORTER, OFFERER, OWNER, RECEIVER
 from warehouses.choices import CustomsStatus, ListingStatus, Unit
-from warehouses.filters import ListingSearchFilter
+from warehouses.filters import IntegerFilter, ListingSearchFilter
 from warehouses.models import Listing, Warehouse
-
-from .serializers.warehouses import MAX_UNITS
 
 MAX_ID = 2**63 - 1
 
@@ -164,7 +162,6 @@ SEARCH_PAGE_SIZE = 20
 NUMBER_FILTER_MAX = 10**50  # django-filter's NumberFilter refuses more (its MaxValueValidator(1e50))
 SEARCH_MAX_PAGE_SIZE = 100
 SEARCH_OVERRIDES: dict[str, dict[str, Any]] = {
-    "quantity": {"type": "integer", "minimum": 1, "maximum": MAX_UNITS},
     "country": {"type": "string", "pattern": "^[A-Z]{2}$"},
 }
 
@@ -191,7 +188,7 @@ def _filter_schema(name: str, field: Any) -> dict[str, Any]:
     if isinstance(field, django_filters.DateFilter):
         return {"type": "string", "format": "date"}
     if isinstance(field, django_filters.NumberFilter):
-        schema: dict[str, Any] = {"type": "number"}
+        schema: dict[str, Any] = {"type": "integer" if isinstance(field, IntegerFilter) else "number"}
         for key, bound in (("minimum", "min_value"), ("maximum", "max_value")):
             if field.extra.get(bound) is not None:
                 schema[key] = field.extra[bound]

@@ -9,7 +9,7 @@ from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
 from accounts.models import Organisation
 from escrow.ledger import escrow_held
 from escrow.models import Escrow, Payment, Payout, Posting, Refund
-from leasing.models import InboundShipment, Lease, ShipmentLine
+from leasing.models import CheckInPhoto, InboundShipment, Lease, ShipmentLine
 from leasing.selectors import lease_visible_to
 from warehouses.choices import ListingStatus
 from warehouses.models import Listing, Warehouse
@@ -42,7 +42,18 @@ def shipment_visible(*, organisation: Organisation) -> QuerySet[InboundShipment]
             Q(lease__exporter=organisation) | Q(lease__listing__warehouse__organisation=organisation)
         )
         .select_related("checkin__recorded_by")
-        .prefetch_related(Prefetch("lines", queryset=ShipmentLine.objects.select_related("received")))
+        .prefetch_related(
+            Prefetch("lines", queryset=ShipmentLine.objects.select_related("received")),
+            Prefetch("checkin__photos", queryset=CheckInPhoto.objects.order_by("pk")),
+        )
+    )
+
+
+def checkin_photo_visible(*, organisation: Organisation) -> QuerySet[CheckInPhoto]:
+    """Check-in photos of the leases ``organisation`` takes part in (the owner or the exporter)."""
+    return CheckInPhoto.objects.filter(
+        Q(checkin__shipment__lease__exporter=organisation)
+        | Q(checkin__shipment__lease__listing__warehouse__organisation=organisation)
     )
 
 

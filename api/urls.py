@@ -71,6 +71,7 @@ urlpatterns = [
     path("shipments/<int:pk>/status/", leasing.ShipmentStatusView.as_view(), name="shipment_status"),
     path("shipments/<int:pk>/events/", leasing.ShipmentEventListView.as_view(), name="shipment_events"),
     path("shipments/<int:pk>/checkin/", leasing.ShipmentCheckInView.as_view(), name="shipment_checkin"),
+    path("checkin-photos/<int:pk>/", leasing.CheckInPhotoView.as_view(), name="checkin_photo"),
     # Anything else under /api/v1/ is a JSON 404, not the site's HTML page.
     re_path(r"^", not_found, name="not_found"),
 ]

@@ -4,8 +4,9 @@ With ``DATABASE_REPLICA_URL`` set, ``settings.DATABASES`` has a ``"replica"`` al
 replica of ``"default"``) and ``ReplicaRouter`` is installed. A read goes to the replica only when
 all of these hold; everything else (every write, every locking read) goes to the primary:
 
-- the code opted in: it runs inside ``replica_reads()`` — only the public search and the listing
-  page do (``warehouses.views``, through ``read_from_replica``), because they tolerate seconds of lag;
+- the code opted in: it runs inside ``replica_reads()`` — only the public search (page and API,
+  ``warehouses.views`` and ``api.views.warehouses.SearchView``) and the listing page do, through
+  ``read_from_replica``, because they tolerate seconds of lag;
 - no transaction is open on the primary (``transaction.get_connection().in_atomic_block``): what a
   service reads inside its transaction, it reads where it writes;
 - the current request has not written and is not an unsafe method (``PrimaryPinMiddleware``, and

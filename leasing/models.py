@@ -304,6 +304,9 @@ class CheckInLine(models.Model):
 class CheckInPhoto(models.Model):
     checkin = models.ForeignKey(CheckIn, on_delete=models.CASCADE, related_name="photos")
     image = models.ImageField(upload_to="checkins/%Y/%m/", validators=[photo_extension, photo_size, photo_content])
+    # Recorded at upload so that listing photos needs no storage call (null/empty on older photos).
+    content_type = models.CharField(max_length=100, blank=True)
+    size = models.PositiveIntegerField(null=True, blank=True)
 
     def __str__(self) -> str:
         return str(self.image.name)

@@ -1,4 +1,4 @@
-"""The public search: one FilterSet for the page and (later) the API."""
+"""The public search: one FilterSet for the page and the API (run by ``warehouses.search.search_page``)."""
 
 from datetime import timedelta
 from typing import Any
@@ -18,6 +18,7 @@ from .hooks import hidden_organisations
 from .models import Listing, Port
 from .pricing import lease_days
 from .selectors import countries_with_listings, listing_bookable_for, listing_price_for, port_get
+from .validators import MAX_UNITS
 
 SORTS = (
     ("price", gettext_lazy("Lowest total price")),
@@ -26,7 +27,12 @@ SORTS = (
     ("newest", gettext_lazy("Newest")),
 )
 MAX_RADIUS_KM = 2000
-MAX_QUANTITY = 1_000_000
+
+
+class IntegerFilter(django_filters.NumberFilter):
+    """A whole number (``1.5`` units is refused, not rounded)."""
+
+    field_class = forms.IntegerField
 
 
 class SearchForm(forms.Form):
@@ -76,8 +82,8 @@ class ListingSearchFilter(django_filters.FilterSet):
     end = django_filters.DateFilter(
         method="filter_nothing", label=gettext_lazy("Until"), widget=forms.DateInput(attrs={"type": "date"})
     )
-    quantity = django_filters.NumberFilter(
-        method="filter_nothing", label=gettext_lazy("Units needed"), min_value=1, max_value=MAX_QUANTITY
+    quantity = IntegerFilter(
+        method="filter_nothing", label=gettext_lazy("Units needed"), min_value=1, max_value=MAX_UNITS
     )
     unit = django_filters.ChoiceFilter(choices=Unit.choices, label=gettext_lazy("Unit"))
     customs_status = django_filters.ChoiceFilter(

@@ -1,6 +1,5 @@
 """Public pages: search and the listing page."""
 
-from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 from urllib.parse import urlencode
@@ -15,30 +14,22 @@ from django.utils.translation import gettext_lazy
 from common.db_router import read_from_replica
 from common.exceptions import ApplicationError
 
-from .choices import ListingStatus
 from .dates import warehouse_today
-from .filters import ListingSearchFilter, default_dates
-from .geo import haversine_km
+from .filters import default_dates
 from .models import Listing, Port
-from .pricing import Quote, listing_quote
+from .pricing import listing_quote
+from .search import search_page
 from .selectors import (
     countries_with_listings,
     free_units_subquery,
-    listing_available_page,
     listing_month,
     listing_public_queryset,
     ports_near,
 )
 from .services import listing_check_booking
+from .validators import MAX_UNITS
 
 PAGE_SIZE = 20
-
-
-@dataclass
-class Result:
-    listing: Listing
-    distance_km: float | None
-    quote: Quote | None
 
 
 def _query(params: QueryDict, **changes: Any) -> str:
@@ -105,32 +96,18 @@ def search(request: HttpRequest) -> HttpResponse:
 
 def _search_context(params: QueryDict) -> dict[str, Any]:
     countries_with_listings()  # the country choices, cached here so that rendering the form reads no database
-    filterset = ListingSearchFilter(params, queryset=Listing.objects.filter(status=ListingStatus.ACTIVE))
-    results: list[Result] = []
-    has_next = False
     page = max(int(params.get("page", "1")) if params.get("page", "1").isdigit() else 1, 1)
-    data: dict[str, Any] = {}
-    if filterset.is_valid():
-        data = filterset.form.cleaned_data
-        rows = listing_available_page(
-            filterset.qs,
-            start=data.get("start"),
-            end=data.get("end"),
-            quantity=int(data.get("quantity") or 1),
-            offset=(page - 1) * PAGE_SIZE,
-            limit=PAGE_SIZE + 1,
-        )
-        has_next = len(rows) > PAGE_SIZE
-        results = [_result(listing, data, filterset.form.port_obj) for listing in rows[:PAGE_SIZE]]
+    found = search_page(params, offset=(page - 1) * PAGE_SIZE, limit=PAGE_SIZE)
+    data = found.data
     return {
-        "filterset": filterset,
-        "form": filterset.form,
-        "results": results,
+        "filterset": found.filterset,
+        "form": found.filterset.form,
+        "results": found.results,
         "page": page,
         "previous_url": _query(params, page=page - 1) if page > 1 else None,
-        "next_url": _query(params, page=page + 1) if has_next else None,
-        "suggestions": _suggestions(params, data, filterset.form.port_obj)
-        if filterset.is_valid() and not results
+        "next_url": _query(params, page=page + 1) if found.has_next else None,
+        "suggestions": _suggestions(params, data, found.filterset.form.port_obj)
+        if found.valid and not found.results
         else [],
         "has_dates": bool(data.get("start")),
         "detail_query": _detail_query(data),
@@ -146,22 +123,10 @@ def _detail_query(data: dict[str, Any]) -> str:
     )
 
 
-def _result(listing: Listing, data: dict[str, Any], port: Port | None) -> Result:
-    warehouse = listing.warehouse
-    distance = haversine_km(port.latitude, port.longitude, warehouse.latitude, warehouse.longitude) if port else None
-    start, end = data.get("start"), data.get("end")
-    quote = (
-        listing_quote(listing=listing, start=start, end=end, quantity=int(data.get("quantity") or 1))
-        if start and end
-        else None
-    )
-    return Result(listing=listing, distance_km=distance, quote=quote)
-
-
 class QuoteForm(forms.Form):
     start = forms.DateField(label=gettext_lazy("From"), widget=forms.DateInput(attrs={"type": "date"}))
     end = forms.DateField(label=gettext_lazy("Until"), widget=forms.DateInput(attrs={"type": "date"}))
-    quantity = forms.IntegerField(label=gettext_lazy("Units"), min_value=1, initial=1)
+    quantity = forms.IntegerField(label=gettext_lazy("Units"), min_value=1, max_value=MAX_UNITS, initial=1)
 
     def __init__(self, *args: Any, listing: Listing, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

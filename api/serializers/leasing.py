@@ -1,13 +1,28 @@
+import json
+from pathlib import Path
 from typing import Any
 
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
+from rest_framework.utils import html
 
 from leasing import rules
 from leasing.choices import CancelledBy, GoodsCondition, LeaseState, ShipmentStatus
-from leasing.models import CheckIn, CheckInLine, InboundShipment, Lease, LeaseEvent, ShipmentEvent, ShipmentLine
+from leasing.models import (
+    CheckIn,
+    CheckInLine,
+    CheckInPhoto,
+    InboundShipment,
+    Lease,
+    LeaseEvent,
+    ShipmentEvent,
+    ShipmentLine,
+)
 from leasing.selectors import EXPORTER, OWNER
+from leasing.services import CHECKIN_PHOTOS_MAX
 from warehouses.choices import ListingStatus
 from warehouses.models import Listing
 
@@ -219,9 +234,37 @@ class CheckInLineSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
+# A check-in photo's type from its name, for photos older than the recorded ``content_type``.
+PHOTO_TYPES = {".jpg": "image/jpeg", ".jpeg": "image/jpeg", ".png": "image/png", ".webp": "image/webp"}
+
+
+def photo_content_type(photo: CheckInPhoto) -> str:
+    if photo.content_type:
+        return photo.content_type
+    return PHOTO_TYPES.get(Path(photo.image.name or "").suffix.lower(), "application/octet-stream")
+
+
+class CheckInPhotoSerializer(serializers.ModelSerializer):
+    content_type = serializers.SerializerMethodField()
+    size = serializers.IntegerField(read_only=True, allow_null=True, help_text="Bytes; null for older photos.")
+    url = serializers.SerializerMethodField(help_text="Download it with the same API key.")
+
+    class Meta:
+        model = CheckInPhoto
+        fields = ["id", "content_type", "size", "url"]
+        read_only_fields = fields
+
+    def get_content_type(self, photo: CheckInPhoto) -> str:
+        return photo_content_type(photo)
+
+    def get_url(self, photo: CheckInPhoto) -> str:
+        return reverse("api:checkin_photo", args=[photo.pk])
+
+
 class CheckInSerializer(serializers.ModelSerializer):
     recorded_by = ActorField(read_only=True)
     difference = serializers.IntegerField(read_only=True)
+    photos = CheckInPhotoSerializer(many=True, read_only=True)
 
     class Meta:
         model = CheckIn
@@ -236,6 +279,7 @@ class CheckInSerializer(serializers.ModelSerializer):
             "tolerance_percent",
             "within_tolerance",
             "recorded_by",
+            "photos",
             "created_at",
         ]
         read_only_fields = fields
@@ -298,18 +342,78 @@ class ShipmentEventSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
+class JSONListSerializer(serializers.ListSerializer):
+    """A list of objects sent as JSON, or, in ``multipart/form-data`` (where fields are text), as
+    one field holding the list as JSON text: ``received=[{"line": 7, "quantity": 10}]``."""
+
+    def get_value(self, dictionary: Any) -> Any:
+        if html.is_html_input(dictionary) and self.field_name in dictionary:
+            return dictionary.get(self.field_name)
+        return super().get_value(dictionary)
+
+    def to_internal_value(self, data: Any) -> Any:
+        if isinstance(data, str):
+            try:
+                data = json.loads(data)
+            except ValueError:
+                raise serializers.ValidationError(
+                    {"non_field_errors": [_("Send the list as JSON text.")]}, code="not_a_list"
+                ) from None
+        return super().to_internal_value(data)
+
+
 class ReceivedLineSerializer(serializers.Serializer):
     line = serializers.IntegerField(help_text="A declared line's id.")
     quantity = serializers.IntegerField(min_value=0, max_value=MAX_UNITS)
 
+    class Meta:
+        list_serializer_class = JSONListSerializer
+
+
+RECEIVED_HELP = "One count per declared line."
+PHOTOS_HELP = (
+    f"Photos of the goods (multipart/form-data only): JPEG, PNG or WebP, at most 5 MB each and "
+    f"{CHECKIN_PHOTOS_MAX} photos, as on the check-in page."
+)
+
 
 class CheckInRecordSerializer(serializers.Serializer):
-    received = ReceivedLineSerializer(many=True, min_length=1, max_length=200, help_text="One count per declared line.")
+    """A check-in: what the check-in page takes."""
+
+    received = ReceivedLineSerializer(many=True, min_length=1, max_length=200, help_text=RECEIVED_HELP)
     condition = serializers.ChoiceField(choices=GoodsCondition.choices, default=GoodsCondition.GOOD)
     notes = serializers.CharField(required=False, allow_blank=True, default="", max_length=5000)
+    photos = serializers.ListField(
+        child=serializers.ImageField(allow_empty_file=False),
+        required=False,
+        default=list,
+        max_length=CHECKIN_PHOTOS_MAX,
+        help_text=PHOTOS_HELP,
+    )
 
     def validate_received(self, rows: list[dict[str, int]]) -> dict[int, int]:
         received = {row["line"]: row["quantity"] for row in rows}
         if len(received) != len(rows):
             raise serializers.ValidationError(_("Give each line once."))
         return received  # type: ignore[return-value]
+
+    def validate_photos(self, photos: list[Any]) -> list[Any]:
+        """The photo field's own validators (type by name and content, size), as on the page."""
+        field = CheckInPhoto._meta.get_field("image")
+        problems = []
+        for photo in photos:
+            try:
+                field.run_validators(photo)
+            except DjangoValidationError as error:
+                problems.append(f"{Path(photo.name or '').name}: {' '.join(error.messages)}")
+        if problems:
+            raise serializers.ValidationError(problems)
+        return photos
+
+
+class CheckInRecordFormSerializer(CheckInRecordSerializer):
+    """A check-in sent as multipart/form-data, with photos."""
+
+    received = serializers.CharField(  # type: ignore[assignment]
+        help_text=f'{RECEIVED_HELP} The list as JSON text, e.g. `[{{"line": 7, "quantity": 10}}]`.'
+    )

@@ -8,11 +8,12 @@ from warehouses.exceptions import InvalidDates
 from warehouses.forms import CapacityExceptionForm, ListingForm, WarehouseForm
 from warehouses.models import CalendarDay, CapacityException, Listing, Port, Warehouse, WarehousePhoto
 from warehouses.services import listing_window_check
+from warehouses.validators import MAX_UNITS
 
 from .common import OrganisationRefSerializer, form_validate
 
 FEATURE_NAMES = [name for name, _label in FEATURES]
-MAX_UNITS = 1_000_000
+__all__ = ["MAX_UNITS"]  # re-exported: the one cap on units, warehouses.validators.MAX_UNITS
 
 
 class PhotoSerializer(serializers.ModelSerializer):

@@ -4,6 +4,7 @@ from typing import Any, cast
 
 from django.db.models import QuerySet
 from rest_framework.generics import GenericAPIView
+from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.serializers import BaseSerializer
@@ -11,6 +12,9 @@ from rest_framework.serializers import BaseSerializer
 from accounts.models import Organisation
 
 from ..auth import request_organisation
+
+# Steps that carry files take multipart/form-data; the rest of the API speaks JSON.
+UPLOADS = [JSONParser, MultiPartParser, FormParser]
 
 
 class ApiView(GenericAPIView):

@@ -5,28 +5,36 @@ organisation's lease is a 404. Which side may take a step is the service's decis
 (``NotAllowed`` → 403 ``not_allowed``), never re-decided here."""
 
 from collections.abc import Callable
-from typing import Any
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, cast
 
 from django.db.models import QuerySet
+from django.db.models.fields.files import FieldFile
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework.exceptions import NotFound
 from rest_framework.request import Request
 from rest_framework.response import Response
 
 from leasing import rules, services
-from leasing.models import InboundShipment, Lease, LeaseEvent, ShipmentEvent
+from leasing.models import CheckInPhoto, InboundShipment, Lease, LeaseEvent, ShipmentEvent
+from trust.models import PrivateFile
+from trust.views import file_response
 
 from ..filters import LeaseFilter, ShipmentFilter
 from ..idempotency import idempotent
 from ..pagination import Ordering, cursor_by
 from ..schema import WRITE, errors
-from ..selectors import escrow_summary, lease_api_queryset, shipment_visible
+from ..selectors import checkin_photo_visible, escrow_summary, lease_api_queryset, shipment_visible
 from ..serializers.escrow import EscrowSerializer
 from ..serializers.leasing import (
     CancellationSerializer,
     CancelSerializer,
+    CheckInRecordFormSerializer,
     CheckInRecordSerializer,
     CheckInSerializer,
     ExtendSerializer,
@@ -41,8 +49,9 @@ from ..serializers.leasing import (
     ShipmentEventSerializer,
     ShipmentMarkSerializer,
     ShipmentSerializer,
+    photo_content_type,
 )
-from .base import ApiView
+from .base import UPLOADS, ApiView
 from .warehouses import IDEMPOTENCY
 
 OBJECT_READ = (401, 403, 404, 429)
@@ -358,6 +367,8 @@ class ShipmentEventListView(ShipmentViewBase):
 
 
 class ShipmentCheckInView(ShipmentViewBase):
+    parser_classes = UPLOADS
+
     @extend_schema(
         summary="A shipment's check-in",
         responses={200: CheckInSerializer, **errors(*OBJECT_READ)},
@@ -372,8 +383,10 @@ class ShipmentCheckInView(ShipmentViewBase):
     @extend_schema(
         summary="Check a shipment in (owner)",
         description="Count every declared line. The lease becomes `checked_in` and the exporter's confirmation "
-        "window starts. Photos can be added on the web page.",
-        request=CheckInRecordSerializer,
+        "window starts. Send `multipart/form-data` to add photos, as on the check-in page; there `received` is "
+        "one field holding the list as JSON text. A photo that is not a JPEG, PNG or WebP image, too large, "
+        "or one too many is refused with 400 and nothing is recorded.",
+        request={"application/json": CheckInRecordSerializer, "multipart/form-data": CheckInRecordFormSerializer},
         parameters=[IDEMPOTENCY],
         responses={201: CheckInSerializer, **errors(*WRITE)},
         tags=["shipments"],
@@ -383,3 +396,36 @@ class ShipmentCheckInView(ShipmentViewBase):
         shipment = self._shipment(pk)
         checkin = services.checkin_record(shipment=shipment, by=request.user, **self.valid(CheckInRecordSerializer))
         return self.show(CheckInSerializer, checkin, status=201)
+
+
+@dataclass(frozen=True)
+class _PhotoFile:
+    """A check-in photo in the shape ``trust.views.file_response`` serves (a ``PrivateFile``'s)."""
+
+    file: FieldFile
+    content_type: str
+    original_name: str
+    is_image: bool = True
+
+
+class CheckInPhotoView(ApiView):
+    queryset = CheckInPhoto.objects.none()
+
+    @extend_schema(
+        summary="Download a check-in photo",
+        description="For the owner and the exporter of the shipment's lease; 404 for anyone else.",
+        responses={
+            (200, "application/octet-stream"): OpenApiResponse(OpenApiTypes.BINARY, description="The photo."),
+            **errors(*OBJECT_READ),
+        },
+        tags=["shipments"],
+    )
+    def get(self, request: Request, pk: int) -> HttpResponse:
+        photo = get_object_or_404(checkin_photo_visible(organisation=self.organisation), pk=pk)
+        served = _PhotoFile(
+            file=photo.image, content_type=photo_content_type(photo), original_name=Path(photo.image.name or "").name
+        )
+        try:
+            return file_response(cast(PrivateFile, served))
+        except FileNotFoundError:
+            raise NotFound from None

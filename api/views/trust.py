@@ -11,7 +11,6 @@ from django.http import HttpResponse
 from django.shortcuts import get_object_or_404
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema
-from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.request import Request
 from rest_framework.response import Response
 
@@ -38,12 +37,9 @@ from ..serializers.trust import (
     ReviewSerializer,
     StandingSerializer,
 )
-from .base import ApiView
+from .base import UPLOADS, ApiView
 from .leasing import OBJECT_READ, LeaseViewBase
 from .warehouses import IDEMPOTENCY
-
-# Steps that carry files take multipart/form-data; the rest of the API speaks JSON.
-UPLOADS = [JSONParser, MultiPartParser, FormParser]
 
 
 class LeaseDisputeView(LeaseViewBase):

@@ -13,13 +13,11 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.utils.urls import remove_query_param, replace_query_param
 
+from common.db_router import read_from_replica
 from warehouses import services
-from warehouses.choices import ListingStatus
 from warehouses.dates import warehouse_today
-from warehouses.geo import haversine_km
 from warehouses.models import CalendarDay, CapacityException, Listing, Warehouse
-from warehouses.pricing import listing_quote
-from warehouses.selectors import listing_available_page
+from warehouses.search import search_page
 
 from ..filters import (
     SEARCH_MAX_PAGE_SIZE,
@@ -36,7 +34,6 @@ from ..permissions import PublicReadOrMember
 from ..schema import READ, WRITE, errors
 from ..selectors import listing_visible, warehouse_visible
 from ..serializers.warehouses import (
-    MAX_UNITS,
     CalendarDaySerializer,
     CapacityExceptionSerializer,
     ListingSerializer,
@@ -126,23 +123,14 @@ class SearchView(ApiView):
     )
     def get(self, request: Request) -> Response:
         params = request.query_params
-        filterset = ApiSearchFilter(params, queryset=Listing.objects.filter(status=ListingStatus.ACTIVE))
-        if not filterset.is_valid():
-            raise ValidationError({name: list(messages) for name, messages in filterset.form.errors.items()})
-        data = filterset.form.cleaned_data
-        quantity = int(data.get("quantity") or 1)
-        if quantity > MAX_UNITS:
-            raise ValidationError(
-                {"quantity": [_("Ensure this value is less than or equal to %(limit)s.") % {"limit": MAX_UNITS}]}
-            )
         offset = offset_cursor_decode(params.get("cursor"))
         size = page_size_parse(params.get("page_size"), default=SEARCH_PAGE_SIZE, maximum=SEARCH_MAX_PAGE_SIZE)
-        start, end = data.get("start"), data.get("end")
-        rows = listing_available_page(
-            filterset.qs, start=start, end=end, quantity=quantity, offset=offset, limit=size + 1
-        )
-        port = filterset.form.port_obj
-        results = [self._result(listing, port, start, end, quantity) for listing in rows[:size]]
+        # The page's own selector (warehouses.search): same rules, same rows, same order, with the API's
+        # filter set (any ISO country code). Read-only and lag-tolerant like the page, so the read
+        # replica may answer (common/db_router.py).
+        found = read_from_replica(search_page, params, offset=offset, limit=size, filterset_class=ApiSearchFilter)
+        if not found.valid:
+            raise ValidationError({name: list(messages) for name, messages in found.filterset.form.errors.items()})
         url = request.build_absolute_uri()
         previous = None
         if offset:
@@ -153,25 +141,11 @@ class SearchView(ApiView):
                 else remove_query_param(url, "cursor")
             )
         body = {
-            "next": replace_query_param(url, "cursor", offset_cursor_encode(offset + size))
-            if len(rows) > size
-            else None,
+            "next": replace_query_param(url, "cursor", offset_cursor_encode(offset + size)) if found.has_next else None,
             "previous": previous,
-            "results": results,
+            "results": found.results,
         }
         return Response(SearchPageSerializer(body, context=self.get_serializer_context()).data)
-
-    @staticmethod
-    def _result(listing: Listing, port: Any, start: Any, end: Any, quantity: int) -> dict[str, Any]:
-        warehouse = listing.warehouse
-        return {
-            "listing": listing,
-            "distance_km": haversine_km(port.latitude, port.longitude, warehouse.latitude, warehouse.longitude)
-            if port
-            else None,
-            "free_units": getattr(listing, "free_units", None),
-            "quote": listing_quote(listing=listing, start=start, end=end, quantity=quantity) if start and end else None,
-        }
 
 
 # --- Listings ---------------------------------------------------------------------------------

@@ -49,10 +49,18 @@ from .payments import (
     leases_fund_paid,
 )
 from .requests import lease_accept, lease_decline, lease_open, lease_request, lease_withdraw
-from .shipments import DeclaredLine, checkin_record, shipment_announce, shipment_mark, shipments_waiting
+from .shipments import (
+    CHECKIN_PHOTOS_MAX,
+    DeclaredLine,
+    checkin_record,
+    shipment_announce,
+    shipment_mark,
+    shipments_waiting,
+)
 from .sweeps import leases_auto_confirm, leases_complete, leases_expire_holds, leases_expire_unpaid, leases_release_due
 
 __all__ = [
+    "CHECKIN_PHOTOS_MAX",
     "ENDED_UNUSED",
     "ENDS_TRANSFER_OFFERS",
     "POLICIES",

@@ -9,6 +9,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from accounts.models import User
+from warehouses.validators import image_content_type
 
 from .. import rules
 from ..choices import GoodsCondition, ShipmentStatus
@@ -89,8 +90,13 @@ def shipment_mark(*, shipment: InboundShipment, by: User, status: str, note: str
     return shipment
 
 
+CHECKIN_PHOTOS_MAX = 10  # photos one check-in takes, on the page and through the API
+
+
 def _valid_photos(photos: list) -> list:
-    """Run the photo field's validators (type, size, real image) before anything is written."""
+    """Run the photo field's validators (type, size, real image) and the count before anything is written."""
+    if len(photos) > CHECKIN_PHOTOS_MAX:
+        raise InvalidShipment(_("Add at most %(limit)s photos.") % {"limit": CHECKIN_PHOTOS_MAX})
     field = CheckInPhoto._meta.get_field("image")
     for image in photos:
         try:
@@ -143,7 +149,12 @@ def checkin_record(
     CheckInLine.objects.bulk_create(
         [CheckInLine(checkin=checkin, line=line, received_quantity=received[line.pk]) for line in lines]
     )
-    CheckInPhoto.objects.bulk_create([CheckInPhoto(checkin=checkin, image=image) for image in images])
+    CheckInPhoto.objects.bulk_create(
+        [
+            CheckInPhoto(checkin=checkin, image=image, content_type=image_content_type(image), size=image.size)
+            for image in images
+        ]
+    )
     shipment.status = ShipmentStatus.CHECKED_IN
     shipment.save(update_fields=["status"])
     ShipmentEvent.objects.create(shipment=shipment, status=ShipmentStatus.CHECKED_IN, actor=by)

@@ -11,6 +11,7 @@ import pytest
 from api.choices import KeyScope
 from leasing import rules, transfers
 from leasing.choices import LeaseState
+from leasing.models import CheckInPhoto
 from notifications.models import Notification
 from tests.accounts.factories import OrganisationFactory
 from tests.api.conftest import client_with, key_for
@@ -36,6 +37,7 @@ def world(db) -> World:
     shipment = lease.shipments.get()
     dispute = trust_services.dispute_open(lease=lease, by=parties.exporter, reason="Crushed", evidence=[png()])
     attachment = DisputeAttachment.objects.get(message__dispute=dispute)
+    photo = CheckInPhoto.objects.create(checkin=shipment.checkin, image=png("checkin.png"))
     notification = Notification.objects.create(user=parties.owner, kind="test", subject="Hello")
     private_warehouse = WarehouseFactory(organisation=parties.owner_org)
     draft = ListingFactory(warehouse=private_warehouse, status=ListingStatus.DRAFT)
@@ -58,6 +60,7 @@ def world(db) -> World:
         "shipment": f"/api/v1/shipments/{shipment.pk}/",
         "dispute": f"/api/v1/disputes/{dispute.pk}/",
         "attachment": f"/api/v1/dispute-attachments/{attachment.pk}/",
+        "checkin_photo": f"/api/v1/checkin-photos/{photo.pk}/",
         "notification": f"/api/v1/notifications/{notification.pk}/",
         "draft": f"/api/v1/listings/{draft.pk}/",
         "exception": f"/api/v1/listings/{draft.pk}/exceptions/{exception.pk}/",
@@ -87,6 +90,7 @@ READS = [
     ("shipment", "", BOTH),
     ("shipment", "events/", BOTH),
     ("shipment", "checkin/", BOTH),
+    ("checkin_photo", "", BOTH),
     ("draft", "", OWNER),
     ("draft", "calendar/", OWNER),
     ("draft", "exceptions/", OWNER),
