@@ -3,6 +3,7 @@
 from dataclasses import dataclass
 from datetime import date, timedelta
 
+from django.conf import settings
 from django.core.cache import cache
 from django.db.models import (
     Case,
@@ -20,6 +21,7 @@ from django.db.models import (
     Value,
     When,
 )
+from django.utils.translation import get_language
 from django_countries import countries
 
 from accounts.models import Organisation
@@ -203,7 +205,8 @@ def ports_near(*, port: Port, radius_km: float, limit: int = 5) -> list[tuple[Po
 
 
 def countries_with_listings() -> list[tuple[str, str]]:
-    """Countries that have active listings, by name: the search's country choices (cached)."""
+    """Countries that have active listings, by name: the search's country choices (cached per
+    language: the names are translated and sorted in the reader's language)."""
 
     def load() -> list[tuple[str, str]]:
         codes = (
@@ -214,4 +217,4 @@ def countries_with_listings() -> list[tuple[str, str]]:
         )
         return sorted(((code, countries.name(code)) for code in codes), key=lambda pair: pair[1])
 
-    return cache.get_or_set("search:countries", load, timeout=300) or []
+    return cache.get_or_set(f"search:countries:{get_language() or settings.LANGUAGE_CODE}", load, timeout=300) or []
