@@ -1,8 +1,8 @@
 """Outbound webhooks: record events as deliveries, sign them, send them with retries.
 
-A delivery is created in the transaction of the change it reports (``api.signals``) and sent
-after commit; whatever fails is retried by the ``deliveries_send`` sweep with exponential backoff
-(1 min, 5 min, 30 min, 2 h, 12 h), then marked failed. Each POST carries
+A delivery is created (one ``INSERT … SELECT``) in the transaction of the change it reports
+(``api.signals``) and sent after commit; whatever fails is retried by the ``deliveries_send`` sweep
+with exponential backoff (1 min, 5 min, 30 min, 2 h, 12 h), then marked failed. Each POST carries
 ``Wareshare-Signature: t=<unix time>,v1=<hex HMAC-SHA256 of "<t>.<body>" with the endpoint secret>``
 (docs/api.md has the receiver's recipe).
 """
@@ -23,8 +23,8 @@ from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.core.serializers.json import DjangoJSONEncoder
-from django.db import transaction
-from django.db.models import Q
+from django.db import connection, models, transaction
+from django.db.models import F, Q, Value
 from django.utils import timezone
 
 from .choices import DeliveryStatus
@@ -46,17 +46,14 @@ def signature(secret: str, body: str, timestamp: int) -> str:
     return f"t={timestamp},v1={mac}"
 
 
-def event_record(*, event_type: str, source: str, recipients: Q, data: dict[str, Any]) -> list[int]:
+def event_record(*, event_type: str, source: str, recipients: Q, data: dict[str, Any]) -> int:
     """Create a delivery of ``event_type`` for every active endpoint matching ``recipients`` (a filter
-    on WebhookEndpoint) that wants it, and send them after commit. One query when nobody listens.
-    Idempotent on ``source`` (the row the event is about)."""
-    endpoints = [
-        endpoint
-        for endpoint in WebhookEndpoint.objects.filter(recipients, disabled_at=None)
-        if endpoint.wants(event_type)
-    ]
-    if not endpoints:
-        return []
+    on WebhookEndpoint) that wants it, in the caller's transaction, and send them after commit.
+
+    One statement whoever listens: ``INSERT … SELECT`` from the endpoints, so a delivery exists
+    exactly when the change it reports is committed (nothing is lost if the process dies after
+    the commit: the ``deliveries_send`` sweep sends what is pending). Idempotent on ``source`` (the
+    row the event is about). Returns the number of deliveries created."""
     event_id = uuid.uuid5(EVENT_NAMESPACE, f"{event_type}:{source}")
     now = timezone.now()
     body = json.dumps(
@@ -64,30 +61,50 @@ def event_record(*, event_type: str, source: str, recipients: Q, data: dict[str,
         cls=DjangoJSONEncoder,
         separators=(",", ":"),
     )
-    WebhookDelivery.objects.bulk_create(
-        [
-            WebhookDelivery(endpoint=endpoint, event_id=event_id, event_type=event_type, body=body, next_attempt_at=now)
-            for endpoint in endpoints
-        ],
-        ignore_conflicts=True,
+    columns = {
+        "endpoint_id": F("pk"),
+        "event_id": Value(event_id, output_field=models.UUIDField()),
+        "event_type": Value(event_type, output_field=models.CharField()),
+        "body": Value(body, output_field=models.TextField()),
+        "status": Value(DeliveryStatus.PENDING.value, output_field=models.CharField()),
+        "attempts": Value(0, output_field=models.IntegerField()),
+        "next_attempt_at": Value(now, output_field=models.DateTimeField()),
+        "last_error": Value("", output_field=models.CharField()),
+        "created_at": Value(now, output_field=models.DateTimeField()),
+    }
+    # ``WebhookEndpoint.wants`` in SQL: no list means every event; the list holds JSON strings.
+    endpoints = WebhookEndpoint.objects.filter(recipients, disabled_at=None).filter(
+        Q(events=[]) | Q(events__icontains=json.dumps(event_type))
     )
-    ids = list(
-        WebhookDelivery.objects.filter(event_id=event_id, status=DeliveryStatus.PENDING).values_list("pk", flat=True)
-    )
-    if getattr(settings, "WARESHARE_WEBHOOKS_SEND_ON_COMMIT", True):
-        transaction.on_commit(lambda: deliveries_send(ids=ids))
-    return ids
+    select = endpoints.order_by().annotate(**{f"_{name}": value for name, value in columns.items()})
+    sql, params = select.values_list(*(f"_{name}" for name in columns)).query.sql_with_params()
+    table = WebhookDelivery._meta.db_table
+    with connection.cursor() as cursor:
+        quote = connection.ops.quote_name
+        cursor.execute(
+            f"INSERT INTO {quote(table)} ({', '.join(quote(name) for name in columns)}) {sql} ON CONFLICT DO NOTHING",
+            params,
+        )
+        created = max(cursor.rowcount, 0)
+    if created and getattr(settings, "WARESHARE_WEBHOOKS_SEND_ON_COMMIT", True):
+        transaction.on_commit(lambda: deliveries_send(event_id=event_id))
+    return created
 
 
-def deliveries_send(*, ids: list[int] | None = None, now: datetime | None = None) -> int:
-    """Sweep: send every due pending delivery (or only ``ids``). Idempotent and safe on several
-    workers: each delivery is claimed with a conditional UPDATE before it is sent."""
+def deliveries_send(
+    *, ids: list[int] | None = None, event_id: uuid.UUID | None = None, now: datetime | None = None
+) -> int:
+    """Sweep: send every due pending delivery (or only ``ids``, or only those of ``event_id``).
+    Idempotent and safe on several workers: each delivery is claimed with a conditional UPDATE
+    before it is sent."""
     now = now or timezone.now()
     due = WebhookDelivery.objects.filter(
         status=DeliveryStatus.PENDING, next_attempt_at__lte=now, endpoint__disabled_at=None
     )
     if ids is not None:
         due = due.filter(pk__in=ids)
+    if event_id is not None:
+        due = due.filter(event_id=event_id)
     delivered = 0
     for pk in list(due.order_by("next_attempt_at", "pk").values_list("pk", flat=True)[:500]):
         claimed = WebhookDelivery.objects.filter(pk=pk, status=DeliveryStatus.PENDING, next_attempt_at__lte=now).update(

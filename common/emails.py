@@ -5,7 +5,7 @@ Apps above common keep a copy of what is sent by registering a hook here (notifi
 ``AppConfig.ready()``): common never imports them, so the arrows point one way."""
 
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import UTC
 from typing import Any, Protocol
 
@@ -61,7 +61,7 @@ def recipient_locales(recipients: Iterable[str], *, default_language: str) -> di
     return dict(sorted(groups.items()))
 
 
-def email_send(*, to: Iterable[str], template: str, context: dict[str, Any]) -> None:
+def email_send(*, to: Iterable[str] | Callable[[], Iterable[str]], template: str, context: dict[str, Any]) -> None:
     """Render ``emails/<template>_subject.txt``, ``.txt`` and ``.html`` and send them: one message
     per (language, time zone) of the recipients (``recipient_locales``), rendered with both active.
 
@@ -71,15 +71,18 @@ def email_send(*, to: Iterable[str], template: str, context: dict[str, Any]) -> 
     rendered and sent only if the transaction commits — after it, so rendering never holds the
     service's row locks.
     Every recipient with an account also finds the message in the app (notifications/, through
-    ``email_sent_register``).
+    ``email_sent_register``). ``to`` may be a function returning the addresses: it is called after
+    the commit too, so looking them up costs the service's transaction nothing.
     """
-    recipients = sorted(set(to))
-    if not recipients:
-        return
+    if not callable(to):
+        addresses = sorted(set(to))
+        if not addresses:
+            return
     context = {"site_url": settings.SITE_URL, **context}
     default_language = translation.get_language() or settings.LANGUAGE_CODE
 
     def send() -> None:
+        recipients = sorted(set(to())) if callable(to) else addresses
         for (language, zone_name), group in recipient_locales(recipients, default_language=default_language).items():
             with translation.override(language), timezone.override(zone_get(zone_name) or UTC):
                 _send_one(group)

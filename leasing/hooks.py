@@ -6,7 +6,7 @@ Trust (ratings, blacklist) sits above leasing: leasing never imports it. Instead
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
 from django.dispatch import Signal
@@ -20,21 +20,24 @@ if TYPE_CHECKING:
 # with ``lease``, ``from_state``, ``to_state`` and ``by`` (a User or None).
 lease_changed = Signal()
 
-StandingCheck = Callable[["Organisation", str], None]
+StandingCheck = Callable[[Sequence[tuple["Organisation", str]]], None]
 _standing_checks: list[StandingCheck] = []
 
 
 def standing_check_register(check: StandingCheck) -> None:
-    """Register ``check(organisation, action)``, which raises an ApplicationError when the
-    organisation may not do ``action`` (one of the English action phrases, e.g. "request a lease")."""
+    """Register ``check(pairs)``: for each ``(organisation, action)`` in order, it raises an
+    ApplicationError when the organisation may not do ``action`` (one of the English action
+    phrases, e.g. "request a lease"). One call checks every pair, so it can ask once for all."""
     if check not in _standing_checks:
         _standing_checks.append(check)
 
 
-def standing_require(organisation: Organisation, action: str) -> None:
-    """Run every registered standing check (trust's blacklist) for ``organisation`` and ``action``."""
+def standing_require(organisation: Organisation, action: str, *more: tuple[Organisation, str]) -> None:
+    """Run every registered standing check (trust's blacklist) for ``organisation`` and ``action``,
+    then for each further ``(organisation, action)`` pair in ``more``, in one check."""
+    pairs = [(organisation, action), *more]
     for check in _standing_checks:
-        check(organisation, action)
+        check(pairs)
 
 
 PageExtras = Callable[["Lease", "Organisation"], dict[str, Any]]

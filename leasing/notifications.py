@@ -115,7 +115,7 @@ def lease_email(
     """The lease update email to the members of ``organisations``, pointing at ``path`` (the lease's
     page by default). ``subject`` and ``next_step`` lazy: each recipient reads them in their language."""
     email_send(
-        to=member_emails(organisations),
+        to=lambda: member_emails(organisations),  # looked up after the commit
         template="lease_update",
         context={
             "lease": lease,

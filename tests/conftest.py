@@ -1,7 +1,7 @@
 from datetime import datetime, timedelta
 
 import pytest
-from django.core.cache import cache
+from django.core.cache import caches
 from django.utils import timezone
 
 
@@ -46,10 +46,12 @@ def p():
 
 @pytest.fixture(autouse=True)
 def _clear_cache():
-    """Rate limits and TOTP replay guards live in the cache: every test starts clean."""
-    cache.clear()
+    """Rate limits, TOTP replay guards and rendered fragments live in the caches: every test starts clean."""
+    for each in caches.all():
+        each.clear()
     yield
-    cache.clear()
+    for each in caches.all():
+        each.clear()
 
 
 @pytest.fixture(autouse=True)

@@ -22,6 +22,6 @@ class TrustConfig(AppConfig):
                 rating.ratings_recompute_later([lease.exporter, lease.owner])
 
         hooks.lease_changed.connect(rerate, dispatch_uid="trust.rerate", weak=False)
-        hooks.standing_check_register(services.organisation_require_in_good_standing)
+        hooks.standing_check_register(services.organisations_require_in_good_standing)
         hooks.lease_page_extras_register(lease_pages.lease_page_extras)
         warehouse_hooks.hidden_organisations_register(selectors.organisation_blacklisted_ids)

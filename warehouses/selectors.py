@@ -3,6 +3,7 @@
 from dataclasses import dataclass
 from datetime import date, timedelta
 
+from django.conf import settings
 from django.db.models import (
     Case,
     DecimalField,
@@ -216,4 +217,4 @@ def countries_with_listings() -> list[tuple[str, str]]:
         )
         return sorted(((code, countries.name(code)) for code in codes), key=lambda pair: pair[1])
 
-    return cached(f"search:countries:{get_language()}", load, timeout=300)
+    return cached(f"search:countries:{get_language() or settings.LANGUAGE_CODE}", load, timeout=300)

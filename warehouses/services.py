@@ -11,12 +11,14 @@ from typing import Any
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import F
+from django.db.models import Count, F, Subquery
+from django.db.models.lookups import Exact
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from accounts.models import Organisation
+from common.transactions import atomic_join
 
 from .choices import ListingStatus
 from .dates import warehouse_today
@@ -243,10 +245,6 @@ def listing_check_booking(*, listing: Listing, start: date, end: date, quantity:
         )
 
 
-class _PartialUpdate(Exception):
-    """The conditional UPDATE missed a day: roll back its savepoint, then explain."""
-
-
 def _check_range(start: date, end: date, quantity: int) -> None:
     if end < start:
         raise InvalidDates(_("The end date must be on or after the start date."))
@@ -254,27 +252,32 @@ def _check_range(start: date, end: date, quantity: int) -> None:
         raise InvalidDates(_("The quantity must be at least 1."))
 
 
-@transaction.atomic
 def capacity_reserve(*, listing: Listing, start: date, end: date, quantity: int) -> Reservation:
     """Hold ``quantity`` units on every day of ``start..end`` (inclusive).
 
-    Locks the listing, then one conditional UPDATE adds to ``reserved`` only where enough is
-    free; unless it touched every day, the transaction rolls back and CapacityUnavailable
-    names the short days. Overbooking is impossible by construction (and by the CHECK).
+    Locks the listing, then one conditional UPDATE adds to ``reserved`` on every day of the
+    range only if every day has a calendar row with enough free (all or nothing, so no savepoint
+    is needed); otherwise nothing is written and CapacityUnavailable names the short days.
+    Overbooking is impossible by construction (and by the CHECK). Joins the caller's
+    transaction (``common.transactions.atomic_join``): a refusal leaves it unchanged and usable.
     """
     _check_range(start, end, quantity)
-    _lock_listing(listing)
-    try:
-        with transaction.atomic():
-            updated = CalendarDay.objects.filter(
-                listing=listing, day__range=(start, end), capacity__gte=F("reserved") + quantity
-            ).update(reserved=F("reserved") + quantity)
-            if updated != (end - start).days + 1:
-                raise _PartialUpdate
-    except _PartialUpdate:
-        free = {row.day: row.free for row in CalendarDay.objects.filter(listing=listing, day__range=(start, end))}
-        raise CapacityUnavailable(days=[d for d in _date_range(start, end) if free.get(d, 0) < quantity]) from None
-    return Reservation.objects.create(listing=listing, start=start, end=end, quantity=quantity)
+    days = (end - start).days + 1
+    with atomic_join():
+        _lock_listing(listing)
+        fits = CalendarDay.objects.filter(
+            listing=listing, day__range=(start, end), capacity__gte=F("reserved") + quantity
+        )
+        # Under the listing lock nobody else writes this calendar, so the count is the truth;
+        # the row condition is kept all the same (re-checked by PostgreSQL on each row it updates).
+        fitting_days = fits.order_by().values("listing_id").annotate(n=Count("pk")).values("n")
+        updated = fits.filter(Exact(Subquery(fitting_days), days)).update(reserved=F("reserved") + quantity)
+        if updated == days:
+            return Reservation.objects.create(listing=listing, start=start, end=end, quantity=quantity)
+        if updated:
+            raise AssertionError(f"partial calendar update on listing {listing.pk} under its lock")
+    free = {row.day: row.free for row in CalendarDay.objects.filter(listing=listing, day__range=(start, end))}
+    raise CapacityUnavailable(days=[d for d in _date_range(start, end) if free.get(d, 0) < quantity])
 
 
 @transaction.atomic

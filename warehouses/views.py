@@ -1,5 +1,7 @@
 """Public pages: search and the listing page."""
 
+import hashlib
+import json
 from datetime import timedelta
 from typing import Any
 from urllib.parse import urlencode
@@ -111,7 +113,17 @@ def _search_context(params: QueryDict) -> dict[str, Any]:
         else [],
         "has_dates": bool(data.get("start")),
         "detail_query": _detail_query(data),
+        "form_key": _form_key(params, found.filterset.form),
     }
+
+
+def _form_key(params: QueryDict, form: forms.Form) -> str:
+    """What the rendered filter form depends on, besides the language (the template's cache key
+    adds it): the query, the errors found in it and the country choices. Same key, same HTML."""
+    errors = json.dumps(form.errors.get_json_data(), sort_keys=True, default=str) if form.errors else ""
+    countries = repr(countries_with_listings())
+    payload = "\n".join((params.urlencode(), errors, countries))
+    return hashlib.blake2b(payload.encode(), digest_size=16).hexdigest()
 
 
 def _detail_query(data: dict[str, Any]) -> str:

@@ -54,13 +54,13 @@ def lease_request(
     if not user_is_member(by, exporter):
         raise NotAllowed(_("You can only request leases for your own organisation."))
     require_verified(exporter, "request a lease")
-    standing_require(exporter, "request a lease")
+    # An instant-book lease is accepted without the owner acting: the owner must be allowed to take
+    # it. Both sides' standing in one check (one query), the exporter's refusal first.
+    standing_require(exporter, "request a lease", (listing.warehouse.organisation, "take bookings"))
     if listing.warehouse.organisation_id == exporter.pk:
         raise ListingNotBookable(_("You cannot lease your own organisation's space."))
     if not listing.is_bookable:
         raise ListingNotBookable(_("This listing is not taking bookings right now."))
-    # An instant-book lease is accepted without the owner acting: the owner must be allowed to take it.
-    standing_require(listing.warehouse.organisation, "take bookings")
     listing_check_booking(listing=listing, start=start, end=end, quantity=quantity)
     quote = listing_quote(listing=listing, start=start, end=end, quantity=quantity)
     return lease_open(

@@ -164,7 +164,10 @@ MFA_TOTP_ISSUER = "Wareshare"
 DEFAULT_FROM_EMAIL = e.DEFAULT_FROM_EMAIL
 SITE_URL = e.SITE_URL
 
-CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+# "local": this process's memory, for rendered fragments that must never fail a page when Redis is
+# down (the search's filter form); production points "default" at Redis and keeps "local".
+LOCAL_CACHE = {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "wareshare-local"}
+CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}, "local": LOCAL_CACHE}
 
 LOGGING = {
     "version": 1,

@@ -13,7 +13,7 @@ from common.telemetry import sentry_init
 
 from . import env as e
 from .base import *  # noqa: F403
-from .base import DATABASES, MIDDLEWARE
+from .base import DATABASES, LOCAL_CACHE, MIDDLEWARE
 
 
 def _missing_settings() -> list[str]:
@@ -109,7 +109,7 @@ if REDIS_URL:
         "KEY_PREFIX": "wareshare",
         "OPTIONS": {"socket_connect_timeout": 2, "socket_timeout": 2},
     }
-    CACHES = {"default": _redis_cache}
+    CACHES = {"default": _redis_cache, "local": LOCAL_CACHE}
 
 # --- Celery: queued to Redis when CELERY_BROKER_URL is set (base.py makes it eager otherwise).
 CELERY_RESULT_BACKEND = e.CELERY_RESULT_BACKEND or None

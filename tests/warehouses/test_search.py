@@ -291,3 +291,31 @@ class TestWalkingTheSortOrder:
         assert [title for page in pages for title in page] == [listing.title for listing in listings]
         assert search(client, page=2, **dates).context["next_url"]
         assert search(client, page=3, **dates).context["next_url"] is None
+
+
+def filter_form(page):
+    return page[page.index('<form method="get"') : page.index("</form>", page.index('<form method="get"'))]
+
+
+class TestCachedForm:
+    """The filter form is cached per language and query (``views._form_key``); country names per
+    language. A cached copy must never show another language, another query or stale errors."""
+
+    def test_each_language_gets_its_own_country_names_and_labels(self, client, world):
+        english = client.get(SEARCH, {"country": "DE"}, headers={"accept-language": "en"}).content.decode()
+        chinese = client.get(SEARCH, {"country": "DE"}, headers={"accept-language": "zh-hans"}).content.decode()
+        again = client.get(SEARCH, {"country": "DE"}, headers={"accept-language": "en"}).content.decode()
+
+        assert "Germany" in english
+        assert "德国" in chinese
+        assert "Germany" not in chinese
+        assert filter_form(again) == filter_form(english)
+
+    def test_another_query_or_its_errors_are_not_served_from_the_cache(self, client, world):
+        valid = search(client, city="Rotterdam").content.decode()
+        invalid = client.get(SEARCH, {"city": "Rotterdam", "quantity": "-2"}).content.decode()
+
+        assert 'value="Rotterdam"' in valid
+        assert "greater than or equal to 1" not in valid
+        assert "greater than or equal to 1" in invalid
+        assert 'value="-2"' in invalid

@@ -19,6 +19,7 @@ from .blacklist import (
     blacklist_expire_due,
     blacklist_remove,
     organisation_require_in_good_standing,
+    organisations_require_in_good_standing,
 )
 from .disputes import AUTHOR_NAMES, dispute_kind_default, dispute_message_post, dispute_notify, dispute_open
 from .resolution import Settlement, dispute_resolve, fee_share, settlement_plan
@@ -47,6 +48,7 @@ __all__ = [
     "files_check",
     "lease_side",
     "organisation_require_in_good_standing",
+    "organisations_require_in_good_standing",
     "review_create",
     "settlement_plan",
     "staff_require",

@@ -4,6 +4,7 @@ optional end date; while in force it cannot request, accept, pay for or take ove
 Leasing does not import trust: ``TrustConfig.ready()`` registers
 ``organisation_require_in_good_standing`` with ``leasing.hooks.standing_check_register``."""
 
+from collections.abc import Sequence
 from datetime import datetime
 
 from django.db import transaction
@@ -20,7 +21,7 @@ from ..exceptions import BlacklistInvalid, OrganisationBlacklisted
 from ..messages import MESSAGES
 from ..models import BlacklistEntry
 from ..notifications import trust_notify
-from ..selectors import blacklist_entry_in_force
+from ..selectors import blacklist_in_force
 from .audit import audit_record, audit_snapshot
 from .shared import staff_require
 
@@ -43,8 +44,20 @@ def organisation_require_in_good_standing(organisation: Organisation, action: st
     """Refuse ``action`` ("request a lease", "accept a lease", ...) for a blacklisted
     organisation: raises OrganisationBlacklisted (code ``blacklisted``). An entry past its end
     date no longer blocks, whether or not the expiry sweep has recorded it yet."""
-    entry = blacklist_entry_in_force(organisation=organisation)
-    if entry is not None:
+    organisations_require_in_good_standing([(organisation, action)])
+
+
+def organisations_require_in_good_standing(pairs: Sequence[tuple[Organisation, str]]) -> None:
+    """``organisation_require_in_good_standing`` for each ``(organisation, action)`` in order,
+    in one query: the first blacklisted organisation's refusal is raised."""
+    entries = {
+        entry.organisation_id: entry
+        for entry in blacklist_in_force().filter(organisation__in=[organisation.pk for organisation, _a in pairs])
+    }
+    for organisation, action in pairs:
+        entry = entries.get(organisation.pk)
+        if entry is None:
+            continue
         values = {"organisation": organisation, "action": _(action)}
         if entry.ends_at:
             values["date"] = formats.date_format(timezone.localtime(entry.ends_at), "DATE_FORMAT")
