@@ -11,6 +11,7 @@ from typing import Any
 
 from drf_spectacular import openapi
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse
 from rest_framework import permissions, serializers
 
@@ -34,6 +35,15 @@ READ = (401, 403, 429)
 WRITE = (400, 401, 403, 404, 409, 422, 429)
 WRITE_METHODS = ("post", "put", "patch", "delete")
 HTTP_METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
+
+
+# What an uploaded file is served as: its real type, checked from its bytes at upload.
+DOWNLOAD_TYPES = ("application/pdf", "image/jpeg", "image/png", "image/webp", "image/gif")
+
+
+def download_responses(description: str) -> dict[tuple[int, str], OpenApiResponse]:
+    """A 200 with the file's bytes, under each type an upload may have."""
+    return {(200, kind): OpenApiResponse(OpenApiTypes.BINARY, description=description) for kind in DOWNLOAD_TYPES}
 
 
 def errors(*codes: int) -> dict[int, OpenApiResponse]:

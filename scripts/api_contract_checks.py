@@ -22,6 +22,7 @@ from schemathesis.specs.openapi.checks import is_unexpected_http_status_case
 
 DATES = "dates are business dates: not in the past, the end on or after the start"
 EXISTS = "an object that exists and that you may use (an id, or a UN/LOCODE in the ports table)"
+FILES = "a file is a PDF or an image by its bytes (and its name's extension), within the size limit"
 
 RULES: dict[str, dict[str, str]] = {
     "GET /api/v1/search/": {
@@ -38,7 +39,20 @@ RULES: dict[str, dict[str, str]] = {
         "invalid_dates": "the listing's minimum and maximum lease, and its availability window",
     },
     "POST /api/v1/leases/{id}/extend/": {"end": "after the lease's end", "invalid_extension": "the listing's rules"},
-    "POST /api/v1/leases/{id}/dispute/": {"claimed_amount": "at most what escrow holds"},
+    "POST /api/v1/leases/{id}/dispute/": {
+        "claimed_amount": "at most what escrow holds",
+        "evidence_invalid": FILES,
+        "dispute_invalid": "a claim in the lease currency's minor units and not negative",
+    },
+    "POST /api/v1/disputes/{id}/messages/": {
+        "dispute_invalid": "a message, a file, or both: one of two fields (and files only in multipart)",
+        "evidence_invalid": FILES,
+    },
+    "POST /api/v1/leases/{id}/transfers/": {
+        "price": "above zero: a decimal string's minimum cannot be stated in JSON Schema",
+        "to_organisation": EXISTS + " (another verified exporter)",
+        "invalid_transfer": "the lease's days and units still in escrow from `start`",
+    },
     "POST /api/v1/leases/{id}/shipments/": {
         "eta": DATES,
         "invalid_shipment": "a bonded warehouse needs `customs_reference`",
@@ -46,6 +60,7 @@ RULES: dict[str, dict[str, str]] = {
     "POST /api/v1/shipments/{id}/checkin/": {
         "received": "one count for each declared line of this shipment, each line once",
         "invalid_shipment": "one count for each declared line of this shipment",
+        "photos": FILES,
     },
     "POST /api/v1/listings/": {
         "warehouse": EXISTS,

@@ -46,5 +46,11 @@ class ReviewInvalid(ApplicationError):
     code = "review_invalid"
 
 
+class ReviewNotOpen(ReviewInvalid):
+    """The lease's state does not take this review (not complete, or already reviewed): a 409."""
+
+    status = 409
+
+
 class EvidenceInvalid(ApplicationError):
     code = "evidence_invalid"

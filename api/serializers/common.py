@@ -2,6 +2,7 @@ from copy import copy
 from typing import Any
 
 from django.db import models
+from django.utils.translation import gettext as _
 from rest_framework import serializers
 
 from accounts.models import Organisation, User
@@ -15,6 +16,21 @@ class ErrorSerializer(serializers.Serializer):
         child=serializers.JSONField(),
         help_text="Validation errors only: each invalid field with its messages.",
     )
+
+
+class QuerySerializer(serializers.Serializer):
+    """Query parameters: DRF reads ``?x=`` as "not given"; here an empty value is a 400, as for any
+    other value the schema does not allow (like ``api.filters.ApiFilterSet`` for filters)."""
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        data = self.initial_data
+        empty = [
+            name for name in self.fields if "" in (data.getlist(name) if hasattr(data, "getlist") else [data.get(name)])
+        ]
+        if empty:
+            message = _("Give a value, or leave the parameter out.")
+            raise serializers.ValidationError({name: [message] for name in empty})
+        return attrs
 
 
 class OrganisationRefSerializer(serializers.ModelSerializer):

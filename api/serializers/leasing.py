@@ -378,11 +378,22 @@ PHOTOS_HELP = (
 
 
 class CheckInRecordSerializer(serializers.Serializer):
-    """A check-in: what the check-in page takes."""
+    """A check-in sent as JSON: what the check-in page takes, photos aside."""
 
     received = ReceivedLineSerializer(many=True, min_length=1, max_length=200, help_text=RECEIVED_HELP)
     condition = serializers.ChoiceField(choices=GoodsCondition.choices, default=GoodsCondition.GOOD)
     notes = serializers.CharField(required=False, allow_blank=True, default="", max_length=5000)
+
+    def validate_received(self, rows: list[dict[str, int]]) -> dict[int, int]:
+        received = {row["line"]: row["quantity"] for row in rows}
+        if len(received) != len(rows):
+            raise serializers.ValidationError(_("Give each line once."))
+        return received  # type: ignore[return-value]
+
+
+class CheckInRecordUploadSerializer(CheckInRecordSerializer):
+    """A check-in sent as multipart/form-data: with photos, as on the check-in page."""
+
     photos = serializers.ListField(
         child=serializers.ImageField(allow_empty_file=False),
         required=False,
@@ -390,12 +401,6 @@ class CheckInRecordSerializer(serializers.Serializer):
         max_length=CHECKIN_PHOTOS_MAX,
         help_text=PHOTOS_HELP,
     )
-
-    def validate_received(self, rows: list[dict[str, int]]) -> dict[int, int]:
-        received = {row["line"]: row["quantity"] for row in rows}
-        if len(received) != len(rows):
-            raise serializers.ValidationError(_("Give each line once."))
-        return received  # type: ignore[return-value]
 
     def validate_photos(self, photos: list[Any]) -> list[Any]:
         """The photo field's own validators (type by name and content, size), as on the page."""
@@ -411,7 +416,7 @@ class CheckInRecordSerializer(serializers.Serializer):
         return photos
 
 
-class CheckInRecordFormSerializer(CheckInRecordSerializer):
+class CheckInRecordFormSerializer(CheckInRecordUploadSerializer):
     """A check-in sent as multipart/form-data, with photos."""
 
     received = serializers.CharField(  # type: ignore[assignment]

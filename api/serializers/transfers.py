@@ -11,7 +11,7 @@ from leasing.choices import TransferGoods, TransferState
 from leasing.models import LeaseTransfer
 from leasing.selectors import OFFERER, OWNER, RECEIVER, transfer_detail_get
 
-from .common import OrganisationRefSerializer
+from .common import OrganisationRefSerializer, QuerySerializer
 from .warehouses import MAX_UNITS
 
 MAX_ID = 2**63 - 1
@@ -197,7 +197,7 @@ class TransferKeySerializer(serializers.Serializer):
     )
 
 
-class TransferQuoteQuerySerializer(serializers.Serializer):
+class TransferQuoteQuerySerializer(QuerySerializer):
     quantity = serializers.IntegerField(
         min_value=1, max_value=MAX_UNITS, required=False, help_text="Units (default: all held from `start`)."
     )

@@ -105,7 +105,7 @@ def _files(help_text: str) -> serializers.ListField:
 
 
 class DisputeOpenSerializer(serializers.Serializer):
-    """What the lease page's dispute form takes (``trust.lease_pages.DisputeForm``)."""
+    """What the lease page's dispute form takes (``trust.lease_pages.DisputeForm``), files aside."""
 
     reason = serializers.CharField(max_length=2000, help_text="What is wrong; the thread's first message.")
     kind = serializers.ChoiceField(
@@ -121,12 +121,22 @@ class DisputeOpenSerializer(serializers.Serializer):
         allow_null=True,
         help_text="In the lease's currency; default and at most: everything escrow holds.",
     )
-    evidence = _files("Photos or documents (multipart/form-data only).")
+
+
+class DisputeOpenUploadSerializer(DisputeOpenSerializer):
+    """The same, sent as multipart/form-data with evidence files."""
+
+    evidence = _files("Photos or documents.")
 
 
 class DisputeMessageCreateSerializer(serializers.Serializer):
     body = serializers.CharField(max_length=5000, required=False, allow_blank=True, default="")
-    files = _files("Evidence (multipart/form-data only).")
+
+
+class DisputeMessageUploadSerializer(DisputeMessageCreateSerializer):
+    """The same, sent as multipart/form-data with evidence files."""
+
+    files = _files("Evidence.")
 
 
 class ReviewSerializer(serializers.ModelSerializer):

@@ -39,6 +39,11 @@ class ApiView(GenericAPIView):
         serializer.is_valid(raise_exception=True)
         return cast(dict[str, Any], serializer.validated_data)
 
+    def uploading(self) -> bool:
+        """Whether the request is multipart/form-data: the steps that take files validate their
+        upload serializer then, the JSON one otherwise (JSON cannot carry files)."""
+        return str(self.request.content_type).startswith("multipart/")
+
     def show(self, serializer_class: type[BaseSerializer], instance: Any, *, status: int = 200) -> Response:
         return Response(serializer_class(instance, context=self.get_serializer_context()).data, status=status)
 

@@ -14,8 +14,7 @@ from django.db.models.fields.files import FieldFile
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
-from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiResponse, extend_schema
+from drf_spectacular.utils import extend_schema
 from rest_framework.exceptions import NotFound
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -28,7 +27,7 @@ from trust.views import file_response
 from ..filters import LeaseFilter, ShipmentFilter
 from ..idempotency import idempotent
 from ..pagination import Ordering, cursor_by
-from ..schema import WRITE, errors
+from ..schema import WRITE, download_responses, errors
 from ..selectors import checkin_photo_visible, escrow_summary, lease_api_queryset, shipment_visible
 from ..serializers.escrow import EscrowSerializer
 from ..serializers.leasing import (
@@ -36,6 +35,7 @@ from ..serializers.leasing import (
     CancelSerializer,
     CheckInRecordFormSerializer,
     CheckInRecordSerializer,
+    CheckInRecordUploadSerializer,
     CheckInSerializer,
     ExtendSerializer,
     LeaseDetailSerializer,
@@ -394,7 +394,8 @@ class ShipmentCheckInView(ShipmentViewBase):
     @idempotent
     def post(self, request: Request, pk: int) -> Response:
         shipment = self._shipment(pk)
-        checkin = services.checkin_record(shipment=shipment, by=request.user, **self.valid(CheckInRecordSerializer))
+        serializer = CheckInRecordUploadSerializer if self.uploading() else CheckInRecordSerializer
+        checkin = services.checkin_record(shipment=shipment, by=request.user, **self.valid(serializer))
         return self.show(CheckInSerializer, checkin, status=201)
 
 
@@ -415,7 +416,7 @@ class CheckInPhotoView(ApiView):
         summary="Download a check-in photo",
         description="For the owner and the exporter of the shipment's lease; 404 for anyone else.",
         responses={
-            (200, "application/octet-stream"): OpenApiResponse(OpenApiTypes.BINARY, description="The photo."),
+            **download_responses("The photo."),
             **errors(*OBJECT_READ),
         },
         tags=["shipments"],

@@ -9,8 +9,7 @@ from typing import Any
 from django.db.models import Prefetch, QuerySet
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404
-from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiResponse, extend_schema
+from drf_spectacular.utils import extend_schema
 from rest_framework.request import Request
 from rest_framework.response import Response
 
@@ -24,14 +23,16 @@ from trust.selectors import attachment_visible_to, blacklist_entry_in_force, dis
 from trust.views import file_response
 
 from ..idempotency import idempotent
-from ..schema import READ, WRITE, errors
+from ..schema import READ, WRITE, download_responses, errors
 from ..serializers.leasing import LeaseDetailSerializer
 from ..serializers.notifications import NotificationSerializer
 from ..serializers.trust import (
     DisputeDetailSerializer,
     DisputeMessageCreateSerializer,
     DisputeMessageSerializer,
+    DisputeMessageUploadSerializer,
     DisputeOpenSerializer,
+    DisputeOpenUploadSerializer,
     DisputeSerializer,
     ReviewCreateSerializer,
     ReviewSerializer,
@@ -51,7 +52,7 @@ class LeaseDisputeView(LeaseViewBase):
         "side reports damage or loss. The lease becomes `disputed` and what escrow holds stays there while "
         "Wareshare reviews. The side is your API key's organisation. Send `multipart/form-data` to attach "
         "evidence files.",
-        request={"application/json": DisputeOpenSerializer, "multipart/form-data": DisputeOpenSerializer},
+        request={"application/json": DisputeOpenSerializer, "multipart/form-data": DisputeOpenUploadSerializer},
         parameters=[IDEMPOTENCY],
         responses={200: LeaseDetailSerializer, **errors(*WRITE)},
         tags=["leases"],
@@ -59,14 +60,14 @@ class LeaseDisputeView(LeaseViewBase):
     @idempotent
     def post(self, request: Request, pk: int) -> Response:
         lease = self._lease(pk)
-        data = self.valid(DisputeOpenSerializer)
+        data = self.valid(DisputeOpenUploadSerializer if self.uploading() else DisputeOpenSerializer)
         trust_services.dispute_open(
             lease=lease,
             by=request.user,
             reason=data["reason"],
             kind=data.get("kind") or trust_services.dispute_kind_default(lease),
             claimed_amount=data.get("claimed_amount"),
-            evidence=data["evidence"],
+            evidence=data.get("evidence", []),
             organisation=self.organisation,
         )
         return self._show_lease(pk)
@@ -117,7 +118,7 @@ class DisputeMessageView(DisputeViewBase):
         "`multipart/form-data` to attach files.",
         request={
             "application/json": DisputeMessageCreateSerializer,
-            "multipart/form-data": DisputeMessageCreateSerializer,
+            "multipart/form-data": DisputeMessageUploadSerializer,
         },
         parameters=[IDEMPOTENCY],
         responses={201: DisputeMessageSerializer, **errors(*WRITE)},
@@ -125,12 +126,12 @@ class DisputeMessageView(DisputeViewBase):
     )
     @idempotent
     def post(self, request: Request, pk: int) -> Response:
-        data = self.valid(DisputeMessageCreateSerializer)
+        data = self.valid(DisputeMessageUploadSerializer if self.uploading() else DisputeMessageCreateSerializer)
         message = trust_services.dispute_message_post(
             dispute=self._dispute(pk),
             by=request.user,
             body=data["body"],
-            files=data["files"],
+            files=data.get("files", []),
             organisation=self.organisation,
         )
         return self.show(DisputeMessageSerializer, message, status=201)
@@ -142,7 +143,7 @@ class DisputeAttachmentView(ApiView):
     @extend_schema(
         summary="Download a piece of evidence",
         responses={
-            (200, "application/octet-stream"): OpenApiResponse(OpenApiTypes.BINARY, description="The file."),
+            **download_responses("The file."),
             **errors(*OBJECT_READ),
         },
         tags=["disputes"],
@@ -211,6 +212,7 @@ class NotificationReadView(ApiView):
         responses={200: NotificationSerializer, **errors(*OBJECT_READ)},
         tags=["notifications"],
     )
+    @idempotent
     def post(self, request: Request, pk: int) -> Response:
         notification = get_object_or_404(notification_list(user=request.user), pk=pk)
         notifications_mark_read(user=request.user, pk=notification.pk)
@@ -228,6 +230,7 @@ class NotificationReadAllView(ApiView):
         responses={204: None, **errors(*READ)},
         tags=["notifications"],
     )
+    @idempotent
     def post(self, request: Request) -> Response:
         notifications_mark_read(user=request.user)
         return Response(status=204)

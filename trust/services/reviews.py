@@ -11,7 +11,7 @@ from leasing.models import Lease
 
 from .. import rating
 from ..choices import Side
-from ..exceptions import ReviewInvalid
+from ..exceptions import ReviewInvalid, ReviewNotOpen
 from ..messages import MESSAGES
 from ..models import Review
 from ..notifications import trust_notify
@@ -24,7 +24,7 @@ def review_create(
     """After completion each side reviews the other once (1–5 and text); feeds the rating."""
     side = lease_side(lease=lease, by=by, organisation=organisation)
     if lease.state != LeaseState.COMPLETED:
-        raise ReviewInvalid(_("Reviews open once the lease is complete."))
+        raise ReviewNotOpen(_("Reviews open once the lease is complete."))
     if not 1 <= rating_value <= 5:
         raise ReviewInvalid(_("Rate from 1 to 5 stars."))
     text = text.strip()
@@ -56,7 +56,7 @@ def review_create(
             )
             rating.ratings_recompute_later([subject])
     except IntegrityError as error:
-        raise ReviewInvalid(
+        raise ReviewNotOpen(
             _("%(organisation)s has already reviewed this lease.") % {"organisation": author}
         ) from error
     return review
