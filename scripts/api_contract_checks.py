@@ -22,7 +22,7 @@ from schemathesis.specs.openapi.checks import is_unexpected_http_status_case
 
 DATES = "dates are business dates: not in the past, the end on or after the start"
 EXISTS = "an object that exists and that you may use (an id, or a UN/LOCODE in the ports table)"
-FILES = "a file is a PDF or an image by its bytes (and its name's extension), within the size limit"
+FILES = "a file is a PDF or an image by its bytes (and its name's extension), not empty, within the size limit"
 
 RULES: dict[str, dict[str, str]] = {
     "GET /api/v1/search/": {
@@ -41,11 +41,13 @@ RULES: dict[str, dict[str, str]] = {
     "POST /api/v1/leases/{id}/extend/": {"end": "after the lease's end", "invalid_extension": "the listing's rules"},
     "POST /api/v1/leases/{id}/dispute/": {
         "claimed_amount": "at most what escrow holds",
+        "evidence": FILES,
         "evidence_invalid": FILES,
         "dispute_invalid": "a claim in the lease currency's minor units and not negative",
     },
     "POST /api/v1/disputes/{id}/messages/": {
         "dispute_invalid": "a message, a file, or both: one of two fields (and files only in multipart)",
+        "files": FILES,
         "evidence_invalid": FILES,
     },
     "POST /api/v1/leases/{id}/transfers/": {

@@ -1,8 +1,58 @@
+"""Fixtures every test gets, and what the suite needs to run in parallel (scripts/test.sh runs it
+with pytest-xdist: ``-n logical --dist loadgroup``).
+
+Each xdist worker is its own process with its own test database (pytest-django suffixes the name
+with gw0, gw1, ...), its own ``tmp_path`` (uploads: ``_files`` below), cache, simulated gateway and
+live server on a free port. What is left to share is arranged here: the PostgreSQL concurrency
+tests run on one worker, and pytest-playwright's artefact folder is emptied once per run.
+"""
+
+import os
+import shutil
+from collections.abc import Iterator
 from datetime import datetime, timedelta
 
 import pytest
 from django.core.cache import caches
 from django.utils import timezone
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> Iterator[None]:
+    """The ``postgres`` tests open many connections at once (up to 64 threads) to a server other
+    runs may share: under ``--dist loadgroup`` they all go to one worker, one after another, so a
+    run never holds more than one such test's connections.
+
+    pytest-xdist 3.8 groups a test by appending ``@<group>`` to ``item._nodeid`` in this hook, which
+    pytest 9.2 no longer reads (the node id comes from ``item._id``): the group would be silently
+    ignored (pytest-dev/pytest-xdist#1386). After the other implementations, carry the suffix over;
+    this does nothing once xdist sets it itself."""
+    for item in items:
+        if item.get_closest_marker("postgres"):
+            item.add_marker(pytest.mark.xdist_group("postgres"))
+    result = yield
+    for item in items:
+        grouped = getattr(item, "_nodeid", None)
+        if isinstance(grouped, str) and grouped.startswith(f"{item.nodeid}@"):
+            item._id = type(item._id).parse(grouped)
+    return result
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_sessionstart(session: pytest.Session) -> None:
+    """pytest-playwright empties its ``--output`` folder (failure screenshots) when a session starts;
+    each xdist worker is a session, and a late worker could empty it under a failing early one. It
+    is emptied here once, in the run's main process, before the workers start (``delete_output_dir``)."""
+    if os.environ.get("PYTEST_XDIST_WORKER"):
+        return
+    output = session.config.getoption("output", None)
+    if output:
+        shutil.rmtree(output, ignore_errors=True)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def delete_output_dir() -> None:
+    """Replaces pytest-playwright's fixture of this name (per worker): ``pytest_sessionstart`` does it."""
 
 
 class Clock:

@@ -3,6 +3,9 @@
 from typing import Any, cast
 
 from django.db.models import QuerySet
+from django.utils.translation import gettext as _
+from rest_framework import serializers
+from rest_framework.exceptions import ValidationError
 from rest_framework.generics import GenericAPIView
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.request import Request
@@ -36,6 +39,7 @@ class ApiView(GenericAPIView):
     def valid(self, serializer_class: type[BaseSerializer], **kwargs: Any) -> dict[str, Any]:
         """The request body, validated by ``serializer_class`` (400 with fields otherwise)."""
         serializer = serializer_class(data=self.request.data, context=self.get_serializer_context(), **kwargs)
+        _text_is_text(serializer, self.request.data)
         serializer.is_valid(raise_exception=True)
         return cast(dict[str, Any], serializer.validated_data)
 
@@ -52,3 +56,18 @@ class ApiView(GenericAPIView):
         rows = self.paginate_queryset(self.filter_queryset(queryset))
         data = serializer_class(rows, many=True, context=self.get_serializer_context()).data
         return self.get_paginated_response(data)
+
+
+def _text_is_text(serializer: BaseSerializer, data: Any) -> None:
+    """DRF's CharField turns a JSON number or boolean into text; the schema says a string, so a 400."""
+    if not isinstance(data, dict) or not isinstance(serializer, serializers.Serializer):
+        return
+    wrong = {
+        name: [_("Give text, not a number or a boolean.")]
+        for name, field in serializer.fields.items()
+        if isinstance(field, serializers.CharField)
+        and not field.read_only
+        and isinstance(data.get(name), int | float | bool)
+    }
+    if wrong:
+        raise ValidationError(wrong)

@@ -194,3 +194,13 @@ def test_lists_run_a_fixed_number_of_queries(django_assert_num_queries, django_c
 # The key (its last-used stamp is written on the first call only), then the rows; the detail adds
 # its messages and their attachments, one query each.
 QUERIES = {"disputes": 3, "notifications": 2, "dispute": 4}
+
+
+def test_a_number_where_the_schema_says_text_is_refused(parties, exporter_api):
+    """DRF would store the number as text; the schema says a string."""
+    dispute = disputed(parties)
+    before = DisputeMessage.objects.count()
+    response = exporter_api.post(f"/api/v1/disputes/{dispute.pk}/messages/", {"body": 26080649934}, format="json")
+    assert (response.status_code, response.json()["code"]) == (400, "invalid")
+    assert "body" in response.json()["fields"]
+    assert DisputeMessage.objects.count() == before

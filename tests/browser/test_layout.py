@@ -31,7 +31,9 @@ def _signed_in(new_context: Any, live_server: Any, user: Any, width: int) -> Bro
     return context
 
 
-def test_main_pages_fit_desktop_and_phone_screens(new_context, live_server):
+@pytest.mark.parametrize("size", WIDTHS)  # one test per width: they run side by side under xdist
+def test_main_pages_fit_desktop_and_phone_screens(new_context, live_server, size):
+    width = WIDTHS[size]
     p = Parties(capacity=100)
     dispute = disputed(p)
     accepted = p.lease_in(S.ACCEPTED, quantity=1)
@@ -71,24 +73,23 @@ def test_main_pages_fit_desktop_and_phone_screens(new_context, live_server):
         ],
     }
     problems = []
-    for size, width in WIDTHS.items():
-        for user, targets in pages.items():
-            if user is None:
-                context = new_context(viewport={"width": width, "height": 844})
-            else:
-                context = _signed_in(new_context, live_server, user, width)
-            page = context.new_page()
-            for name, path in targets:
-                response = page.goto(path)
-                assert response is not None
-                assert response.status == 200, f"{path}: {response.status} at {page.url}"
-                overflow = page.evaluate("() => document.documentElement.scrollWidth - window.innerWidth")
-                if overflow > 0:
-                    problems.append(f"{name} at {width}px: {overflow}px too wide")
-                if size == "phone":
-                    problems += [
-                        f"{name} at {width}px: axe {v['impact']} {v['id']} {v['nodes']}" for v in axe_violations(page)
-                    ]
-                shot(page, "pages", f"{name}@{size}")
-            context.close()
+    for user, targets in pages.items():
+        if user is None:
+            context = new_context(viewport={"width": width, "height": 844})
+        else:
+            context = _signed_in(new_context, live_server, user, width)
+        page = context.new_page()
+        for name, path in targets:
+            response = page.goto(path)
+            assert response is not None
+            assert response.status == 200, f"{path}: {response.status} at {page.url}"
+            overflow = page.evaluate("() => document.documentElement.scrollWidth - window.innerWidth")
+            if overflow > 0:
+                problems.append(f"{name} at {width}px: {overflow}px too wide")
+            if size == "phone":
+                problems += [
+                    f"{name} at {width}px: axe {v['impact']} {v['id']} {v['nodes']}" for v in axe_violations(page)
+                ]
+            shot(page, "pages", f"{name}@{size}")
+        context.close()
     assert not problems, "\n".join(problems)

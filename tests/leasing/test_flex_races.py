@@ -20,6 +20,7 @@ from tests.warehouses.factories import days_from_now
 from .test_flex_property import check_capacity, check_money
 
 pytestmark = [
+    pytest.mark.postgres,
     pytest.mark.skipif(
         connection.vendor != "postgresql", reason="needs PostgreSQL row locks and concurrent connections"
     ),

@@ -17,6 +17,7 @@ from tests.leasing.factories import Parties
 from trust import services as trust_services
 
 pytestmark = [
+    pytest.mark.postgres,
     pytest.mark.skipif(
         connection.vendor != "postgresql", reason="needs PostgreSQL row locks and concurrent connections"
     ),

@@ -18,6 +18,7 @@ from tests.leasing.factories import Parties
 from tests.warehouses.factories import days_from_now
 
 pytestmark = [
+    pytest.mark.postgres,
     pytest.mark.skipif(
         connection.vendor != "postgresql", reason="needs PostgreSQL row locks and concurrent connections"
     ),

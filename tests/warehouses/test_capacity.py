@@ -211,6 +211,7 @@ def test_any_sequence_of_operations_keeps_reserved_within_capacity(operations):
 # --- Concurrency: real threads, real connections, real row locks -----------------------------
 
 
+@pytest.mark.postgres
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="needs PostgreSQL row locks and concurrent connections")
 @pytest.mark.django_db(transaction=True)
 def test_64_threads_reserving_overlapping_ranges_never_overbook():
