@@ -12,6 +12,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_noop
 
+from escrow.choices import PaymentStatus
 from warehouses.dates import today_range
 
 from .. import schedule
@@ -50,9 +51,18 @@ def leases_expire_holds() -> int:
 
 
 def leases_expire_unpaid() -> int:
-    """Accepted leases not paid in time expire and free their capacity."""
+    """Accepted leases not paid in time expire and free their capacity. A lease whose payment was
+    recorded but not yet funded (the process died in between) was paid in time: it is left for
+    ``leases_fund_paid``, which funds it, instead of expiring with the exporter's money taken."""
     due = Q(payment_due_at__lte=timezone.now())
-    return _sweep(state=S.ACCEPTED, due=due, act=_to(S.EXPIRED, gettext_noop("Not paid in time")))
+    expire = _to(S.EXPIRED, gettext_noop("Not paid in time"))
+
+    def act(locked: Locked) -> bool:
+        if locked.escrow is not None and locked.escrow.payments.filter(status=PaymentStatus.SUCCEEDED).exists():
+            return False
+        return expire(locked)
+
+    return _sweep(state=S.ACCEPTED, due=due, act=act)
 
 
 def leases_auto_confirm() -> int:

@@ -4,6 +4,7 @@ lost database answers 503, not a traceback; a payment recorded but not funded is
 a second beat stands by; the simulated gateway counts each movement once across processes."""
 
 import logging
+from datetime import timedelta
 from decimal import Decimal
 from unittest import mock
 
@@ -11,6 +12,7 @@ import pytest
 import redis
 from django.db import InterfaceError, OperationalError
 from django.test import Client
+from django.utils import timezone
 from kombu.exceptions import OperationalError as KombuOperationalError
 
 from common.beat import LOCK_KEY, BeatLock
@@ -24,6 +26,7 @@ from escrow.models import Payout, Posting, SimulatedMovement
 from escrow.processor import payouts_retry
 from leasing import services
 from leasing.choices import LeaseState as S
+from leasing.models import Lease
 from tests.helpers import login, url
 
 SESSION_LOAD = "django.contrib.sessions.backends.db.SessionStore._get_session_from_db"
@@ -142,6 +145,19 @@ def test_the_sweep_funds_a_payment_recorded_but_not_funded(p):
     assert lease.state == S.FUNDED
     payment = lease.escrow.payments.get()
     assert Posting.objects.filter(idempotency_key=f"escrow:{lease.escrow.pk}:fund:{payment.pk}").count() == 1
+
+
+@pytest.mark.django_db
+def test_a_payment_recorded_but_not_funded_is_funded_not_expired_when_its_deadline_passes(p):
+    lease = _paid_not_funded(p)
+    Lease.objects.filter(pk=lease.pk).update(payment_due_at=timezone.now() - timedelta(minutes=1))
+
+    assert services.leases_expire_unpaid() == 0
+    lease.refresh_from_db()
+    assert lease.state == S.ACCEPTED
+    assert services.leases_fund_paid() == 1
+    lease.refresh_from_db()
+    assert lease.state == S.FUNDED
 
 
 @pytest.mark.django_db
