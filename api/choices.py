@@ -30,7 +30,7 @@ EVENT_TYPES: tuple[tuple[str, StrOrPromise], ...] = (
     ("lease.cancelled", _("The lease was withdrawn or cancelled")),
     ("lease.funded", _("The exporter paid into escrow")),
     ("lease.checked_in", _("The goods were checked in; the exporter's confirmation window runs")),
-    ("lease.disputed", _("The exporter disputed the check-in")),
+    ("lease.disputed", _("A side opened a dispute: the check-in, or damage or loss")),
     ("lease.active", _("The check-in was confirmed; the lease runs")),
     ("lease.completed", _("The lease ended")),
     ("lease.transferred", _("All of the lease was handed on to other exporters")),
