@@ -1,7 +1,7 @@
 # Sourced, not run: what scripts/prod_smoke.sh, scripts/restore_drill.sh and bench/load/run.sh share.
 # The local PostgreSQL (127.0.0.1:5432, trust, user postgres), throwaway databases, a free port, a
-# watchdog, and the production settings with dummy secrets. Source it from the repository root
-# with PY set (PY=.venv/bin/python).
+# watchdog, stopping what was started (pids_stop), and the production settings with dummy secrets.
+# Source it from the repository root with PY set (PY=.venv/bin/python).
 
 PG="env PGOPTIONS=-cclient_min_messages=warning psql -h 127.0.0.1 -p 5432 -U postgres -v ON_ERROR_STOP=1 -q"
 
@@ -30,6 +30,16 @@ watchdog_stop() {
   [ -n "${WATCHDOG:-}" ] || return 0
   pkill -TERM -P "$WATCHDOG" 2>/dev/null || true
   kill -TERM "$WATCHDOG" 2>/dev/null || true
+}
+
+# pids_stop PID...: TERM each process, give each up to 10 s to finish, then KILL it.
+pids_stop() {
+  local pid
+  for pid in "$@"; do kill -TERM "$pid" 2>/dev/null || true; done
+  for pid in "$@"; do
+    for _ in $(seq 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.2; done
+    kill -KILL "$pid" 2>/dev/null || true
+  done
 }
 
 # prod_settings DATABASE CACHE_URL BROKER_URL RESULT_URL WORKDIR: export the production settings on

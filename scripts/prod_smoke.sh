@@ -30,11 +30,7 @@ cleanup() {
   status=$?
   trap - EXIT INT TERM
   watchdog_stop
-  for pid in "${PIDS[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
-  for pid in "${PIDS[@]}"; do
-    for _ in $(seq 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.2; done
-    kill -KILL "$pid" 2>/dev/null || true
-  done
+  pids_stop "${PIDS[@]}"
   if [ -z "$SMOKE_OK" ]; then
     for log in web worker beat; do
       [ -s "$WORK/$log.log" ] && { echo "----- last lines of the $log log"; tail -n 40 "$WORK/$log.log"; }

@@ -35,11 +35,7 @@ cleanup() {
   status=$?
   trap - EXIT INT TERM
   watchdog_stop
-  for pid in "${PIDS[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
-  for pid in "${PIDS[@]}"; do
-    for _ in $(seq 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.2; done
-    kill -KILL "$pid" 2>/dev/null || true
-  done
+  pids_stop "${PIDS[@]}"
   if [ -z "$DRILL_OK" ]; then
     for log in "$WORK"/load-*.log; do
       [ -s "$log" ] && { echo "----- last lines of $(basename "$log")"; tail -n 20 "$log"; }
