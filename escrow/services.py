@@ -126,7 +126,7 @@ def payment_duplicate_refund(*, escrow: Escrow, payment: Payment) -> Refund:
     escrow_fund(escrow=escrow, payment=payment)
     refund = escrow_refund(
         escrow=escrow,
-        exporter=Organisation(pk=escrow.lease.exporter_id),
+        exporter=escrow.lease.exporter,
         amount=payment.amount,
         reason=gettext_noop("the lease was already paid: a second payment is refunded in full"),
         key=f"escrow:{escrow.pk}:refund:duplicate:{payment.pk}",
