@@ -34,6 +34,7 @@ INSTALLED_APPS = [
     "escrow",
     "trust",
     "notifications",
+    "inventory",
     "demo",  # seed_demo: composes every app's demo data (project level, not a layer)
 ]
 
