@@ -61,6 +61,8 @@ class Organisation(models.Model):
     country = CountryField(blank=True)
     legal_name = models.CharField(max_length=200, blank=True)
     registration_number = models.CharField(max_length=100, blank=True)
+    # VAT (or GST, 增值税) number: asked in verification, printed on receipts and invoices.
+    vat_number = models.CharField(max_length=50, blank=True)
     verification_status = models.CharField(
         max_length=20, choices=VerificationStatus.choices, default=VerificationStatus.UNVERIFIED
     )

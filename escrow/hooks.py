@@ -20,3 +20,7 @@ payment_duplicate = Signal()
 # sent too, with ``from_status`` None.
 payout_changed = Signal()
 refund_changed = Signal()
+# Sent with ``payment`` (succeeded or duplicate) and ``escrow`` by ``services.escrow_fund`` inside the
+# funding transaction, each time it is called (it is idempotent per payment, and so must the receivers
+# be): documents issues the exporter's receipt in the same transaction as the money arriving.
+payment_funded = Signal()

@@ -154,6 +154,7 @@ def escrow_fund(*, escrow: Escrow, payment: Payment) -> None:
         lines=[(ledger.GATEWAY, payment.amount), (escrow.account, -payment.amount)],
         escrow=escrow,
     )
+    hooks.payment_funded.send(sender=Payment, payment=payment, escrow=escrow)
 
 
 # --- Paying out ---------------------------------------------------------------------------

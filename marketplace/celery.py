@@ -50,6 +50,7 @@ SWEEP_INTERVALS: dict[str, int] = {
     "escrow.chargebacks.chargebacks_recover": 5 * MINUTE,
     "escrow.reconcile.escrow_reconcile_sweep": 24 * 60 * MINUTE,  # nightly; differences logged at ERROR
     "trust.rating.ratings_recompute_all": 24 * 60 * MINUTE,  # also recomputed on each relevant event
+    "documents.services.statements_issue_due": 60 * MINUTE,  # a month's statements once it is over
 }
 DEFAULT_SWEEP_INTERVAL = 5 * MINUTE
 

@@ -23,6 +23,7 @@ urlpatterns = [
     path("", include("trust.urls")),
     path("escrow/", include("escrow.urls")),
     path("notifications/", include("notifications.urls")),
+    path("documents/", include("documents.urls")),
     path("admin/", admin.site.urls),
     path("api/v1/", include("api.urls")),
     path("integrations/", include("api.page_urls")),

@@ -35,6 +35,7 @@ INSTALLED_APPS = [
     "trust",
     "notifications",
     "inventory",
+    "documents",
     "demo",  # seed_demo: composes every app's demo data (project level, not a layer)
 ]
 
@@ -212,7 +213,19 @@ WARESHARE_SWEEPS: list[str] = [
     "escrow.reconcile.escrow_reconcile_sweep",
     "trust.services.blacklist_expire_due",
     "trust.rating.ratings_recompute_all",
+    "documents.services.statements_issue_due",
 ]
+
+# --- Documents (documents/, docs/money.md "Documents"): receipts, fee invoices, payout statements. ---
+# The tax included in the platform fee, in percent: printed on fee invoices ("0 %" by default;
+# nothing guesses a country's VAT). The platform's own details head every document.
+WARESHARE_FEE_TAX_PERCENT = e.FEE_TAX_PERCENT
+WARESHARE_PLATFORM_LEGAL_NAME = e.PLATFORM_LEGAL_NAME
+WARESHARE_PLATFORM_REGISTRATION_NUMBER = e.PLATFORM_REGISTRATION_NUMBER
+WARESHARE_PLATFORM_VAT_NUMBER = e.PLATFORM_VAT_NUMBER
+WARESHARE_PLATFORM_COUNTRY = e.PLATFORM_COUNTRY
+# The embedded PDF font: Debian's fonts-wqy-zenhei (scripts/install_pdf_tools.sh), Latin and Chinese.
+WARESHARE_PDF_FONT = e.PDF_FONT
 
 # --- REST API v1 (api/): DRF, the OpenAPI schema, outbound webhooks. -------------------------
 INSTALLED_APPS += ["rest_framework", "drf_spectacular", "drf_spectacular_sidecar", "api"]

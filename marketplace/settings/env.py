@@ -32,6 +32,14 @@ MEDIA_ROOT = env.path("MEDIA_ROOT", default=BASE_DIR / "var" / "media")
 # KYC documents and dispute evidence: outside MEDIA_ROOT, never served as /media/ (trust/storage.py).
 PRIVATE_MEDIA_ROOT = env.path("PRIVATE_MEDIA_ROOT", default=BASE_DIR / "var" / "private")
 
+# Documents (docs/money.md "Documents"): the platform's details and the tax in its fee.
+FEE_TAX_PERCENT = Decimal(env.str("WARESHARE_FEE_TAX_PERCENT", default="0"))
+PLATFORM_LEGAL_NAME = env.str("WARESHARE_PLATFORM_LEGAL_NAME", default="Wareshare")
+PLATFORM_REGISTRATION_NUMBER = env.str("WARESHARE_PLATFORM_REGISTRATION_NUMBER", default="")
+PLATFORM_VAT_NUMBER = env.str("WARESHARE_PLATFORM_VAT_NUMBER", default="")
+PLATFORM_COUNTRY = env.str("WARESHARE_PLATFORM_COUNTRY", default="")
+PDF_FONT = env.str("WARESHARE_PDF_FONT", default="/usr/share/fonts/truetype/wqy/wqy-zenhei.ttc")
+
 # Payments: the Stripe gateway is used when a secret key is set, the simulated one otherwise.
 STRIPE_SECRET_KEY = env.str("STRIPE_SECRET_KEY", default="")
 STRIPE_PUBLISHABLE_KEY = env.str("STRIPE_PUBLISHABLE_KEY", default="")
