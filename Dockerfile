@@ -13,8 +13,9 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
 WORKDIR /app
 RUN groupadd --system wareshare && useradd --system --gid wareshare --home-dir /app --no-create-home wareshare
 
-# gettext compiles the translation catalogues (locale/*.po -> .mo) below.
-RUN apt-get update && apt-get install -y --no-install-recommends gettext \
+# gettext compiles the translation catalogues (locale/*.po -> .mo) below; fonts-wqy-zenhei is the
+# font embedded in the PDF receipts and invoices (Latin and Chinese; documents/pdf.py).
+RUN apt-get update && apt-get install -y --no-install-recommends gettext fonts-wqy-zenhei \
  && rm -rf /var/lib/apt/lists/*
 
 COPY requirements.txt .

@@ -12,6 +12,7 @@ $(STAMP): requirements.txt requirements-dev.txt
 	$(PY) -m pip install --quiet -r requirements-dev.txt
 	./scripts/i18n_compile.sh  # installs gettext if msgfmt is missing; test.sh and demo.sh recompile
 	./scripts/install_chromium.sh
+	./scripts/install_pdf_tools.sh  # the PDF font (fonts-wqy-zenhei) and pdftotext for the tests
 	touch $(STAMP)
 
 demo: $(STAMP)

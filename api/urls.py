@@ -6,7 +6,7 @@ from django.urls import path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
 from rest_framework.permissions import AllowAny
 
-from .views import leasing, not_found, transfers, trust, warehouses
+from .views import documents, leasing, not_found, transfers, trust, warehouses
 
 app_name = "api"
 
@@ -72,6 +72,9 @@ urlpatterns = [
     path("shipments/<int:pk>/events/", leasing.ShipmentEventListView.as_view(), name="shipment_events"),
     path("shipments/<int:pk>/checkin/", leasing.ShipmentCheckInView.as_view(), name="shipment_checkin"),
     path("checkin-photos/<int:pk>/", leasing.CheckInPhotoView.as_view(), name="checkin_photo"),
+    path("documents/", documents.DocumentListView.as_view(), name="document_list"),
+    path("documents/<int:pk>/", documents.DocumentDetailView.as_view(), name="document_detail"),
+    path("documents/<int:pk>/pdf/", documents.DocumentPdfView.as_view(), name="document_pdf"),
     # Anything else under /api/v1/ is a JSON 404, not the site's HTML page.
     re_path(r"^", not_found, name="not_found"),
 ]

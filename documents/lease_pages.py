@@ -11,4 +11,4 @@ from .selectors import documents_visible_to
 
 def lease_page_extras(lease: Lease, organisation: Organisation) -> dict[str, Any]:
     rows = documents_visible_to(organisation=organisation).filter(lease=lease).order_by("issued_at", "pk")
-    return {"documents": list(rows)}
+    return {"lease_documents": list(rows)}

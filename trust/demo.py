@@ -109,6 +109,7 @@ def _pending_verification() -> int:
         by=admin,
         legal_name="Hamburg Cold Chain GmbH",
         registration_number="HRB 123456",
+        vat_number="DE123456789",
         country="DE",
         address="Am Sandtorkai 48\n20457 Hamburg",
         documents=[

@@ -59,6 +59,12 @@ class VerificationForm(forms.Form):
     registration_number = forms.CharField(
         label=_("Registration number"), max_length=100, help_text=_("E.g. KvK, Handelsregister, USCC number.")
     )
+    vat_number = forms.CharField(
+        label=_("VAT number"),
+        max_length=50,
+        required=False,
+        help_text=_("If registered for VAT (or GST): printed on your receipts and invoices."),
+    )
     country = CountryField().formfield(label=_("Country of registration"))
     address = forms.CharField(label=_("Registered address"), widget=forms.Textarea(attrs={"rows": 3}))
     documents = EvidenceFilesField(

@@ -79,6 +79,7 @@ class VerificationRequest(models.Model):
     submitted_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     legal_name = models.CharField(max_length=200)
     registration_number = models.CharField(max_length=100)
+    vat_number = models.CharField(max_length=50, blank=True)  # printed on receipts and invoices (documents/)
     country = CountryField()
     address = models.TextField()
     status = models.CharField(

@@ -63,6 +63,7 @@ def verification(request: OrganisationRequest) -> HttpResponse:
     initial = {
         "legal_name": source.legal_name or organisation.name,
         "registration_number": source.registration_number,
+        "vat_number": source.vat_number,
         "country": source.country,
         "address": getattr(latest, "address", ""),
     }
@@ -79,6 +80,7 @@ def verification(request: OrganisationRequest) -> HttpResponse:
                     by=request.user,
                     legal_name=data["legal_name"],
                     registration_number=data["registration_number"],
+                    vat_number=data["vat_number"],
                     country=data["country"],
                     address=data["address"],
                     documents=data["documents"],

@@ -262,6 +262,8 @@ SPECTACULAR_SETTINGS = {
         "TransferStateEnum": "leasing.choices.TransferState",
         "ActionsEnum": "leasing.rules.LEASE_ACTIONS",
         "TransferActionEnum": "leasing.rules.TRANSFER_ACTIONS",
+        "DocumentKindEnum": "documents.choices.DocumentKind",
+        "KindEnum": "trust.choices.DisputeKind",  # the name it had before documents brought a second "kind"
     },
     # The shared headers and 4xx of every operation (api/schema.py), after the default enum hook.
     "POSTPROCESSING_HOOKS": ["drf_spectacular.hooks.postprocess_schema_enums", "api.schema.contract"],

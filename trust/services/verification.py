@@ -24,7 +24,14 @@ from ..notifications import trust_notify
 from .audit import audit_record, audit_snapshot
 from .shared import files_check, staff_require
 
-ORGANISATION_FIELDS = ("verification_status", "verified_at", "legal_name", "registration_number", "country")
+ORGANISATION_FIELDS = (
+    "verification_status",
+    "verified_at",
+    "legal_name",
+    "registration_number",
+    "vat_number",
+    "country",
+)
 
 
 @transaction.atomic
@@ -37,6 +44,7 @@ def verification_submit(
     country: str,
     address: str,
     documents: Sequence[File],
+    vat_number: str = "",
 ) -> VerificationRequest:
     """An organisation admin submits the details and documents; the organisation is ``pending``
     until staff decide. Refused while verified or already pending. Emails the organisation."""
@@ -61,6 +69,7 @@ def verification_submit(
         submitted_by=by,
         legal_name=legal_name.strip(),
         registration_number=registration_number.strip(),
+        vat_number=vat_number.strip(),
         country=country,
         address=address.strip(),
     )
@@ -105,6 +114,7 @@ def verification_approve(*, verification: VerificationRequest, by: User) -> Veri
     before = audit_snapshot(organisation, ORGANISATION_FIELDS)
     organisation.legal_name = verification.legal_name
     organisation.registration_number = verification.registration_number
+    organisation.vat_number = verification.vat_number
     organisation.country = verification.country
     organisation.verification_status = VerificationStatus.VERIFIED
     organisation.verified_at = timezone.now()
