@@ -15,7 +15,7 @@ from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
-from django.utils import formats, translation
+from django.utils import formats, timezone, translation
 from django.utils.translation import gettext as _
 from django_countries import countries
 from reportlab.lib import colors
@@ -142,13 +142,18 @@ def _render(document: Document, font: str) -> bytes:
 
     story: list[Any] = [Paragraph(escape(title(document)), heading)]
     facts = [_("No. %(number)s") % {"number": document.number}]
-    facts.append(_("Issued on %(date)s") % {"date": formats.date_format(document.issued_at.date(), "DATE_FORMAT")})
+    facts.append(
+        _("Issued on %(date)s") % {"date": formats.date_format(timezone.localdate(document.issued_at), "DATE_FORMAT")}
+    )
     if document.period:
         facts.append(_("Month: %(month)s") % {"month": formats.date_format(document.period, "YEAR_MONTH_FORMAT")})
     if document.revision > 1 and document.reissued_at:
         facts.append(
             _("Reissued on %(date)s (revision %(revision)s)")
-            % {"date": formats.date_format(document.reissued_at.date(), "DATE_FORMAT"), "revision": document.revision}
+            % {
+                "date": formats.date_format(timezone.localdate(document.reissued_at), "DATE_FORMAT"),
+                "revision": document.revision,
+            }
         )
     story += [Paragraph(escape(" · ".join(facts)), body), Spacer(1, 6 * mm)]
 
