@@ -8,3 +8,8 @@ class InventoryConfig(AppConfig):
     ``leasing.hooks`` (connected in ``ready()``)."""
 
     name = "inventory"
+
+    def ready(self) -> None:
+        from .lifecycle_hooks import connect
+
+        connect()  # goods over a lease's life: transfers, extensions, the end (inventory/lifecycle.py)

@@ -17,6 +17,7 @@ urlpatterns = [
     path("language/", accounts_views.language_set, name="language_set"),
     path("settings/", accounts_views.preferences, name="preferences"),
     path("organisations/", include("accounts.urls")),
+    path("staff/inventory/", include("inventory.staff_urls")),
     path("staff/", include("trust.staff_urls")),
     path("", include("warehouses.urls")),
     path("", include("leasing.urls")),

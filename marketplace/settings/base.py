@@ -212,6 +212,7 @@ WARESHARE_SWEEPS: list[str] = [
     "escrow.reconcile.escrow_reconcile_sweep",
     "trust.services.blacklist_expire_due",
     "trust.rating.ratings_recompute_all",
+    "inventory.lifecycle.lease_end_remind",  # goods remain: both sides reminded once before the end
 ]
 
 # --- REST API v1 (api/): DRF, the OpenAPI schema, outbound webhooks. -------------------------
