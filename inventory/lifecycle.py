@@ -159,9 +159,17 @@ def transfer_stock_carry(transfer: LeaseTransfer, *, by: User | None) -> int:
             target = _receiver_product(line.product, new.exporter_id)
             refs: dict[str, Any] = {"transfer": transfer, "reason": f"Transfer #{transfer.pk}"}
             movement_write(
-                lease=old, product=line.product, kind=MovementKind.MOVED_OUT, quantity=-moved, by=by, other_lease=new, **refs
+                lease=old,
+                product=line.product,
+                kind=MovementKind.MOVED_OUT,
+                quantity=-moved,
+                by=by,
+                other_lease=new,
+                **refs,
             )
-            movement_write(lease=new, product=target, kind=MovementKind.MOVED_IN, quantity=moved, by=by, other_lease=old, **refs)
+            movement_write(
+                lease=new, product=target, kind=MovementKind.MOVED_IN, quantity=moved, by=by, other_lease=old, **refs
+            )
         if moved < line.quantity:
             short.append(f"{line.product.sku} {moved} of {line.quantity}")
         line.moved = moved
@@ -171,9 +179,12 @@ def transfer_stock_carry(transfer: LeaseTransfer, *, by: User | None) -> int:
     if short:
         note += f"; less was on hand than offered ({', '.join(short)})"
     lease_note(old, by=by, note=note)
-    lease_note(new, by=by, note=f"Goods carried from lease #{old.pk}: {moved_total} units" + (
-        f"; less was on hand than offered ({', '.join(short)})" if short else ""
-    ))
+    lease_note(
+        new,
+        by=by,
+        note=f"Goods carried from lease #{old.pk}: {moved_total} units"
+        + (f"; less was on hand than offered ({', '.join(short)})" if short else ""),
+    )
     return moved_total
 
 
@@ -194,9 +205,23 @@ def stock_carry_all(*, parent: Lease, child: Lease, by: User | None) -> int:
             stock_release(lease_id=parent.pk, product=product, quantity=held)
         refs: dict[str, Any] = {"reason": f"Extension lease #{child.pk}"}
         movement_write(
-            lease=parent, product=product, kind=MovementKind.MOVED_OUT, quantity=-on_hand, by=by, other_lease=child, **refs
+            lease=parent,
+            product=product,
+            kind=MovementKind.MOVED_OUT,
+            quantity=-on_hand,
+            by=by,
+            other_lease=child,
+            **refs,
         )
-        movement_write(lease=child, product=product, kind=MovementKind.MOVED_IN, quantity=on_hand, by=by, other_lease=parent, **refs)
+        movement_write(
+            lease=child,
+            product=product,
+            kind=MovementKind.MOVED_IN,
+            quantity=on_hand,
+            by=by,
+            other_lease=parent,
+            **refs,
+        )
         if held:
             stock_hold(lease_id=child.pk, product=product, quantity=held)
         total += on_hand
@@ -325,6 +350,7 @@ def on_lease_changed(*, lease: Lease, from_state: str, to_state: str, by: Any, *
         else:
             overstay_open(lease, by=by)
     elif to_state == S.ACTIVE and lease.origin == LeaseOrigin.EXTENSION and lease.goods_carried:
+        assert lease.parent_id is not None
         parent = Lease.objects.select_for_update().get(pk=lease.parent_id)
         if parent.state == S.COMPLETED and on_hand_of(parent):
             stock_carry_all(parent=parent, child=lease, by=by)
@@ -333,8 +359,9 @@ def on_lease_changed(*, lease: Lease, from_state: str, to_state: str, by: Any, *
 
 def on_stock_moved(*, movement: StockMovement, **_: Any) -> None:
     """An overstayed lease's last units left: its overstay resolves."""
-    if movement.quantity < 0 and movement.kind != MovementKind.MOVED_OUT:
-        if Overstay.objects.filter(lease_id=movement.lease_id, resolved_at=None).exists() and not on_hand_of(
-            movement.lease_id
-        ):
-            overstay_resolve(movement.lease_id, resolution=OverstayResolution.REMOVED)
+    if movement.quantity >= 0 or movement.kind == MovementKind.MOVED_OUT:
+        return
+    if Overstay.objects.filter(lease_id=movement.lease_id, resolved_at=None).exists() and not on_hand_of(
+        movement.lease_id
+    ):
+        overstay_resolve(movement.lease_id, resolution=OverstayResolution.REMOVED)

@@ -11,7 +11,9 @@ def connect() -> None:
     leasing_hooks.transfer_changed.connect(
         lifecycle.on_transfer_changed, dispatch_uid="inventory.lifecycle.transfer", weak=False
     )
-    leasing_hooks.lease_changed.connect(lifecycle.on_lease_changed, dispatch_uid="inventory.lifecycle.lease", weak=False)
+    leasing_hooks.lease_changed.connect(
+        lifecycle.on_lease_changed, dispatch_uid="inventory.lifecycle.lease", weak=False
+    )
     hooks.stock_moved.connect(lifecycle.on_stock_moved, dispatch_uid="inventory.lifecycle.stock", weak=False)
     leasing_hooks.transfer_check_register(lifecycle.transfer_goods_check)
     leasing_hooks.late_extension_register(lifecycle.late_extension_allowed)

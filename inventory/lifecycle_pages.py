@@ -95,15 +95,17 @@ def transfer_page_extras(transfer: LeaseTransfer, organisation: Organisation) ->
             )
     if not lines and left is None:
         return {}
-    view = TransferGoodsView(
-        goods=transfer.goods, lines=lines, units=sum(line.quantity for line in lines), left=left
-    )
+    view = TransferGoodsView(goods=transfer.goods, lines=lines, units=sum(line.quantity for line in lines), left=left)
     return {"transfer_goods": view}
 
 
 def _on_hand_sum() -> Subquery:
     units = (
-        StockLevel.objects.filter(lease=OuterRef("pk")).order_by().values("lease").annotate(n=Sum("on_hand")).values("n")
+        StockLevel.objects.filter(lease=OuterRef("pk"))
+        .order_by()
+        .values("lease")
+        .annotate(n=Sum("on_hand"))
+        .values("n")
     )
     return Subquery(units, output_field=IntegerField())
 
@@ -126,10 +128,11 @@ def leases_ending_with_goods(organisation: Organisation) -> list[Lease]:
         .filter(units__gt=0)
         .order_by("end", "pk")
     )
-    found = []
+    found: list[Lease] = []
     for lease in leases:
-        lease.days_left = (lease.end - lease_today(lease)).days
-        if lease.overstay_since is not None or lease.days_left <= REMIND_DAYS:
+        days_left = (lease.end - lease_today(lease)).days
+        lease.days_left = days_left  # type: ignore[attr-defined]
+        if lease.overstay_since is not None or days_left <= REMIND_DAYS:
             found.append(lease)
     return found
 
@@ -148,11 +151,15 @@ def staff_overstays(request: HttpRequest) -> HttpResponse:
     units = {}
     ids = [overstay.lease_id for overstay in page.object_list]
     for lease_id, n in (
-        StockLevel.objects.filter(lease_id__in=ids).order_by().values("lease_id").annotate(n=Sum("on_hand")).values_list("lease_id", "n")
+        StockLevel.objects.filter(lease_id__in=ids)
+        .order_by()
+        .values("lease_id")
+        .annotate(n=Sum("on_hand"))
+        .values_list("lease_id", "n")
     ):
         units[lease_id] = n
     for overstay in page.object_list:
-        overstay.units_now = units.get(overstay.lease_id, 0)
+        overstay.units_now = units.get(overstay.lease_id, 0)  # type: ignore[attr-defined]
     return render(request, "staff/overstays.html", {"page": page})
 
 

@@ -33,8 +33,14 @@ def stock_consistency() -> tuple[str, list[Problem]]:
         holding=Coalesce(Subquery(holding, output_field=IntegerField()), 0),
     )
     problems = [
-        Problem("stock", f"lease {lease} product {product}", f"on hand {on_hand} (movements {moved}), held {held} (orders {holding})")
-        for lease, product, on_hand, moved, held, holding in levels.filter(~Q(on_hand=F("moved")) | ~Q(held=F("holding")))
+        Problem(
+            "stock",
+            f"lease {lease} product {product}",
+            f"on hand {on_hand} (movements {moved}), held {held} (orders {holding})",
+        )
+        for lease, product, on_hand, moved, held, holding in levels.filter(
+            ~Q(on_hand=F("moved")) | ~Q(held=F("holding"))
+        )
         .order_by("lease_id", "product_id")
         .values_list("lease_id", "product_id", "on_hand", "moved", "held", "holding")
     ]
@@ -46,5 +52,8 @@ def stock_consistency() -> tuple[str, list[Problem]]:
         .values_list("lease_id", "product_id")
         .distinct()
     )
-    problems += [Problem("stock", f"lease {lease} product {product}", "has movements but no stock level") for lease, product in orphans]
+    problems += [
+        Problem("stock", f"lease {lease} product {product}", "has movements but no stock level")
+        for lease, product in orphans
+    ]
     return f"{StockLevel.objects.count()} stock levels against {StockMovement.objects.count()} movements", problems

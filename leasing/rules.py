@@ -32,7 +32,6 @@ from .choices import (
     TransferState,
 )
 from .core import ENDED_UNUSED, TRANSITIONS, held_at_end, lease_today, state_word
-from .hooks import late_extension_allowed
 from .exceptions import (
     InvalidExtension,
     InvalidTransfer,
@@ -41,6 +40,7 @@ from .exceptions import (
     ShipmentOutOfOrder,
     TransferNotOpen,
 )
+from .hooks import late_extension_allowed
 from .models import InboundShipment, Lease, LeaseTransfer
 
 S = LeaseState

@@ -41,13 +41,15 @@ def test_an_extension_keeps_the_stock_and_open_orders_follow_when_the_lease_ends
     p.pay(extension)
     extension.refresh_from_db()
     assert extension.state == S.ACTIVE
-    assert stock(lease) == before and stock(extension) == {}  # the lease in force until its end keeps them
+    assert stock(lease) == before
+    assert stock(extension) == {}
 
     clock.set(_at(days_from_now(11)))
     services.leases_complete()
     lease.refresh_from_db()
     assert lease.state == S.COMPLETED
-    assert stock(lease) == {} and stock(extension) == before
+    assert stock(lease) == {}
+    assert stock(extension) == before
     assert extension.stock_levels.get(product=sofa).held == 2
     order.refresh_from_db()
     assert order.lease_id == extension.pk
@@ -72,8 +74,11 @@ def test_the_reminder_goes_once_from_7_days_before_the_end_at_the_warehouse(cloc
         assert lease_end_remind() == 1
     assert LeaseEndReminder.objects.get().lease == far_east
     recipients = {address for message in mail.outbox for address in message.to}
-    both = {m.user.email for m in far_east.exporter.memberships.all()} | {m.user.email for m in far_east.owner.memberships.all()}
-    assert both <= recipients and len(both) == 2  # both sides
+    both = {m.user.email for m in far_east.exporter.memberships.all()} | {
+        m.user.email for m in far_east.owner.memberships.all()
+    }
+    assert both <= recipients
+    assert len(both) == 2
     assert any("Goods remain" in message.subject for message in mail.outbox)
     assert lease_end_remind() == 0  # once
 
@@ -94,7 +99,8 @@ def test_the_reminder_is_in_simplified_chinese_for_a_chinese_reader(clock, djang
     with django_capture_on_commit_callbacks(execute=True):
         assert lease_end_remind() == 1
     to_exporter = [message for message in mail.outbox if p.exporter.email in message.to]
-    assert to_exporter and "货物" in to_exporter[0].subject
+    assert to_exporter
+    assert "货物" in to_exporter[0].subject
 
 
 def _overstayed(clock, capture=None):
@@ -118,7 +124,8 @@ def test_a_lease_ending_with_goods_overstays_both_see_it_and_a_removal_resolves_
     p, lease = _overstayed(clock, django_capture_on_commit_callbacks)
     assert lease.state == S.COMPLETED
     overstay = Overstay.objects.get(lease=lease)
-    assert overstay.is_open and overstay.units == sum(stock(lease).values())
+    assert overstay.is_open
+    assert overstay.units == sum(stock(lease).values())
     assert overstay.since == lease.end + timedelta(days=1)
     assert any("overstayed" in message.subject for message in mail.outbox)
     for user in (p.owner, p.exporter):
@@ -130,7 +137,8 @@ def test_a_lease_ending_with_goods_overstays_both_see_it_and_a_removal_resolves_
 
     empty(lease)  # the removal shipped
     overstay.refresh_from_db()
-    assert not overstay.is_open and overstay.resolution == "removed"
+    assert not overstay.is_open
+    assert overstay.resolution == "removed"
 
 
 def test_an_overstayed_lease_may_still_be_extended_and_the_extension_takes_the_goods(clock):
@@ -142,7 +150,8 @@ def test_an_overstayed_lease_may_still_be_extended_and_the_extension_takes_the_g
     p.pay(extension)
     extension.refresh_from_db()
     assert extension.state == S.ACTIVE
-    assert stock(extension) == before and stock(lease) == {}
+    assert stock(extension) == before
+    assert stock(lease) == {}
     overstay = Overstay.objects.get(lease=lease)
     assert (overstay.resolution, overstay.extension_id) == ("extended", extension.pk)
 
