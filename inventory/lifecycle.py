@@ -30,7 +30,7 @@ from datetime import timedelta
 from typing import Any
 
 from django.db import transaction
-from django.db.models import Exists, OuterRef, Q, Sum
+from django.db.models import Exists, OuterRef, Q, QuerySet, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -299,14 +299,17 @@ def late_extension_allowed(lease: Lease) -> bool:
     return Overstay.objects.filter(lease_id=lease.pk, resolved_at=None).exists()
 
 
+def paid_extensions(parent: Any) -> QuerySet[Lease]:
+    """Extensions of ``parent`` (a lease or an ``OuterRef``) that are paid: they take the goods over."""
+    return Lease.objects.filter(parent=parent, origin=LeaseOrigin.EXTENSION, state__in=[S.FUNDED, S.ACTIVE])
+
+
 def lease_end_remind() -> int:
     """The sweep: remind both sides of an active lease with goods on hand once, from ``REMIND_DAYS``
     before its last day at its warehouse, unless a paid extension takes the goods over."""
     latest = today_range()[1]
     has_goods = StockLevel.objects.filter(lease=OuterRef("pk"), on_hand__gt=0)
-    paid_extension = Lease.objects.filter(
-        parent=OuterRef("pk"), origin=LeaseOrigin.EXTENSION, state__in=[S.FUNDED, S.ACTIVE]
-    )
+    paid_extension = paid_extensions(OuterRef("pk"))
     due = Q(state=S.ACTIVE, end__lte=latest + timedelta(days=REMIND_DAYS), end_reminder__isnull=True)
     candidates = (
         Lease.objects.filter(due)

@@ -22,7 +22,7 @@ from leasing.models import Lease, LeaseTransfer
 from leasing.selectors import with_parties
 from warehouses.dates import today_range
 
-from .lifecycle import REMIND_DAYS, on_hand_of, transfer_is_whole
+from .lifecycle import REMIND_DAYS, on_hand_of, paid_extensions, transfer_is_whole
 from .models import StockLevel
 from .models_lifecycle import Overstay, TransferStockLine
 
@@ -45,14 +45,16 @@ class LeaseEnd:
 
 def lease_end_of(lease: Lease) -> LeaseEnd | None:
     """The banner for ``lease``, if it needs one: an active lease with goods from ``REMIND_DAYS``
-    before its end at the warehouse; a completed one with an overstay (open or resolved). At most
-    two queries; none for leases in other states."""
+    before its end at the warehouse, unless a paid extension takes them over; a completed one with an
+    overstay (open or resolved). At most two queries; none for leases in other states."""
     if lease.state == S.ACTIVE:
         days_left = (lease.end - lease_today(lease)).days
         if days_left > REMIND_DAYS:
             return None
         units = on_hand_of(lease)
-        return LeaseEnd(units=units, end=lease.end, days_left=max(days_left, 0)) if units else None
+        if not units or paid_extensions(lease).exists():  # a paid extension takes the goods over
+            return None
+        return LeaseEnd(units=units, end=lease.end, days_left=max(days_left, 0))
     if lease.state == S.COMPLETED:
         overstay = Overstay.objects.filter(lease=lease).select_related("extension").first()
         if overstay is None:
@@ -112,11 +114,12 @@ def _on_hand_sum() -> Subquery:
 
 def leases_ending_with_goods(organisation: Organisation) -> list[Lease]:
     """``organisation``'s leases (as exporter or owner) with goods on hand that end within
-    ``REMIND_DAYS`` at their warehouse, or that overstayed (an open ``Overstay``); soonest end first.
+    ``REMIND_DAYS`` at their warehouse (and no paid extension takes the goods over), or that
+    overstayed (an open ``Overstay``); soonest end first.
     Each has ``units`` (on hand), ``days_left`` and ``overstay_since`` (a date, or None). Two queries."""
     latest = today_range()[1]
     open_overstay = Overstay.objects.filter(lease=OuterRef("pk"), resolved_at=None)
-    ending = Q(state=S.ACTIVE, end__lte=latest + timedelta(days=REMIND_DAYS))
+    ending = Q(state=S.ACTIVE, end__lte=latest + timedelta(days=REMIND_DAYS)) & ~Exists(paid_extensions(OuterRef("pk")))
     overstayed = Q(state=S.COMPLETED) & Exists(open_overstay)
     mine = Q(exporter=organisation) | Q(listing__warehouse__organisation=organisation)
     leases = list(

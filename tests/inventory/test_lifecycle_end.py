@@ -201,3 +201,35 @@ def test_leases_ending_with_goods_runs_in_constant_queries(clock, django_assert_
     clock.set(_at(days_from_now(5)))
     with django_assert_num_queries(1):
         assert len(leases_ending_with_goods(p.exporter_org)) == 3
+
+
+def test_both_sides_see_the_goods_remain_banner_before_the_end_and_a_stranger_gets_404(client, clock):
+    p = Parties(capacity=10)
+    lease = p.lease_in(S.ACTIVE, start=days_from_now(1), end=days_from_now(10), quantity=3)
+    put(lease, "SOFA-1", 5)
+    units = sum(stock(lease).values())
+    login(client, p.exporter)
+    assert "lease-end" not in client.get(url("leasing:lease_detail", lease.pk)).content.decode()  # 9 days to go
+
+    clock.set(_at(days_from_now(5)))
+    for user in (p.owner, p.exporter):
+        login(client, user)
+        page = client.get(url("leasing:lease_detail", lease.pk)).content.decode()
+        assert "This lease ends in 5 days" in page
+        assert f"{units} units are still on it" in page
+    stranger = Parties()
+    login(client, stranger.exporter)
+    assert client.get(url("leasing:lease_detail", lease.pk)).status_code == 404
+    assert leases_ending_with_goods(stranger.exporter_org) == []
+    assert [found.pk for found in leases_ending_with_goods(p.owner_org)] == [lease.pk]
+
+    # A paid extension takes the goods over: no banner, no reminder.
+    clock.set(clock.start)
+    extension = services.lease_extend(lease=lease, by=p.exporter, end=days_from_now(20))
+    p.accept(extension)
+    p.pay(extension)
+    clock.set(_at(days_from_now(5)))
+    login(client, p.exporter)
+    assert "lease-end" not in client.get(url("leasing:lease_detail", lease.pk)).content.decode()
+    assert leases_ending_with_goods(p.exporter_org) == []
+    assert lease_end_remind() == 0

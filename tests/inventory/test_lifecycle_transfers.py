@@ -117,3 +117,17 @@ def test_a_remove_transfer_is_refused_while_goods_remain_and_completes_once_they
     transfer.refresh_from_db()
     assert transfer.state == TransferState.COMPLETED
     assert stock(transfer.new_lease) == {}
+
+
+def test_the_named_receiver_sees_the_goods_offered_and_a_stranger_gets_404(client):
+    p, lease = _long_active()
+    put(lease, "SOFA-1", 8)
+    organisation, user = receiver_of(None)
+    transfer = _offer(p, lease, 2, to_organisation=organisation)
+    login(client, user)
+    page = client.get(url("leasing:transfer_detail", transfer.pk)).content.decode()
+    assert "SOFA-1" in page
+    assert "Goods carried" in page
+    _, stranger = receiver_of(None)
+    login(client, stranger)
+    assert client.get(url("leasing:transfer_detail", transfer.pk)).status_code == 404
