@@ -233,3 +233,18 @@ def test_both_sides_see_the_goods_remain_banner_before_the_end_and_a_stranger_ge
     assert "lease-end" not in client.get(url("leasing:lease_detail", lease.pk)).content.decode()
     assert leases_ending_with_goods(p.exporter_org) == []
     assert lease_end_remind() == 0
+
+
+def test_the_exporter_extends_an_overstayed_lease_from_its_page(client, clock):
+    p, lease = _overstayed(clock)
+    login(client, p.exporter)
+    end = days_from_now(20)
+    preview = client.get(url("leasing:lease_extend", lease.pk) + f"?end={end.isoformat()}")
+    assert preview.status_code == 200
+    response = client.post(url("leasing:lease_extend", lease.pk), {"end": end.isoformat()})
+    assert response.status_code == 302
+    extension = lease.children.get()
+    assert (extension.start, extension.end, extension.quantity) == (lease.end + timedelta(days=1), end, 3)
+    stranger = Parties()
+    login(client, stranger.exporter)
+    assert client.post(url("leasing:lease_extend", lease.pk), {"end": end.isoformat()}).status_code == 404
