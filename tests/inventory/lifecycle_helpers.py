@@ -28,3 +28,13 @@ def empty(lease: Lease) -> None:
     """Ship everything on hand out of ``lease``."""
     for sku, units in stock(lease).items():
         put(lease, sku, -units)
+
+
+def removal_shipped(lease: Lease, exporter, owner):
+    """The exporter orders a removal of everything on ``lease``; the owner accepts, picks and ships it."""
+    from inventory import services
+
+    order = services.order_create(lease=lease, by=exporter, kind="removal", lines=[])
+    order = services.order_accept(order=order, by=owner)
+    order = services.order_pick(order=order, by=owner)
+    return services.order_ship(order=order, by=owner, carrier="DHL", tracking_number="JD0001")

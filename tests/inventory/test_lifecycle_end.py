@@ -4,18 +4,16 @@ from datetime import UTC, datetime, time, timedelta
 
 import pytest
 from django.core import mail
-from django.db import transaction
 
-from inventory.choices import OrderStatus
+from inventory import services as inventory_services
 from inventory.lifecycle import lease_end_remind
 from inventory.lifecycle_pages import leases_ending_with_goods
-from inventory.models import LeaseEndReminder, OutboundLine, OutboundOrder, Overstay
-from inventory.services.ledger import stock_hold
+from inventory.models import LeaseEndReminder, Overstay
 from leasing import services
 from leasing.choices import LeaseState as S
 from leasing.consistency import consistency_check
 from tests.helpers import login, url
-from tests.inventory.lifecycle_helpers import empty, put, stock
+from tests.inventory.lifecycle_helpers import empty, put, removal_shipped, stock
 from tests.leasing.factories import Parties
 from tests.trust.factories import staff_user
 from tests.warehouses.factories import ListingFactory, WarehouseFactory, days_from_now
@@ -31,10 +29,9 @@ def test_an_extension_keeps_the_stock_and_open_orders_follow_when_the_lease_ends
     p = Parties(capacity=10)
     lease = p.lease_in(S.ACTIVE, start=days_from_now(1), end=days_from_now(10), quantity=3)
     sofa = put(lease, "SOFA-1", 6)
-    with transaction.atomic():
-        order = OutboundOrder.objects.create(lease=lease, status=OrderStatus.ACCEPTED, requested_by=p.exporter)
-        OutboundLine.objects.create(order=order, product=sofa, quantity=2)
-        stock_hold(lease_id=lease.pk, product=sofa, quantity=2)
+    order = inventory_services.order_create(lease=lease, by=p.exporter, kind="pickup", lines=[(sofa, 2)])
+    order = inventory_services.order_accept(order=order, by=p.owner)  # 2 held
+    waiting = inventory_services.order_create(lease=lease, by=p.exporter, kind="pickup", lines=[(sofa, 1)])
     before = stock(lease)
     extension = services.lease_extend(lease=lease, by=p.exporter, end=days_from_now(20))
     p.accept(extension)
@@ -52,7 +49,12 @@ def test_an_extension_keeps_the_stock_and_open_orders_follow_when_the_lease_ends
     assert stock(extension) == before
     assert extension.stock_levels.get(product=sofa).held == 2
     order.refresh_from_db()
-    assert order.lease_id == extension.pk
+    waiting.refresh_from_db()
+    assert order.lease_id == waiting.lease_id == extension.pk
+    assert order.events.last().note == f"Moved to extension lease #{extension.pk}"
+    order = inventory_services.order_pick(order=order, by=p.owner)
+    inventory_services.order_ship(order=order, by=p.owner, carrier="DHL", tracking_number="JD0002")
+    assert stock(extension)["SOFA-1"] == before["SOFA-1"] - 2
     assert not Overstay.objects.exists()
     assert consistency_check(only=("stock",)).ok
 
@@ -135,10 +137,12 @@ def test_a_lease_ending_with_goods_overstays_both_see_it_and_a_removal_resolves_
     assert [found.pk for found in leases_ending_with_goods(p.exporter_org)] == [lease.pk]
     assert [found.pk for found in leases_ending_with_goods(Parties().exporter_org)] == []  # another organisation
 
-    empty(lease)  # the removal shipped
+    removal_shipped(lease, p.exporter, p.owner)  # a completed lease still takes a removal order
+    assert stock(lease) == {}
     overstay.refresh_from_db()
     assert not overstay.is_open
     assert overstay.resolution == "removed"
+    assert consistency_check(only=("stock",)).ok
 
 
 def test_an_overstayed_lease_may_still_be_extended_and_the_extension_takes_the_goods(clock):

@@ -10,7 +10,7 @@ from leasing.choices import TransferGoods, TransferState
 from leasing.exceptions import InvalidTransfer
 from leasing.models import LeaseTransfer
 from tests.helpers import login, url
-from tests.inventory.lifecycle_helpers import empty, put, stock
+from tests.inventory.lifecycle_helpers import put, removal_shipped, stock
 from tests.leasing.factories import Parties
 from tests.leasing.test_flex import receiver_of
 from tests.warehouses.factories import days_from_now
@@ -112,7 +112,7 @@ def test_a_remove_transfer_is_refused_while_goods_remain_and_completes_once_they
     assert transfer.new_lease.state == S.ACCEPTED  # nothing charged
     assert not transfer.new_lease.escrow.payments.exists()
 
-    empty(lease)  # the removal shipped
+    removal_shipped(lease, p.exporter, p.owner)
     services.lease_pay(lease=transfer.new_lease, by=user, payment_method="pm_card_visa")
     transfer.refresh_from_db()
     assert transfer.state == TransferState.COMPLETED
