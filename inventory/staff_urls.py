@@ -1,10 +1,11 @@
-"""Inventory's part of the staff console (``staff/inventory/``; every view ``staff_required``)."""
+"""The inventory part of the staff console (namespace ``staff_inventory``, mounted under /staff/):
+read-only, every view ``staff_required``."""
 
 from django.urls import path
 
 from . import lifecycle_pages
 
-app_name = "inventory_staff"
+app_name = "staff_inventory"
 urlpatterns = [
     path("overstays/", lifecycle_pages.staff_overstays, name="overstays"),
 ]

@@ -175,10 +175,10 @@ def test_a_lease_ending_empty_does_not_overstay_nor_may_it_be_extended_late(cloc
 def test_overstays_are_listed_for_staff_only_in_constant_queries(client, clock, django_assert_max_num_queries):
     _overstayed(clock)
     login(client, Parties().exporter)
-    assert client.get(url("inventory_staff:overstays")).status_code == 404
+    assert client.get(url("staff_inventory:overstays")).status_code == 404
     client.force_login(staff_user())
     with django_assert_max_num_queries(30) as one:
-        assert client.get(url("inventory_staff:overstays")).status_code == 200
+        assert client.get(url("staff_inventory:overstays")).status_code == 200
     for _ in range(2):
         p = Parties(capacity=10)
         lease = p.lease_in(S.ACTIVE, start=days_from_now(1), end=days_from_now(10), quantity=3)
@@ -187,7 +187,7 @@ def test_overstays_are_listed_for_staff_only_in_constant_queries(client, clock, 
     services.leases_complete()
     assert Overstay.objects.count() == 3
     with django_assert_max_num_queries(len(one.captured_queries)):
-        page = client.get(url("inventory_staff:overstays")).content.decode()
+        page = client.get(url("staff_inventory:overstays")).content.decode()
     assert page.count("badge-warn") >= 3
 
 
