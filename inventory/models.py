@@ -180,3 +180,7 @@ class OrderEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.order_id}: {self.status}"
+
+
+# Goods over a lease's life: transfer stock lines, end reminders, overstays (inventory/lifecycle.py).
+from .models_lifecycle import LeaseEndReminder, Overstay, TransferStockLine  # noqa: E402, F401

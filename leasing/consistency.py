@@ -16,6 +16,9 @@ returns a ``Report``: what each check covered and every ``Problem`` found (none:
   latest event is its state; a paid lease (funded and after) has a succeeded payment, a funding
   posting and a release schedule; a lease not yet paid (requested, accepted) has no succeeded
   payment (one would mean a charge recorded without the lease being funded).
+
+Apps above leasing add their own checks with ``consistency_check_register`` in their
+``AppConfig.ready()`` (inventory: **stock**, levels = movements and holding orders).
 """
 
 from collections.abc import Callable, Mapping
@@ -36,7 +39,7 @@ from .choices import LeaseOrigin
 from .choices import LeaseState as S
 from .models import Instalment, Lease, LeaseEvent
 
-__all__ = ["CHECKS", "HOLDING", "PAID", "Problem", "Report", "consistency_check"]
+__all__ = ["CHECKS", "HOLDING", "PAID", "Problem", "Report", "consistency_check", "consistency_check_register"]
 
 # Leases that hold their space on the calendar; leases that have been paid into escrow.
 HOLDING = frozenset({S.REQUESTED, S.ACCEPTED, S.FUNDED, S.CHECKED_IN, S.DISPUTED, S.ACTIVE})
@@ -216,6 +219,12 @@ CHECKS: dict[str, Callable[[], tuple[str, list[Problem]]]] = {
     "ledger": _ledger,
     "leases": _leases,
 }
+
+
+def consistency_check_register(name: str, check: Callable[[], tuple[str, list[Problem]]]) -> None:
+    """Add ``check() -> (what it covered, problems)`` under ``name`` (an app above leasing, from its
+    ``AppConfig.ready()``, so leasing never imports it); ``manage.py consistency_check --only name`` runs it."""
+    CHECKS.setdefault(name, check)
 
 
 def consistency_check(*, only: tuple[str, ...] = ()) -> Report:

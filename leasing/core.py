@@ -45,6 +45,7 @@ __all__ = [
     "TRANSFER_TRANSITIONS",
     "TRANSITIONS",
     "Locked",
+    "held_at_end",
     "held_by_day",
     "held_on",
     "lease_carry_in",
@@ -307,3 +308,12 @@ def held_by_day(lease: Lease, start: date, end: date | None = None) -> dict[date
 def held_on(lease: Lease, day: date) -> int:
     """Units the lease holds on ``day``."""
     return held_by_day(lease, day, day)[day]
+
+
+def held_at_end(lease: Lease) -> int:
+    """Units the lease holds on its last day; for a completed lease, the units it held then (its
+    holds were released when it completed). One query."""
+    if lease.state != S.COMPLETED:
+        return held_on(lease, lease.end)
+    covering = lease.reservations.filter(start__lte=lease.end, end__gte=lease.end)
+    return sum(covering.values_list("quantity", flat=True))

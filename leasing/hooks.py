@@ -14,7 +14,7 @@ from django.dispatch import Signal
 if TYPE_CHECKING:
     from accounts.models import Organisation
 
-    from .models import Lease
+    from .models import Lease, LeaseTransfer
 
 # Sent inside the transaction by ``leasing.core.lease_transition`` after the event row is written,
 # with ``lease``, ``from_state``, ``to_state`` and ``by`` (a User or None).
@@ -62,3 +62,60 @@ def lease_page_extras(lease: Lease, organisation: Organisation) -> dict[str, Any
 # and, for a new offer (``from_state`` None), by ``transfers.transfer_offer``; with ``transfer``,
 # ``from_state``, ``to_state`` and ``by`` (a User or None). The API sends its webhooks from it.
 transfer_changed = Signal()
+
+
+# Sent inside ``services.checkin_record``'s transaction once the check-in and its lines are written,
+# with ``checkin`` (a CheckIn; each CheckInLine has ``received_quantity`` and ``damaged_quantity``)
+# and ``by`` (the owner's User). Inventory connects here to write the goods into its ledger.
+checkin_recorded = Signal()
+
+
+TransferExtras = Callable[["LeaseTransfer", "Organisation"], dict[str, Any]]
+_transfer_extras: list[TransferExtras] = []
+
+
+def transfer_page_extras_register(extras: TransferExtras) -> None:
+    """Register ``extras(transfer, organisation) -> dict``: what an app above leasing adds to the
+    transfer page (inventory: the goods the offer carries). Each must run a fixed number of queries."""
+    if extras not in _transfer_extras:
+        _transfer_extras.append(extras)
+
+
+def transfer_page_extras(transfer: LeaseTransfer, organisation: Organisation) -> dict[str, Any]:
+    found: dict[str, Any] = {}
+    for extras in _transfer_extras:
+        found.update(extras(transfer, organisation))
+    return found
+
+
+TransferCheck = Callable[["LeaseTransfer"], None]
+_transfer_checks: list[TransferCheck] = []
+
+
+def transfer_check_register(check: TransferCheck) -> None:
+    """Register ``check(transfer)``: it raises an ApplicationError (InvalidTransfer) when the transfer
+    cannot complete now (inventory: a transfer whose goods are to be removed still has goods on the
+    lease). Run before the receiver is charged and again, under the locks, when the transfer completes."""
+    if check not in _transfer_checks:
+        _transfer_checks.append(check)
+
+
+def transfer_require(transfer: LeaseTransfer) -> None:
+    """Run every registered transfer check (``transfer_check_register``)."""
+    for check in _transfer_checks:
+        check(transfer)
+
+
+LateExtension = Callable[["Lease"], bool]
+_late_extensions: list[LateExtension] = []
+
+
+def late_extension_register(allows: LateExtension) -> None:
+    """Register ``allows(lease) -> bool``: whether a completed lease may still be extended (inventory:
+    its goods overstayed the end). One query at most."""
+    if allows not in _late_extensions:
+        _late_extensions.append(allows)
+
+
+def late_extension_allowed(lease: Lease) -> bool:
+    return any(allows(lease) for allows in _late_extensions)

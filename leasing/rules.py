@@ -31,7 +31,7 @@ from .choices import (
     ShipmentStatus,
     TransferState,
 )
-from .core import ENDED_UNUSED, TRANSITIONS, held_on, lease_today, state_word
+from .core import ENDED_UNUSED, TRANSITIONS, held_at_end, lease_today, state_word
 from .exceptions import (
     InvalidExtension,
     InvalidTransfer,
@@ -40,6 +40,7 @@ from .exceptions import (
     ShipmentOutOfOrder,
     TransferNotOpen,
 )
+from .hooks import late_extension_allowed
 from .models import InboundShipment, Lease, LeaseTransfer
 
 S = LeaseState
@@ -303,9 +304,12 @@ def extend(lease: Lease, side: str, children: Sequence[Lease] | None = None) -> 
     (extending the original again would lease the same days twice)."""
     if not (verdict := _only(side, EXPORTER)):
         return verdict
-    if lease.state != S.ACTIVE:
+    # A completed lease whose goods are still in the warehouse (an app above leasing says so:
+    # inventory's overstay) may still be extended from the day after its end.
+    late = lease.state == S.COMPLETED and late_extension_allowed(lease)
+    if lease.state != S.ACTIVE and not late:
         return no(InvalidTransition, _("A lease can be extended once its goods are checked in and confirmed (active)."))
-    held = held_on(lease, lease.end)  # asked first, so the lease page runs the same queries whatever its history
+    held = held_at_end(lease)  # asked first, so the lease page runs the same queries whatever its history
     extension = live_extension(lease, children)
     if extension is not None and extension.state in (S.REQUESTED, S.ACCEPTED):
         return no(InvalidExtension, _("An extension of this lease is already waiting for the owner or for payment."))

@@ -64,7 +64,7 @@ from .core import (
     transfer_transition,
 )
 from .exceptions import InvalidTransfer, NotAllowed
-from .hooks import transfer_changed
+from .hooks import transfer_changed, transfer_require
 from .models import Instalment, Lease, LeaseEvent, LeaseTransfer
 from .notifications import transfer_notify
 
@@ -351,7 +351,8 @@ def transfer_complete(*, lease: Lease, escrow: Escrow, by: User | None) -> Lease
     """The receiver's lease (locked, just funded) is paid: complete its transfer (module docstring).
 
     If the original lease can no longer hand the part on (cancelled, or the days' money was
-    released meanwhile), the transfer lapses and the receiver is refunded in full.
+    released meanwhile, or an app's ``hooks.transfer_require`` check refuses: goods to be removed
+    came back), the transfer lapses and the receiver is refunded in full.
     """
     transfer = LeaseTransfer.objects.select_for_update().get(new_lease=lease)
     original = Lease.objects.select_for_update().get(pk=transfer.lease_id)
@@ -362,6 +363,7 @@ def transfer_complete(*, lease: Lease, escrow: Escrow, by: User | None) -> Lease
             if transfer.state != TransferState.APPROVED or original.state not in TRANSFERABLE or original_escrow.frozen:
                 raise InvalidTransfer(f"lease #{original.pk} is {original.get_state_display().lower()}")
             value = transfer_value(original, quantity=transfer.quantity, start=transfer.start)
+            transfer_require(transfer)  # the apps above leasing: e.g. goods to be removed are gone
     except InvalidTransfer as error:
         return _unwind(transfer, lease=lease, escrow=escrow, by=by, why=error.detail)
     _capacity_move(original, lease, quantity=transfer.quantity, start=transfer.start)

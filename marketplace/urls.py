@@ -18,6 +18,7 @@ urlpatterns = [
     path("settings/", accounts_views.preferences, name="preferences"),
     path("organisations/", include("accounts.urls")),
     path("staff/", include("trust.staff_urls")),
+    path("staff/inventory/", include("inventory.staff_urls")),
     path("", include("warehouses.urls")),
     path("", include("leasing.urls")),
     path("", include("trust.urls")),

@@ -1,8 +1,8 @@
 """Reads for transfer pages: who sees an offer, its figures, who may receive it; the extension price."""
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, timedelta
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from django.db.models import Q, QuerySet
 
@@ -15,6 +15,7 @@ from ..choices import LeaseState
 from ..choices import TransferState as T
 from ..core import held_on
 from ..exceptions import InvalidTransfer
+from ..hooks import transfer_page_extras
 from ..models import (
     Lease,
     LeaseTransfer,
@@ -71,6 +72,8 @@ class TransferDetail:
     can_consent: bool = False
     can_withdraw: bool = False
     can_pay: bool = False
+    # What apps above leasing add (``hooks.transfer_page_extras``): inventory adds ``stock_lines``.
+    extras: dict[str, Any] = field(default_factory=dict)
 
     @property
     def lease(self) -> Lease:
@@ -113,6 +116,7 @@ def transfer_detail_get(*, transfer: LeaseTransfer, organisation: Organisation) 
             detail.value = transfers.transfer_value(lease, quantity=transfer.quantity, start=transfer.start)
         except InvalidTransfer as error:
             detail.value_problem = error.detail
+    detail.extras = transfer_page_extras(transfer, organisation)
     return detail
 
 

@@ -11,7 +11,7 @@ from warehouses.pricing import listing_quote
 
 from .. import rules
 from ..choices import LeaseOrigin
-from ..core import held_on, lease_lock, require_exporter, require_verified, standing_require
+from ..core import held_at_end, lease_lock, require_exporter, require_verified, standing_require
 from ..exceptions import InvalidExtension
 from ..models import Lease
 from .requests import lease_open
@@ -22,7 +22,9 @@ def lease_extend(*, lease: Lease, by: User, end: date, message: str = "") -> Lea
     """The exporter asks to keep the space after ``lease.end`` until ``end``: a new lease (an
     extension, continuing this one) is requested for the extra days at the listing's price, without
     handling fees (the goods are already in). Its capacity is held now; the owner accepts it (or the
-    listing books instantly); once it is paid, it is active at once (the check-in carries over)."""
+    listing books instantly); once it is paid, it is active at once (the check-in carries over). A
+    completed lease whose goods overstayed its end (``hooks.late_extension_allowed``) is extended the
+    same way, from the day after its end, if the space is still free."""
     require_exporter(lease, by)
     require_verified(lease.exporter, "extend a lease")
     standing_require(lease.exporter, "extend a lease")
@@ -34,7 +36,7 @@ def lease_extend(*, lease: Lease, by: User, end: date, message: str = "") -> Lea
             _("Choose an end date after %(date)s, the lease's current end.")
             % {"date": formats.date_format(lease.end, "DATE_FORMAT")}
         )
-    quantity = held_on(lease, lease.end)
+    quantity = held_at_end(lease)
     start = lease.end + timedelta(days=1)
     quote = listing_quote(listing=lease.listing, start=start, end=end, quantity=quantity, handling=False)
     return lease_open(

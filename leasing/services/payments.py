@@ -25,7 +25,8 @@ from ..core import (
     standing_require,
 )
 from ..exceptions import InvalidTransition, NotAllowed
-from ..models import Lease
+from ..hooks import transfer_require
+from ..models import Lease, LeaseTransfer
 
 
 def lease_pay(*, lease: Lease, by: User, payment_method: str) -> Payment:
@@ -55,6 +56,9 @@ def lease_pay(*, lease: Lease, by: User, payment_method: str) -> Payment:
     with transaction.atomic():
         locked = lease_lock(lease)
         rules.pay(locked.lease, rules.EXPORTER).require()
+        if locked.lease.origin == LeaseOrigin.TRANSFER:
+            # Refused before the charge what would refuse the transfer at completion (hooks).
+            transfer_require(LeaseTransfer.objects.get(new_lease=locked.lease))
         if locked.escrow is None:
             raise InvalidTransition(_("This lease has no escrow to pay into."))
         payment = escrow_services.payment_start(escrow=locked.escrow, amount=locked.lease.total)

@@ -214,6 +214,7 @@ WARESHARE_SWEEPS: list[str] = [
     "trust.services.blacklist_expire_due",
     "trust.rating.ratings_recompute_all",
     "documents.services.statements_issue_due",
+    "inventory.lifecycle.lease_end_remind",  # goods remain: both sides reminded once before the end
 ]
 
 # --- Documents (documents/, docs/money.md "Documents"): receipts, fee invoices, payout statements. ---
