@@ -62,3 +62,21 @@ def lease_page_extras(lease: Lease, organisation: Organisation) -> dict[str, Any
 # and, for a new offer (``from_state`` None), by ``transfers.transfer_offer``; with ``transfer``,
 # ``from_state``, ``to_state`` and ``by`` (a User or None). The API sends its webhooks from it.
 transfer_changed = Signal()
+
+
+SkuChoices = Callable[["Organisation"], list[tuple[str, str]]]
+_sku_choices: list[SkuChoices] = []
+
+
+def shipment_sku_choices_register(choices: SkuChoices) -> None:
+    """Register ``choices(organisation) -> [(sku, description), ...]``: the SKUs the shipment form
+    offers the exporter (inventory: its products). Each must run a fixed number of queries."""
+    if choices not in _sku_choices:
+        _sku_choices.append(choices)
+
+
+def shipment_sku_choices(organisation: Organisation) -> list[tuple[str, str]]:
+    found: list[tuple[str, str]] = []
+    for choices in _sku_choices:
+        found.extend(choices(organisation))
+    return found

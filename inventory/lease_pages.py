@@ -1,0 +1,43 @@
+"""Inventory's part of the leasing pages, registered on ``leasing.hooks`` in ``InventoryConfig.ready``
+(leasing never imports inventory): the Stock section of the lease page, and the exporter's SKUs
+offered on the shipment form."""
+
+from typing import Any
+
+from accounts.models import Organisation
+from leasing.models import Lease
+from leasing.rules import side_of
+
+from . import rules, selectors
+from .pages_selectors import LeaseStock, lease_open_orders
+
+OWNER = "owner"
+
+
+def lease_page_extras(lease: Lease, organisation: Organisation) -> dict[str, Any]:
+    """``stock``: what is on hand per SKU, the open orders, and what the viewer may do (3 queries)."""
+    is_owner = side_of(lease, organisation.pk) == OWNER
+    panel = LeaseStock(
+        lease=lease,
+        is_owner=is_owner,
+        levels=[level for level in selectors.lease_stock(lease) if level.on_hand or level.held],
+        open_orders=lease_open_orders(lease),
+        can_order=not is_owner and bool(rules.order_create_allowed(lease, organisation.pk)),
+        can_adjust=is_owner and bool(rules.adjust_allowed(lease, organisation.pk)),
+    )
+    if not (panel.levels or panel.open_orders or panel.can_adjust):
+        return {}
+    return {"stock": panel}
+
+
+def shipment_sku_choices(organisation: Organisation) -> list[tuple[str, str]]:
+    """The exporter's products, as (SKU, description), for the shipment form's datalist (1 query)."""
+    return list(selectors.products_of(organisation).order_by("sku").values_list("sku", "description")[:1000])
+
+
+def register() -> None:
+    """Called from ``InventoryConfig.ready``."""
+    from leasing import hooks
+
+    hooks.lease_page_extras_register(lease_page_extras)
+    hooks.shipment_sku_choices_register(shipment_sku_choices)
