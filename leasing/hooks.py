@@ -64,6 +64,12 @@ def lease_page_extras(lease: Lease, organisation: Organisation) -> dict[str, Any
 transfer_changed = Signal()
 
 
+# Sent inside ``services.checkin_record``'s transaction once the check-in and its lines are written,
+# with ``checkin`` (a CheckIn; each CheckInLine has ``received_quantity`` and ``damaged_quantity``)
+# and ``by`` (the owner's User). Inventory connects here to write the goods into its ledger.
+checkin_recorded = Signal()
+
+
 SkuChoices = Callable[["Organisation"], list[tuple[str, str]]]
 _sku_choices: list[SkuChoices] = []
 
