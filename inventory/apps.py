@@ -15,9 +15,11 @@ class InventoryConfig(AppConfig):
         """A check-in writes its goods into the ledger (``stock_receive``), in the same transaction."""
         from leasing import hooks
 
+        from . import lease_pages
         from .services import stock_receive
 
         def receive(*, checkin: Any, by: Any, **_: Any) -> None:
             stock_receive(checkin=checkin, by=by)
 
         hooks.checkin_recorded.connect(receive, dispatch_uid="inventory.receive", weak=False)
+        lease_pages.register()  # the lease page's Stock section, the shipment form's SKUs

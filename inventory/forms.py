@@ -147,7 +147,7 @@ class OrderForm(forms.ModelForm):
         if kind and kind != OrderKind.REMOVAL and not self.lines():
             self.add_error(None, _("Enter how many units of at least one SKU leave."))
         if kind == OrderKind.SHIP:
-            for name in ("consignee_name", "consignee_address", "consignee_city", "consignee_country"):
+            for name in ("consignee_name", "consignee_address", "consignee_country", "consignee_phone"):
                 if not data.get(name):
                     self.add_error(name, _("Needed to ship to a consignee."))
         return data

@@ -15,14 +15,16 @@ OWNER = "owner"
 
 
 def lease_page_extras(lease: Lease, organisation: Organisation) -> dict[str, Any]:
-    """``stock``: what is on hand per SKU, the open orders, and what the viewer may do (3 queries)."""
+    """``stock``: what is on hand per SKU, the open orders, and what the viewer may do (2 queries)."""
     is_owner = side_of(lease, organisation.pk) == OWNER
+    levels = selectors.lease_stock(lease)
+    on_hand = sum(level.on_hand for level in levels)
     panel = LeaseStock(
         lease=lease,
         is_owner=is_owner,
-        levels=[level for level in selectors.lease_stock(lease) if level.on_hand or level.held],
+        levels=levels,
         open_orders=lease_open_orders(lease),
-        can_order=not is_owner and bool(rules.order_create_allowed(lease, organisation.pk)),
+        can_order=not is_owner and bool(rules.order_create_allowed(lease, organisation.pk, on_hand=on_hand)),
         can_adjust=is_owner and bool(rules.adjust_allowed(lease, organisation.pk)),
     )
     if not (panel.levels or panel.open_orders or panel.can_adjust):

@@ -37,16 +37,16 @@ def stock_leases_of(organisation: Organisation) -> QuerySet[Lease]:
 
 
 def stock_per_sku(levels: QuerySet[StockLevel]) -> QuerySet[Any]:
-    """``levels`` summed per product: rows of product id, SKU, description, on hand, held, warehouses."""
+    """``levels`` summed per product: rows of product id, SKU, description, on hand, held, free (not held), warehouses."""
     return (
         levels.order_by()
         .values("product_id", "product__sku", "product__description")
         .annotate(
             on_hand=Sum("on_hand"),
             held=Sum("held"),
-            available=Sum(F("on_hand") - F("held")),
             warehouses=Count("lease__listing__warehouse", distinct=True),
         )
+        .annotate(free=F("on_hand") - F("held"))
         .order_by("product__sku", "product_id")
     )
 

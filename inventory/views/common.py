@@ -8,10 +8,6 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.utils.http import url_has_allowed_host_and_scheme
 
-from accounts.models import Organisation
-
-from ..models import OutboundOrder
-
 PAGE_SIZE = 25
 EXPORTER = "exporter"
 OWNER = "owner"
@@ -19,11 +15,6 @@ OWNER = "owner"
 
 def page_of(request: HttpRequest, rows: QuerySet[Any] | list[Any], param: str = "page") -> Page:
     return Paginator(rows, PAGE_SIZE).get_page(request.GET.get(param))
-
-
-def order_side(order: OutboundOrder, organisation: Organisation) -> str:
-    """The side ``organisation`` is on for ``order`` (found through ``order_visible``: it is one of them)."""
-    return EXPORTER if order.lease.exporter_id == organisation.pk else OWNER
 
 
 def back_to(request: HttpRequest, fallback: str, *args: Any) -> HttpResponse:

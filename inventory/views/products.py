@@ -4,7 +4,6 @@ from django.contrib import messages
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
 
 from accounts.decorators import organisation_required
 from accounts.types import OrganisationRequest
@@ -86,12 +85,10 @@ def product_import(request: OrganisationRequest) -> HttpResponse:
         except ApplicationError as error:
             form.add_error(None, error_html(error))
         else:
-            total = getattr(result, "total", None)
-            if total is None:
-                total = getattr(result, "created", 0) + getattr(result, "updated", 0)
             messages.success(
                 request,
-                ngettext("Imported %(count)s product.", "Imported %(count)s products.", total) % {"count": total},
+                _("Imported: %(created)s new products, %(updated)s updated.")
+                % {"created": result.created, "updated": result.updated},
             )
             return redirect("inventory:product_list")
     context = {"form": form, "errors": errors, "columns": services.PRODUCT_COLUMNS}
