@@ -37,7 +37,8 @@ def stock_leases_of(organisation: Organisation) -> QuerySet[Lease]:
 
 
 def stock_per_sku(levels: QuerySet[StockLevel]) -> QuerySet[Any]:
-    """``levels`` summed per product: rows of product id, SKU, description, on hand, held, free (not held), warehouses."""
+    """``levels`` summed per product: rows of product id, SKU, description, on hand, held, free
+    (not held) and the number of warehouses."""
     return (
         levels.order_by()
         .values("product_id", "product__sku", "product__description")
