@@ -35,7 +35,7 @@ def stock(request: OrganisationRequest) -> HttpResponse:
     """The stock across every warehouse: per SKU (``?view=sku``, the default) or per warehouse."""
     view = "warehouse" if request.GET.get("view") == "warehouse" else "sku"
     found = _filtered(request)
-    levels = found.qs if found.is_valid() else found.queryset.none()
+    levels = found.qs if not found.is_bound or found.is_valid() else found.queryset.none()
     if view == "sku":
         rows = page_of(request, stock_per_sku(levels))
     else:
@@ -49,7 +49,7 @@ def stock(request: OrganisationRequest) -> HttpResponse:
 def stock_export(request: OrganisationRequest) -> HttpResponse:
     """The filtered stock per lease and SKU, as CSV."""
     found = _filtered(request)
-    levels = found.qs if found.is_valid() else found.queryset.none()
+    levels = found.qs if not found.is_bound or found.is_valid() else found.queryset.none()
     response = HttpResponse(content_type="text/csv")
     response["Content-Disposition"] = 'attachment; filename="stock.csv"'
     writer = csv.writer(response)

@@ -59,7 +59,7 @@ def test_exporter_pages_render(client, p, goods):
         reverse("inventory:product_update", args=[chairs.pk]): ["Edit CH-1"],
         reverse("inventory:product_delete", args=[chairs.pk]): ["Delete CH-1?"],
         reverse("inventory:product_import"): ["Import products", "sku"],
-        reverse("inventory:stock"): ["By SKU", "CH-1", "Last movements", "Received at check-in"],
+        reverse("inventory:stock"): ["By SKU", "Folding chairs", "Last movements", "Received at check-in"],
         reverse("inventory:stock") + "?view=warehouse": ["By warehouse", p.listing.warehouse.name],
         reverse("inventory:product_stock", args=[chairs.pk]): ["Where it is", "Ledger"],
         reverse("inventory:lease_stock", args=[lease.pk]): [f"Stock on lease #{lease.pk}", "Order goods out"],
