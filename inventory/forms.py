@@ -107,7 +107,7 @@ class OrderForm(forms.ModelForm):
         ]
         labels = {
             "reference": _("Your reference"),
-            "consignee_name": _("Consignee"),
+            "consignee_name": _("Consignee name"),
             "consignee_address": _("Address"),
             "consignee_city": _("City"),
             "consignee_country": _("Country"),
