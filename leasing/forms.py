@@ -197,7 +197,7 @@ class CheckInForm(forms.Form):
                 widget=forms.NumberInput(attrs={"data-declared": line.quantity, "data-diff": f"diff-{line.pk}"}),
             )
             self.fields[self.damaged_name(line)] = forms.IntegerField(
-                label=_("Damaged: %(goods)s") % {"goods": line.description}, min_value=0, initial=0
+                label=_("Damaged: %(goods)s") % {"goods": line.description}, min_value=0, initial=0, required=False
             )
 
     @staticmethod
@@ -233,7 +233,7 @@ class CheckInForm(forms.Form):
 
     def damaged(self) -> dict[int, int]:
         """The lines with damaged units (line id → units)."""
-        found = {line.pk: self.cleaned_data[self.damaged_name(line)] for line in self.lines}
+        found = {line.pk: self.cleaned_data.get(self.damaged_name(line)) or 0 for line in self.lines}
         return {pk: units for pk, units in found.items() if units}
 
 
