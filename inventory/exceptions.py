@@ -8,7 +8,14 @@ from common.exceptions import ApplicationError
 
 
 class InvalidProduct(ApplicationError):
+    """A product's fields were refused; ``errors`` maps each field in error to its message (forms
+    show them beside their fields; ``detail`` joins them)."""
+
     code = "invalid_product"
+
+    def __init__(self, detail: str, *, errors: dict[str, str] | None = None, code: str | None = None) -> None:
+        super().__init__(detail, code=code)
+        self.errors = errors or {}
 
 
 @dataclass(frozen=True)

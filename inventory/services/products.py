@@ -168,9 +168,7 @@ def _sku_taken(organisation: Organisation, sku: str, exclude: int | None = None)
 
 def _raise(errors: dict[str, str]) -> None:
     if errors:
-        field, message = next(iter(errors.items()))
-        detail = "; ".join(f"{name}: {text}" for name, text in errors.items())
-        raise InvalidProduct(detail if len(errors) > 1 else f"{field}: {message}", code="invalid_product")
+        raise InvalidProduct("; ".join(f"{name}: {text}" for name, text in errors.items()), errors=errors)
 
 
 def _require_member(organisation: Organisation, by: User) -> None:

@@ -63,6 +63,7 @@ def test_bad_fields_are_refused(org, fields, field, message):
     with pytest.raises(InvalidProduct, match=message) as caught:
         services.product_create(organisation=org, by=org.user, sku="MUG", **data)
     assert field in caught.value.detail
+    assert message in caught.value.errors[field]
     assert not Product.objects.exists()
 
 

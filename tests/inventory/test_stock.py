@@ -178,3 +178,18 @@ def test_every_message_has_a_chinese_subject_and_text():
             step for step, (_who, subject, text) in MESSAGES.items() if str(subject).isascii() or str(text).isascii()
         ]
     assert untranslated == []
+
+
+def test_goods_moved_to_another_exporters_lease_become_its_product(p):
+    first = lease_with_goods(p)
+    receiver = Parties(listing=p.listing)
+    their_lease = receiver.lease_in(LeaseState.FUNDED)
+    chairs = product(first, "CH-1")
+    moved = services.stock_move(
+        from_lease=first, to_lease=their_lease, quantities={chairs.pk: 10}, by=None, kind_reason="Transfer"
+    )
+    theirs = moved[1].product
+    assert (theirs.organisation, theirs.sku, theirs.description) == (receiver.exporter_org, "CH-1", chairs.description)
+    assert StockLevel.objects.get(lease=their_lease, product=theirs).on_hand == 10
+    order = services.order_create(lease=their_lease, by=receiver.exporter, kind="pickup", lines=[(theirs, 10)])
+    assert order.lines.get().product == theirs

@@ -44,6 +44,19 @@ STEPS_TABLE = {
 }
 
 
+# The main path, and a walk along it: advance 0–4 steps, then maybe one more step (an off-ramp, or a
+# step the status may not allow: the service must refuse it).
+PATH = [OS.REQUESTED, OS.ACCEPTED, OS.PICKED, OS.SHIPPED, OS.DELIVERED]
+PATH_STEPS = ["accept", "pick", "ship", "deliver"]
+WALKS = st.tuples(st.integers(0, 4), st.sampled_from([None, None, "cancel", "refuse", "accept", "pick", "ship"]))
+
+
+def walk_steps(status: str, walk: tuple[int, str | None]) -> list[str]:
+    advance, last = walk
+    start = PATH.index(status) if status in PATH else len(PATH_STEPS)
+    return PATH_STEPS[start : start + advance] + ([last] if last else [])
+
+
 class StockMachine(RuleBasedStateMachine):
     p: Parties
     leases: list
@@ -119,8 +132,10 @@ class StockMachine(RuleBasedStateMachine):
         lease=st.integers(0, 1),
         lines=st.dictionaries(st.integers(0, 2), UNITS, min_size=1, max_size=3),
         kind=st.sampled_from(["ship", "pickup"]),
+        walk=WALKS,
     )
-    def create(self, lease, lines, kind):
+    def create(self, lease, lines, kind, walk):
+        """An order, then a walk along its path."""
         lease = self.leases[lease]
         wanted = {self.products[i]: units for i, units in lines.items()}
         has_goods = sum(v for (lid, _p), v in self.on_hand.items() if lid == lease.pk) > 0
@@ -150,9 +165,10 @@ class StockMachine(RuleBasedStateMachine):
                 "lines": {product.pk: units for product, units in wanted.items()},
                 "status": OS.REQUESTED,
             }
+            self.walk(made[0].pk, walk)
 
-    @rule(lease=st.integers(0, 1))
-    def removal(self, lease):
+    @rule(lease=st.integers(0, 1), walk=WALKS)
+    def removal(self, lease, walk):
         lease = self.leases[lease]
         left = {
             pid: self.on_hand[(lid, pid)] - self.on_order((lid, pid))
@@ -166,14 +182,26 @@ class StockMachine(RuleBasedStateMachine):
 
         if self.attempt(bool(left), call):
             self.orders[made[0].pk] = {"lease": lease.pk, "lines": left, "status": OS.REQUESTED}
+            self.walk(made[0].pk, walk)
+
+    def walk(self, order_id, walk):
+        for step in walk_steps(self.orders[order_id]["status"], walk):
+            self.order_step(order_id, step)
 
     @precondition(lambda self: self.orders)
-    @rule(pick=st.integers(0, 10_000), step=st.sampled_from(sorted(STEPS_TABLE)))
-    def order_step(self, pick, step):
-        order_id = sorted(self.orders)[pick % len(self.orders)]
+    @rule(pick=st.integers(0, 10_000), walk=WALKS, step=st.sampled_from(sorted(STEPS_TABLE)))
+    def order_steps(self, pick, walk, step):
+        """A walk on an open order (or, if none is open, any step on any order: refused)."""
+        open_orders = [pk for pk in sorted(self.orders) if self.orders[pk]["status"] in PATH[:-1]]
+        if open_orders:
+            self.walk(open_orders[pick % len(open_orders)], walk)
+        else:
+            self.order_step(sorted(self.orders)[pick % len(self.orders)], step)
+
+    def order_step(self, order_id, step):
+        sources, to = STEPS_TABLE[step]
         model = self.orders[order_id]
         order = OutboundOrder.objects.get(pk=order_id)
-        sources, to = STEPS_TABLE[step]
         keys = {pid: (model["lease"], pid) for pid in model["lines"]}
         expected = model["status"] in sources
         if step == "accept" and expected:
