@@ -10,11 +10,20 @@ from accounts.types import OrganisationRequest
 from common.exceptions import ApplicationError, error_html
 
 from .. import selectors, services
-from ..exceptions import InvalidImport
+from ..exceptions import InvalidImport, InvalidProduct
 from ..forms import ProductForm, ProductImportForm
 from .common import page_of
 
 FIELDS = ProductForm.Meta.fields
+
+
+def _refused(form: ProductForm, error: ApplicationError) -> None:
+    """The service's refusal as form errors: beside each field it names, else above the form."""
+    fields = error.errors if isinstance(error, InvalidProduct) else {}
+    for name, message in fields.items():
+        form.add_error(name if name in form.fields else None, message)
+    if not fields:
+        form.add_error(None, error_html(error))
 
 
 @organisation_required(exporter=True)
@@ -30,7 +39,7 @@ def product_create(request: OrganisationRequest) -> HttpResponse:
         try:
             product = services.product_create(organisation=request.organisation, by=request.user, **form.cleaned_data)
         except ApplicationError as error:
-            form.add_error(None, error_html(error))
+            _refused(form, error)
         else:
             messages.success(request, _("Product %(sku)s added.") % {"sku": product.sku})
             return redirect("inventory:product_list")
@@ -47,7 +56,7 @@ def product_update(request: OrganisationRequest, pk: int) -> HttpResponse:
         try:
             product = services.product_update(product=product, by=request.user, **fields)
         except ApplicationError as error:
-            form.add_error(None, error_html(error))
+            _refused(form, error)
         else:
             messages.success(request, _("Product %(sku)s saved.") % {"sku": product.sku})
             return redirect("inventory:product_list")
