@@ -9,13 +9,14 @@ from leasing.models import Lease
 from leasing.rules import side_of
 
 from . import rules, selectors
-from .pages_selectors import LeaseStock, lease_open_orders
+from .pages_selectors import LeaseStock, lease_had_goods, lease_open_orders
 
 OWNER = "owner"
 
 
 def lease_page_extras(lease: Lease, organisation: Organisation) -> dict[str, Any]:
-    """``stock``: what is on hand per SKU, the open orders, and what the viewer may do (2 queries)."""
+    """``stock``: what is on hand per SKU, the open orders, and what the viewer may do (2 queries;
+    3 when nothing is on hand or on order), once the lease has ever had goods."""
     is_owner = side_of(lease, organisation.pk) == OWNER
     levels = selectors.lease_stock(lease)
     on_hand = sum(level.on_hand for level in levels)
@@ -27,8 +28,8 @@ def lease_page_extras(lease: Lease, organisation: Organisation) -> dict[str, Any
         can_order=not is_owner and bool(rules.order_create_allowed(lease, organisation.pk, on_hand=on_hand)),
         can_adjust=is_owner and bool(rules.adjust_allowed(lease, organisation.pk)),
     )
-    if not (panel.levels or panel.open_orders or panel.can_adjust):
-        return {}
+    if not (panel.levels or panel.open_orders or lease_had_goods(lease)):
+        return {}  # nothing was ever received: no section (and no adjustment) before the first check-in
     return {"stock": panel}
 
 

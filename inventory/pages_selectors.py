@@ -84,6 +84,10 @@ class LeaseStock:
         return sum(level.held for level in self.levels)
 
 
+def lease_had_goods(lease: Lease) -> bool:
+    return StockMovement.objects.filter(lease=lease).exists()
+
+
 def lease_open_orders(lease: Lease) -> list[OutboundOrder]:
     orders = OutboundOrder.objects.filter(lease=lease, status__in=OPEN_ORDER_STATUSES).order_by("created_at", "pk")
     return list(orders.annotate(units=Sum("lines__quantity")))

@@ -384,3 +384,19 @@ def test_shipment_form_offers_the_exporters_skus(client, p):
     assert '<option value="MUG-1">Blue mug</option>' in page
     assert 'list="sku-choices"' in page
     assert "SECRET-9" not in page
+
+
+def test_the_lease_page_has_a_stock_section_once_goods_arrived(client, p):
+    funded = p.lease_in(LeaseState.FUNDED)
+    client.force_login(p.owner)
+    assert "Record an adjustment" not in text(client.get(reverse("leasing:lease_detail", args=[funded.pk])))
+    lease = lease_with_goods(p)
+    chairs, tables = level(lease, "CH-1"), level(lease, "TB-1")
+    services.order_create(lease=lease, by=p.exporter, kind="pickup", lines=[(chairs.product, 40), (tables.product, 10)])
+    order = OutboundOrder.objects.get()
+    services.order_accept(order=order, by=p.owner)
+    services.order_pick(order=order, by=p.owner)
+    services.order_ship(order=order, by=p.owner, carrier="DHL", tracking_number="1")
+    page = text(client.get(reverse("leasing:lease_detail", args=[lease.pk])))
+    assert "No goods on hand." in page  # all shipped: the section stays, with the ledger and adjustments
+    assert "Record an adjustment" in page
