@@ -23,6 +23,12 @@ from ..pages_selectors import lease_movements, movements_related, stock_per_sku
 from .common import OWNER, page_of
 
 LATEST = 10
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def cell(text: str) -> str:
+    """A text cell a spreadsheet will not run as a formula (OWASP "CSV injection")."""
+    return f"'{text}" if text.startswith(FORMULA_STARTS) else text
 
 
 def _filtered(request: OrganisationRequest) -> StockFilter:
@@ -58,11 +64,11 @@ def stock_export(request: OrganisationRequest) -> HttpResponse:
         warehouse = level.lease.listing.warehouse
         writer.writerow(
             [
-                warehouse.name,
-                warehouse.city,
+                cell(warehouse.name),
+                cell(warehouse.city),
                 level.lease_id,
-                level.product.sku,
-                level.product.description,
+                cell(level.product.sku),
+                cell(level.product.description),
                 level.on_hand,
                 level.held,
                 level.available,

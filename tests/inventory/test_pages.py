@@ -261,6 +261,9 @@ def test_stock_filters_and_export(client, p):
     export = client.get(reverse("inventory:stock_export"), {"q": "TB"})
     rows = list(csv.DictReader(io.StringIO(export.content.decode())))
     assert [(row["sku"], row["on_hand"], row["held"]) for row in rows] == [("TB-1", "10", "0")]
+    services.product_update(product=product(lease, "TB-1"), by=p.exporter, description="=HYPERLINK(1)")
+    export = client.get(reverse("inventory:stock_export"), {"q": "TB"})
+    assert next(csv.DictReader(io.StringIO(export.content.decode())))["description"] == "'=HYPERLINK(1)"
 
 
 # --- Orders -------------------------------------------------------------------------------------
