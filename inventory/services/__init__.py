@@ -1,6 +1,7 @@
 """Inventory's writes, by capability (docs/inventory.md): products (and their CSV), the stock
 ledger (receipts, adjustments, moves), outbound orders. Callers use ``from inventory import services``."""
 
+from .clean import PRODUCT_COLUMNS, product_clean
 from .imports import IMPORT_MAX_ROWS, ImportResult, RowError, products_export, products_import
 from .ledger import levels_lock, movement_write, stock_hold, stock_release
 from .orders import (
@@ -14,8 +15,6 @@ from .orders import (
     order_ship,
 )
 from .products import (
-    PRODUCT_COLUMNS,
-    product_clean,
     product_create,
     product_delete,
     product_for_line,

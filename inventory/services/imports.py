@@ -23,7 +23,7 @@ from leasing.exceptions import NotAllowed
 
 from ..exceptions import InvalidImport, RowError
 from ..models import Product
-from .products import PRODUCT_COLUMNS, product_clean
+from .clean import PRODUCT_COLUMNS, product_clean
 
 __all__ = ["IMPORT_MAX_ROWS", "ImportResult", "RowError", "products_export", "products_import"]
 

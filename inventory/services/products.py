@@ -7,151 +7,34 @@ product is checked the same way wherever it comes from.
 from __future__ import annotations
 
 import hashlib
-import re
-from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from django.db import IntegrityError, transaction
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
-from django_countries import countries
 
 from accounts.models import Organisation, User
 from accounts.selectors import user_is_member
-from common.money import CURRENCIES
 from leasing.exceptions import NotAllowed
 
 from ..exceptions import InvalidProduct
 from ..models import OutboundLine, Product, StockLevel, StockMovement
+from .clean import DESCRIPTION_MAX, PRODUCT_COLUMNS, SKU_MAX, clean_text, product_clean
+from .imports import ImportResult, RowError, products_export, products_import
 
 __all__ = [
     "PRODUCT_COLUMNS",
-    "PRODUCT_FIELDS",
+    "ImportResult",
+    "RowError",
     "product_clean",
     "product_create",
     "product_delete",
     "product_for_line",
     "product_update",
+    "products_export",
+    "products_import",
     "sku_for_description",
 ]
-
-# The columns of the CSV, in order; also every field a product takes.
-PRODUCT_COLUMNS = [
-    "sku",
-    "description",
-    "units_per_carton",
-    "units_per_pallet",
-    "weight_kg",
-    "length_cm",
-    "width_cm",
-    "height_cm",
-    "hs_code",
-    "origin_country",
-    "unit_value",
-    "currency",
-]
-PRODUCT_FIELDS = frozenset(PRODUCT_COLUMNS)
-SKU_MAX = Product._meta.get_field("sku").max_length or 64
-DESCRIPTION_MAX = Product._meta.get_field("description").max_length or 200
-HS_CODE = re.compile(r"^\d{6,10}$")  # 6 digits (the HS), up to 10 with national tariff digits
-CURRENCY_CODES = frozenset(code for code, _name in CURRENCIES)
-# field -> (max digits, decimal places) of the Decimal fields
-DECIMALS = {
-    "weight_kg": (10, 3),
-    "length_cm": (8, 1),
-    "width_cm": (8, 1),
-    "height_cm": (8, 1),
-    "unit_value": (14, 2),
-}
-
-
-def _text(value: Any) -> str:
-    return "" if value is None else str(value).strip()
-
-
-def _count(value: Any) -> int | None:
-    text = _text(value)
-    if text == "":
-        return None
-    if isinstance(value, bool) or not re.fullmatch(r"\d+", text) or int(text) < 1:
-        raise ValueError(_("Give a whole number of 1 or more."))
-    return int(text)
-
-
-def _decimal(value: Any, name: str) -> Decimal | None:
-    text = _text(value)
-    if text == "":
-        return None
-    try:
-        number = Decimal(text)
-    except InvalidOperation:
-        raise ValueError(_("Give a number, such as 12.5.")) from None
-    if not number.is_finite() or number < 0:
-        raise ValueError(_("Give a number of 0 or more."))
-    digits, places = DECIMALS[name]
-    if number != number.quantize(Decimal(1).scaleb(-places)):
-        raise ValueError(_("Give at most %(places)s decimal places.") % {"places": places})
-    if number >= Decimal(10) ** (digits - places):
-        raise ValueError(_("This number is too large."))
-    return number
-
-
-def _country(value: Any) -> str:
-    text = _text(value)
-    if not text:
-        return ""
-    code = countries.alpha2(text) or countries.by_name(text) or ""
-    if not code:
-        raise ValueError(_("%(value)s is not a country: use its ISO code, such as CN or DE.") % {"value": text})
-    return str(code)
-
-
-def product_clean(data: dict[str, Any]) -> tuple[dict[str, Any], dict[str, str]]:
-    """Clean the product fields in ``data`` (only those given): the values, and the message of
-    each field in error. SKU: 1–64 characters, no spaces at either end, no control characters;
-    description: required; counts: whole numbers ≥ 1; sizes and value: ≥ 0; HS code: 6–10 digits
-    (dots and spaces ignored); country: an ISO 3166 country (code or English name); a declared
-    value needs its currency."""
-    values: dict[str, Any] = {}
-    errors: dict[str, str] = {}
-    for name, raw in data.items():
-        if name not in PRODUCT_FIELDS:
-            errors[name] = _("Unknown field.")
-            continue
-        try:
-            if name == "sku":
-                sku = _text(raw)
-                if not sku:
-                    raise ValueError(_("Give the SKU code."))
-                if len(sku) > SKU_MAX or any(not ch.isprintable() for ch in sku):
-                    raise ValueError(_("A SKU has at most %(max)s printable characters.") % {"max": SKU_MAX})
-                values[name] = sku
-            elif name == "description":
-                text = _text(raw)
-                if not text:
-                    raise ValueError(_("Give a description of the goods."))
-                if len(text) > DESCRIPTION_MAX:
-                    raise ValueError(_("At most %(max)s characters.") % {"max": DESCRIPTION_MAX})
-                values[name] = text
-            elif name in ("units_per_carton", "units_per_pallet"):
-                values[name] = _count(raw)
-            elif name in DECIMALS:
-                values[name] = _decimal(raw, name)
-            elif name == "hs_code":
-                code = re.sub(r"[\s.]", "", _text(raw))
-                if code and not HS_CODE.match(code):
-                    raise ValueError(_("An HS code has 6 to 10 digits, such as 8517.62 or 8517620000."))
-                values[name] = code
-            elif name == "origin_country":
-                values[name] = _country(raw)
-            elif name == "currency":
-                currency = _text(raw).upper()
-                if currency and currency not in CURRENCY_CODES:
-                    raise ValueError(_("%(value)s is not a currency Wareshare takes.") % {"value": _text(raw)})
-                values[name] = currency
-        except ValueError as error:
-            errors[name] = str(error.args[0])
-    return values, errors
 
 
 def _value_needs_currency(product: Product, errors: dict[str, str]) -> None:
@@ -242,7 +125,7 @@ def product_for_line(*, organisation: Organisation, sku: str, description: str) 
     """The product a shipment line announces: the organisation's product with ``sku`` (compared
     without case; cut to 64 characters), created from the line if it has none; a line without a SKU
     becomes ``sku_for_description(description)``. Joins the caller's transaction."""
-    code = _text(sku)[:SKU_MAX] or sku_for_description(description)
+    code = clean_text(sku)[:SKU_MAX] or sku_for_description(description)
     found = Product.objects.filter(organisation=organisation, sku__iexact=code).order_by("pk").first()
     if found is not None:
         return found
@@ -251,7 +134,7 @@ def product_for_line(*, organisation: Organisation, sku: str, description: str) 
             return Product.objects.create(
                 organisation=organisation,
                 sku=code,
-                description=_text(description)[:DESCRIPTION_MAX] or code,
+                description=clean_text(description)[:DESCRIPTION_MAX] or code,
             )
     except IntegrityError:  # created by a concurrent check-in
         return Product.objects.get(organisation=organisation, sku=code)

@@ -18,8 +18,9 @@ from ..choices import MovementKind
 from ..exceptions import InvalidAdjustment, InvalidMove
 from ..models import AdjustmentPhoto, Product, StockMovement
 from ..notifications import stock_notify
+from .clean import PRODUCT_COLUMNS
 from .ledger import levels_lock, movement_write
-from .products import PRODUCT_COLUMNS, product_for_line
+from .products import product_for_line
 
 __all__ = [
     "ADJUSTMENT_KINDS",
