@@ -15,6 +15,8 @@ class InventoryConfig(AppConfig):
         """A check-in writes its goods into the ledger (``stock_receive``), in the same transaction."""
         from leasing import hooks
 
+        from . import lease_pages
+        from .lifecycle_hooks import connect
         from .services import stock_receive
 
         def receive(*, checkin: Any, by: Any, **_: Any) -> None:
@@ -22,6 +24,5 @@ class InventoryConfig(AppConfig):
 
         hooks.checkin_recorded.connect(receive, dispatch_uid="inventory.receive", weak=False)
 
-        from .lifecycle_hooks import connect
-
         connect()  # goods over a lease's life: transfers, extensions, the end (inventory/lifecycle.py)
+        lease_pages.register()  # the lease page's Stock section, the shipment form's SKUs

@@ -144,6 +144,8 @@ class DeclaredLineForm(forms.ModelForm):
             "quantity": _("Quantity"),
             "weight_kg": _("Weight (kg)"),
         }
+        # The exporter's SKUs are offered from the page's <datalist id="sku-choices"> (hooks.shipment_sku_choices).
+        widgets = {"sku": forms.TextInput(attrs={"list": "sku-choices", "autocomplete": "off"})}
 
 
 class BaseDeclaredLineFormSet(BaseFormSet):
@@ -177,7 +179,8 @@ class MultiplePhotoField(forms.ImageField):
 
 
 class CheckInForm(forms.Form):
-    """One received count per declared line (``received_<line id>``), then condition and notes."""
+    """One received count and one damaged count per declared line (``received_<line id>``,
+    ``damaged_<line id>``), then condition and notes. Damaged units are part of the received ones."""
 
     condition = forms.ChoiceField(label=_("Condition"), choices=GoodsCondition.choices, initial=GoodsCondition.GOOD)
     notes = forms.CharField(label=_("Notes"), required=False, widget=forms.Textarea(attrs={"rows": 3}))
@@ -188,18 +191,50 @@ class CheckInForm(forms.Form):
         self.lines = lines
         for line in lines:
             self.fields[self.field_name(line)] = forms.IntegerField(
-                label=_("Received: %(goods)s") % {"goods": line.description}, min_value=0, initial=line.quantity
+                label=_("Received: %(goods)s") % {"goods": line.description},
+                min_value=0,
+                initial=line.quantity,
+                widget=forms.NumberInput(attrs={"data-declared": line.quantity, "data-diff": f"diff-{line.pk}"}),
+            )
+            self.fields[self.damaged_name(line)] = forms.IntegerField(
+                label=_("Damaged: %(goods)s") % {"goods": line.description}, min_value=0, initial=0, required=False
             )
 
     @staticmethod
     def field_name(line: ShipmentLine) -> str:
         return f"received_{line.pk}"
 
-    def rows(self) -> list[tuple[ShipmentLine, forms.BoundField]]:
-        return [(line, self[self.field_name(line)]) for line in self.lines]
+    @staticmethod
+    def damaged_name(line: ShipmentLine) -> str:
+        return f"damaged_{line.pk}"
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        for line in self.lines:
+            received, damaged = data.get(self.field_name(line)), data.get(self.damaged_name(line))
+            if received is not None and damaged is not None and damaged > received:
+                self.add_error(self.damaged_name(line), _("More damaged than received: damaged units are counted in."))
+        return data
+
+    def rows(self) -> list[tuple[ShipmentLine, forms.BoundField, forms.BoundField, int | None]]:
+        """Each line, its two fields, and over (+) or short (−) against what was declared."""
+        rows = []
+        for line in self.lines:
+            received = self[self.field_name(line)]
+            try:
+                difference: int | None = int(received.value()) - line.quantity
+            except (TypeError, ValueError):
+                difference = None
+            rows.append((line, received, self[self.damaged_name(line)], difference))
+        return rows
 
     def received(self) -> dict[int, int]:
         return {line.pk: self.cleaned_data[self.field_name(line)] for line in self.lines}
+
+    def damaged(self) -> dict[int, int]:
+        """The lines with damaged units (line id → units)."""
+        found = {line.pk: self.cleaned_data.get(self.damaged_name(line)) or 0 for line in self.lines}
+        return {pk: units for pk, units in found.items() if units}
 
 
 # --- Changing a running lease ------------------------------------------------------------------

@@ -119,3 +119,19 @@ def late_extension_register(allows: LateExtension) -> None:
 
 def late_extension_allowed(lease: Lease) -> bool:
     return any(allows(lease) for allows in _late_extensions)
+SkuChoices = Callable[["Organisation"], list[tuple[str, str]]]
+_sku_choices: list[SkuChoices] = []
+
+
+def shipment_sku_choices_register(choices: SkuChoices) -> None:
+    """Register ``choices(organisation) -> [(sku, description), ...]``: the SKUs the shipment form
+    offers the exporter (inventory: its products). Each must run a fixed number of queries."""
+    if choices not in _sku_choices:
+        _sku_choices.append(choices)
+
+
+def shipment_sku_choices(organisation: Organisation) -> list[tuple[str, str]]:
+    found: list[tuple[str, str]] = []
+    for choices in _sku_choices:
+        found.extend(choices(organisation))
+    return found

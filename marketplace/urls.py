@@ -22,6 +22,7 @@ urlpatterns = [
     path("", include("warehouses.urls")),
     path("", include("leasing.urls")),
     path("", include("trust.urls")),
+    path("inventory/", include("inventory.urls")),
     path("escrow/", include("escrow.urls")),
     path("notifications/", include("notifications.urls")),
     path("documents/", include("documents.urls")),

@@ -12,7 +12,7 @@ from accounts.decorators import organisation_required
 from accounts.types import OrganisationRequest
 from common.exceptions import ApplicationError
 
-from .. import rules, services
+from .. import hooks, rules, services
 from ..choices import LeaseState
 from ..forms import (
     CheckInForm,
@@ -52,7 +52,13 @@ def shipment_create(request: OrganisationRequest, pk: int) -> HttpResponse:
         else:
             messages.success(request, _("Shipment announced. The owner has been told to expect it."))
             return to_lease(lease)
-    return render(request, "leasing/shipment_form.html", {"lease": lease, "form": form, "lines": lines})
+    context = {
+        "lease": lease,
+        "form": form,
+        "lines": lines,
+        "sku_choices": hooks.shipment_sku_choices(request.organisation),
+    }
+    return render(request, "leasing/shipment_form.html", context)
 
 
 @organisation_required(owner=True)
@@ -90,6 +96,7 @@ def checkin_create(request: OrganisationRequest, pk: int) -> HttpResponse:
                 condition=form.cleaned_data["condition"],
                 notes=form.cleaned_data["notes"],
                 photos=form.cleaned_data["photos"],
+                damaged=form.damaged(),
             )
         except ApplicationError as error:
             form.add_error(None, error.detail)

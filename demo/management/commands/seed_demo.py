@@ -8,6 +8,7 @@ from django.test.utils import override_settings
 
 from accounts.demo import DEMO_PASSWORD, DEMO_STAFF_TOTP_SECRET, seed_people
 from escrow.services import payout_account_connect_simulated
+from inventory.demo import seed_inventory
 from leasing.demo import seed_leases
 from trust.demo import seed_trust
 from warehouses.demo import seed_warehouses
@@ -29,6 +30,7 @@ class Command(BaseCommand):
             exporters = [(org.memberships.get().user, org) for org in people.exporters]
             leases = seed_leases(listings=listings, owners=owner_users, exporters=exporters)
             trust = seed_trust(people=people, listings=listings)
+            seed_inventory(people=people, listings=listings)  # goods, orders, drawn warehouse photos
         countries = {str(listing.warehouse.country) for listing in listings}
         self.stdout.write(f"{len(listings)} listings in {len(countries)} countries; {leases} new demo leases.")
         self.stdout.write("Trust: " + ", ".join(f"{count} {what}" for what, count in trust.items()) + ".")
