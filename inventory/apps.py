@@ -1,3 +1,5 @@
+from typing import Any
+
 from django.apps import AppConfig
 
 
@@ -8,3 +10,14 @@ class InventoryConfig(AppConfig):
     ``leasing.hooks`` (connected in ``ready()``)."""
 
     name = "inventory"
+
+    def ready(self) -> None:
+        """A check-in writes its goods into the ledger (``stock_receive``), in the same transaction."""
+        from leasing import hooks
+
+        from .services import stock_receive
+
+        def receive(*, checkin: Any, by: Any, **_: Any) -> None:
+            stock_receive(checkin=checkin, by=by)
+
+        hooks.checkin_recorded.connect(receive, dispatch_uid="inventory.receive", weak=False)

@@ -62,3 +62,9 @@ def lease_page_extras(lease: Lease, organisation: Organisation) -> dict[str, Any
 # and, for a new offer (``from_state`` None), by ``transfers.transfer_offer``; with ``transfer``,
 # ``from_state``, ``to_state`` and ``by`` (a User or None). The API sends its webhooks from it.
 transfer_changed = Signal()
+
+
+# Sent inside ``services.checkin_record``'s transaction once the check-in and its lines are written,
+# with ``checkin`` (a CheckIn; each CheckInLine has ``received_quantity`` and ``damaged_quantity``)
+# and ``by`` (the owner's User). Inventory connects here to write the goods into its ledger.
+checkin_recorded = Signal()

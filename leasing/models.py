@@ -289,9 +289,16 @@ class CheckInLine(models.Model):
     checkin = models.ForeignKey(CheckIn, on_delete=models.CASCADE, related_name="lines")
     line = models.OneToOneField(ShipmentLine, on_delete=models.PROTECT, related_name="received")
     received_quantity = models.PositiveIntegerField()
+    # Of the received units, how many arrived damaged (a receiving exception; inventory writes them off).
+    damaged_quantity = models.PositiveIntegerField(default=0)
 
     class Meta:
         ordering = ["pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(damaged_quantity__lte=F("received_quantity")), name="checkin_damaged_within_received"
+            )
+        ]
 
     def __str__(self) -> str:
         return f"{self.received_quantity} of {self.line}"

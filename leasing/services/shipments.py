@@ -16,6 +16,7 @@ from ..choices import GoodsCondition, ShipmentStatus
 from ..choices import LeaseState as S
 from ..core import lease_lock, lease_note, lease_settings, lease_transition, require_exporter, require_owner
 from ..exceptions import InvalidShipment
+from ..hooks import checkin_recorded
 from ..models import CheckIn, CheckInLine, CheckInPhoto, InboundShipment, Lease, ShipmentEvent, ShipmentLine
 from ..notifications import lease_notify
 
@@ -118,8 +119,11 @@ def checkin_record(
     condition: str = GoodsCondition.GOOD,
     notes: str = "",
     photos: list | None = None,
+    damaged: dict[int, int] | None = None,
 ) -> CheckIn:
-    """The owner counts the goods in. ``received`` maps each declared line's id to the count.
+    """The owner counts the goods in. ``received`` maps each declared line's id to the count;
+    ``damaged`` (optional) maps line ids to how many of the received units arrived damaged (0 to
+    the received count). Over or short per line is received − declared (``CheckInLine.difference``).
 
     Records the difference against what was declared and whether it is within tolerance, then
     moves the lease to ``checked_in``: the exporter's confirmation window starts.
@@ -132,6 +136,11 @@ def checkin_record(
     lines = list(shipment.lines.all())
     if set(received) != {line.pk for line in lines} or any(count < 0 for count in received.values()):
         raise InvalidShipment(_("Give a received count (0 or more) for every declared line."))
+    damaged = damaged or {}
+    if not set(damaged) <= set(received) or any(
+        not 0 <= count <= received[line_id] for line_id, count in damaged.items()
+    ):
+        raise InvalidShipment(_("Damaged units are counted among the received units of a declared line (0 or more)."))
     declared_total = sum(line.quantity for line in lines)
     received_total = sum(received.values())
     tolerance = lease_settings()["CHECKIN_TOLERANCE_PERCENT"]
@@ -147,7 +156,15 @@ def checkin_record(
         within_tolerance=within,
     )
     CheckInLine.objects.bulk_create(
-        [CheckInLine(checkin=checkin, line=line, received_quantity=received[line.pk]) for line in lines]
+        [
+            CheckInLine(
+                checkin=checkin,
+                line=line,
+                received_quantity=received[line.pk],
+                damaged_quantity=damaged.get(line.pk, 0),
+            )
+            for line in lines
+        ]
     )
     CheckInPhoto.objects.bulk_create(
         [
@@ -157,6 +174,7 @@ def checkin_record(
     )
     shipment.status = ShipmentStatus.CHECKED_IN
     shipment.save(update_fields=["status"])
+    checkin_recorded.send(sender=CheckIn, checkin=checkin, by=by)
     ShipmentEvent.objects.create(shipment=shipment, status=ShipmentStatus.CHECKED_IN, actor=by)
     summary = f"Checked in {received_total} of {declared_total} declared ({shipment.tracking_number})" + (
         "" if within else f" — outside the {tolerance}% tolerance"
