@@ -13,7 +13,6 @@ from rest_framework import serializers
 
 from inventory import rules
 from inventory.choices import MovementKind, OrderKind
-from inventory.services.products import product_clean
 from inventory.models import (
     AdjustmentPhoto,
     OrderEvent,
@@ -23,6 +22,7 @@ from inventory.models import (
     StockLevel,
     StockMovement,
 )
+from inventory.services import product_clean
 from leasing.selectors import EXPORTER, OWNER
 from leasing.services import CHECKIN_PHOTOS_MAX
 
@@ -32,10 +32,22 @@ from .warehouses import MAX_UNITS
 
 # The steps of an outbound order (``inventory.rules.order_step``), each a POST /orders/{id}/<step>/.
 ORDER_STEPS = ("cancel", "accept", "refuse", "pick", "ship", "deliver")
-ADJUSTMENT_KINDS = [MovementKind.FOUND, MovementKind.LOST, MovementKind.DAMAGED]
+ADJUSTMENT_CHOICES = [
+    (kind.value, kind.label) for kind in (MovementKind.FOUND, MovementKind.LOST, MovementKind.DAMAGED)
+]
 ADJUSTMENT_PHOTOS_MAX = CHECKIN_PHOTOS_MAX  # what inventory.services.stock takes
 MAX_LINES = 200
-COUNTRIES = [("", "—"), *countries]
+COUNTRY_CHOICES = [(code, name) for code, name in countries]  # the schema's CountryEnum
+
+
+class CountryCodeField(serializers.ChoiceField):
+    """An ISO 3166 country code, or empty (a ``django_countries`` field read or written as its code)."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(choices=COUNTRY_CHOICES, allow_blank=True, **kwargs)
+
+    def to_representation(self, value: Any) -> str:
+        return str(getattr(value, "code", value) or "")
 
 
 # --- Products ---------------------------------------------------------------------------------
@@ -57,6 +69,8 @@ PRODUCT_FIELDS = [
 
 
 class ProductSerializer(serializers.ModelSerializer):
+    origin_country = CountryCodeField(read_only=True)
+
     class Meta:
         model = Product
         fields = ["id", *PRODUCT_FIELDS, "created_at", "updated_at"]
@@ -102,6 +116,7 @@ class ProductWriteSerializer(serializers.ModelSerializer):
     height_cm = _measure(8, 1, "cm")
     unit_value = _measure(14, 2, "The declared value of one unit, in `currency`.")
     hs_code = HsCodeField(required=False, help_text="6 to 10 digits; dots and spaces are ignored.")
+    origin_country = CountryCodeField(required=False, help_text="ISO 3166 code, e.g. CN.")
 
     class Meta:
         model = Product
@@ -123,7 +138,7 @@ class ProductImportFormSerializer(serializers.Serializer):
 
 
 class RowErrorSerializer(serializers.Serializer):
-    row = serializers.IntegerField(help_text="The CSV line (1 is the header row).")
+    row = serializers.IntegerField(help_text="The row: 1 is the first after the header; 0 the file or its header.")
     field = serializers.CharField(help_text="The column; empty for the whole row.")
     message = serializers.CharField()
 
@@ -224,7 +239,7 @@ class AdjustmentSerializer(serializers.Serializer):
     product = serializers.IntegerField(
         min_value=1, max_value=2**63 - 1, help_text="The id of a product of the lease's exporter."
     )
-    kind = serializers.ChoiceField(choices=[(kind.value, kind.label) for kind in ADJUSTMENT_KINDS])
+    kind = serializers.ChoiceField(choices=ADJUSTMENT_CHOICES)
     quantity = serializers.IntegerField(
         min_value=1, max_value=MAX_UNITS, help_text="Units, above 0: `found` adds them, `lost` and `damaged` take away."
     )
@@ -281,6 +296,7 @@ class OrderSerializer(serializers.ModelSerializer):
     exporter = OrganisationRefSerializer(source="lease.exporter", read_only=True)
     side = serializers.SerializerMethodField(help_text="Your side: the lease's `exporter` or the warehouse `owner`.")
     lines = OrderLineSerializer(many=True, read_only=True)
+    consignee_country = CountryCodeField(read_only=True)
     requested_by = serializers.SerializerMethodField()
     actions = serializers.SerializerMethodField(
         help_text="The steps your side may take now (`inventory.rules.order_allowed`, as on the order page); "
@@ -358,9 +374,7 @@ class OrderCreateSerializer(serializers.Serializer):
     consignee_name = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
     consignee_address = serializers.CharField(max_length=300, required=False, allow_blank=True, default="")
     consignee_city = serializers.CharField(max_length=100, required=False, allow_blank=True, default="")
-    consignee_country = serializers.ChoiceField(
-        choices=COUNTRIES, required=False, allow_blank=True, default="", help_text="ISO 3166 code, e.g. DE."
-    )
+    consignee_country = CountryCodeField(required=False, default="", help_text="ISO 3166 code, e.g. DE.")
     consignee_phone = serializers.CharField(max_length=40, required=False, allow_blank=True, default="")
 
     def validate_lines(self, lines: list[dict[str, Any]]) -> list[dict[str, Any]]:

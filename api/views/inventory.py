@@ -21,10 +21,9 @@ from rest_framework.parsers import BaseParser, FormParser, MultiPartParser
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from inventory import services
 from inventory.exceptions import InvalidImport
 from inventory.models import AdjustmentPhoto, Product, StockLevel, StockMovement
-from inventory.services import products as product_services
-from inventory.services import stock as stock_services
 from trust.models import PrivateFile
 from trust.views import file_response
 
@@ -107,7 +106,7 @@ class ProductListView(ProductViewBase):
     @idempotent
     def post(self, request: Request) -> Response:
         data = self.valid(ProductWriteSerializer)
-        product = product_services.product_create(organisation=self.organisation, by=request.user, **data)
+        product = services.product_create(organisation=self.organisation, by=request.user, **data)
         return self.show(ProductSerializer, self._product(product.pk), status=201)
 
 
@@ -129,7 +128,7 @@ class ProductDetailView(ProductViewBase):
         product = self._product(pk)
         serializer = ProductWriteSerializer(product, data=request.data, partial=True)
         serializer.is_valid(raise_exception=True)
-        product_services.product_update(product=product, by=request.user, **serializer.validated_data)
+        services.product_update(product=product, by=request.user, **serializer.validated_data)
         return self.show(ProductSerializer, self._product(pk))
 
     @extend_schema(
@@ -141,7 +140,7 @@ class ProductDetailView(ProductViewBase):
     )
     @idempotent
     def delete(self, request: Request, pk: int) -> Response:
-        product_services.product_delete(product=self._product(pk), by=request.user)
+        services.product_delete(product=self._product(pk), by=request.user)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
@@ -179,7 +178,7 @@ class ProductImportView(ProductViewBase):
         else:
             text = request.data if isinstance(request.data, str) else ""
         try:
-            result = product_services.products_import(organisation=self.organisation, by=request.user, data=text)
+            result = services.products_import(organisation=self.organisation, by=request.user, data=text)
         except InvalidImport as error:
             rows = [{"row": e.row, "field": e.field, "message": str(e.message)} for e in error.errors]
             body = {"code": error.code, "detail": str(error.detail), "errors": rows}
@@ -198,7 +197,7 @@ class ProductExportView(ProductViewBase):
         tags=["inventory"],
     )
     def get(self, request: Request) -> HttpResponse:
-        text = product_services.products_export(organisation=self.organisation)
+        text = services.products_export(organisation=self.organisation)
         response = HttpResponse(text, content_type=f"{CSV_TYPE}; charset=utf-8")
         response["Content-Disposition"] = 'attachment; filename="products.csv"'
         return response
@@ -261,7 +260,7 @@ class LeaseAdjustmentView(LeaseViewBase):
         product = Product.objects.filter(organisation_id=lease.exporter_id, pk=data.pop("product")).first()
         if product is None:
             raise serializers.ValidationError({"product": [_("Choose a product of this lease's exporter.")]})
-        movement = stock_services.stock_adjust(lease=lease, product=product, by=request.user, **data)
+        movement = services.stock_adjust(lease=lease, product=product, by=request.user, **data)
         return self.show(
             MovementSerializer, movements_visible(organisation=self.organisation).get(pk=movement.pk), status=201
         )

@@ -17,9 +17,8 @@ from rest_framework import serializers
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from inventory import rules
+from inventory import rules, services
 from inventory.models import OrderEvent, OutboundOrder, Product
-from inventory.services import orders as order_services
 
 from ..filters import OrderFilter
 from ..idempotency import idempotent
@@ -112,7 +111,7 @@ class LeaseOrderListView(LeaseViewBase):
             message = _("No product with the SKU %(sku)s: add it first (POST /products/).")
             raise serializers.ValidationError({"lines": [message % {"sku": sku} for sku in unknown]})
         lines = [(products[sku], quantity) for sku, quantity in wanted]
-        order = order_services.order_create(lease=lease, by=request.user, lines=lines, **data)
+        order = services.order_create(lease=lease, by=request.user, lines=lines, **data)
         return _detail(self, order.pk, status=201)
 
 
@@ -157,28 +156,28 @@ def _order_step(summary: str, description: str, step: Step, request_serializer: 
 OrderCancelView = _order_step(
     "Cancel an outbound order (exporter)",
     "Before it ships; stock held for it is freed.",
-    lambda order, by, data: order_services.order_cancel(order=order, by=by),
+    lambda order, by, data: services.order_cancel(order=order, by=by),
 )
 OrderAcceptView = _order_step(
     "Accept an outbound order (owner)",
     "Holds the stock of every line (409 `insufficient_stock` if it is no longer available).",
-    lambda order, by, data: order_services.order_accept(order=order, by=by),
+    lambda order, by, data: services.order_accept(order=order, by=by),
 )
 OrderRefuseView = _order_step(
     "Refuse an outbound order (owner)",
     "With a reason the exporter reads; stock held for it is freed.",
-    lambda order, by, data: order_services.order_refuse(order=order, by=by, reason=data["reason"]),
+    lambda order, by, data: services.order_refuse(order=order, by=by, reason=data["reason"]),
     RefuseSerializer,
 )
 OrderPickView = _order_step(
     "Mark an outbound order picked (owner)",
     "The goods are picked and packed.",
-    lambda order, by, data: order_services.order_pick(order=order, by=by),
+    lambda order, by, data: services.order_pick(order=order, by=by),
 )
 OrderShipView = _order_step(
     "Ship an outbound order (owner)",
     "With the carrier and tracking number: the goods leave the stock (`shipped` movements).",
-    lambda order, by, data: order_services.order_ship(
+    lambda order, by, data: services.order_ship(
         order=order, by=by, carrier=data["carrier"], tracking_number=data["tracking_number"]
     ),
     ShipSerializer,
@@ -186,5 +185,5 @@ OrderShipView = _order_step(
 OrderDeliverView = _order_step(
     "Mark an outbound order delivered (owner)",
     "The consignee (or the carrier, for a pick-up) has the goods.",
-    lambda order, by, data: order_services.order_deliver(order=order, by=by),
+    lambda order, by, data: services.order_deliver(order=order, by=by),
 )

@@ -11,10 +11,8 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from api.choices import KeyScope
+from inventory import services
 from inventory.models import AdjustmentPhoto, Product, StockMovement
-from inventory.services import orders as order_services
-from inventory.services import products as product_services
-from inventory.services import stock as stock_services
 from leasing.choices import LeaseState
 from tests.accounts.factories import OrganisationFactory, member_of
 from tests.api.conftest import client_with, key_for
@@ -43,14 +41,14 @@ def world() -> World:
     parties = Parties()
     lease = parties.lease_in(LeaseState.CHECKED_IN)
     chairs = Product.objects.get(organisation=parties.exporter_org, sku="CH-1")
-    spare = product_services.product_create(
+    spare = services.product_create(
         organisation=parties.exporter_org, by=parties.exporter, sku="SPARE-1", description="Spare"
     )
-    movement = stock_services.stock_adjust(
+    movement = services.stock_adjust(
         lease=lease, product=chairs, by=parties.owner, kind="damaged", quantity=1, reason="Torn", photos=[png()]
     )
     photo = AdjustmentPhoto.objects.get(movement=movement)
-    order = order_services.order_create(lease=lease, by=parties.exporter, kind="ship", lines=[(chairs, 2)], **CONSIGNEE)
+    order = services.order_create(lease=lease, by=parties.exporter, kind="ship", lines=[(chairs, 2)], **CONSIGNEE)
     other = OrganisationFactory(is_owner=True, is_exporter=True)
     keys = {
         "owner": key_for(parties.owner_org, user=parties.owner),
@@ -142,7 +140,7 @@ def test_lists_show_only_own_rows(world):
 
 def test_an_adjustment_of_another_exporters_product_is_refused(world):
     stranger = OrganisationFactory(is_exporter=True)
-    foreign = product_services.product_create(
+    foreign = services.product_create(
         organisation=stranger, by=member_of(stranger), sku="CH-1", description="Not theirs"
     )
     path = world.paths["lease"] + "adjustments/"
@@ -173,10 +171,10 @@ def test_inventory_lists_run_a_constant_number_of_queries():
     tables = Product.objects.get(sku="TB-1")
 
     def order() -> None:
-        order_services.order_create(lease=lease, by=parties.exporter, kind="ship", lines=[(chairs, 1)], **CONSIGNEE)
+        services.order_create(lease=lease, by=parties.exporter, kind="ship", lines=[(chairs, 1)], **CONSIGNEE)
 
     def adjust() -> None:
-        stock_services.stock_adjust(
+        services.stock_adjust(
             lease=lease, product=tables, by=parties.owner, kind="found", quantity=1, reason="x", photos=[png()]
         )
 
@@ -195,7 +193,7 @@ def test_inventory_lists_run_a_constant_number_of_queries():
     for i in range(5):
         order()
         adjust()
-        product_services.product_create(
+        services.product_create(
             organisation=parties.exporter_org, by=parties.exporter, sku=f"CH-{i + 2}", description="More"
         )
         parties.lease_in(LeaseState.CHECKED_IN, start=days_from_now(3 + i), end=days_from_now(30 + i), quantity=1)
