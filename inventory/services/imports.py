@@ -10,12 +10,12 @@ file, a bad value) refuses the whole file with one ``RowError`` per problem, and
 from __future__ import annotations
 
 import csv
+import io
 from dataclasses import dataclass, field
 
 import tablib
 from django.db import transaction
 from django.utils.translation import gettext as _
-from tablib.core import InvalidDimensions
 
 from accounts.models import Organisation, User
 from accounts.selectors import user_is_member
@@ -50,20 +50,32 @@ def _refuse(errors: list[RowError]) -> InvalidImport:
 
 
 def _load(data: str) -> tablib.Dataset:
+    """Parse the CSV strictly (an unclosed quote is an error) and refuse ragged rows, each named;
+    then hand the rows to tablib."""
     if len(data) > IMPORT_MAX_CHARS:
         raise _refuse([RowError(0, "", _("The file is too large (at most 2 MB)."))])
     text = data.lstrip("\ufeff")
     if "\x00" in text or not text.strip():
         raise _refuse([RowError(0, "", _("This is not a CSV file with a header row."))])
     try:
-        dataset = tablib.Dataset().load(text, format="csv")
-    except (InvalidDimensions, ValueError) as error:
-        raise _refuse(
-            [RowError(0, "", _("Malformed CSV: every row must have as many cells as the header."))]
-        ) from error
+        rows = list(csv.reader(io.StringIO(text, newline=""), strict=True))
     except csv.Error as error:
         raise _refuse([RowError(0, "", _("Malformed CSV: %(problem)s") % {"problem": error})]) from error
-    return dataset
+    header, body = rows[0], rows[1:]
+    ragged = [
+        RowError(
+            number,
+            "",
+            _("Malformed CSV: this row has %(cells)s cells, the header %(columns)s.")
+            % {"cells": len(row), "columns": len(header)},
+        )
+        for number, row in enumerate(body, start=1)
+        if row and len(row) != len(header)
+    ]
+    if ragged:
+        raise _refuse(ragged)
+    # A blank line stays a (blank, skipped) row, so row numbers stay the file's.
+    return tablib.Dataset(*[tuple(row or [""] * len(header)) for row in body], headers=header)
 
 
 @transaction.atomic

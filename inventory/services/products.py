@@ -155,7 +155,7 @@ def product_clean(data: dict[str, Any]) -> tuple[dict[str, Any], dict[str, str]]
 
 
 def _value_needs_currency(product: Product, errors: dict[str, str]) -> None:
-    if product.unit_value is not None and not product.currency and "unit_value" not in errors:
+    if product.unit_value is not None and not product.currency and not {"unit_value", "currency"} & set(errors):
         errors["currency"] = _("Give the currency of the declared unit value.")
 
 
