@@ -11,6 +11,7 @@ from django_countries import countries
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from common.money import CURRENCIES
 from inventory import rules
 from inventory.choices import MovementKind, OrderKind
 from inventory.models import (
@@ -26,7 +27,7 @@ from inventory.services import product_clean
 from leasing.selectors import EXPORTER, OWNER
 from leasing.services import CHECKIN_PHOTOS_MAX
 
-from .common import OrganisationRefSerializer, user_display
+from .common import ErrorSerializer, OrganisationRefSerializer, user_display
 from .leasing import PHOTO_TYPES, ActorField
 from .warehouses import MAX_UNITS
 
@@ -70,6 +71,7 @@ PRODUCT_FIELDS = [
 
 class ProductSerializer(serializers.ModelSerializer):
     origin_country = CountryCodeField(read_only=True)
+    currency = serializers.ChoiceField(choices=CURRENCIES, allow_blank=True, read_only=True)
 
     class Meta:
         model = Product
@@ -143,10 +145,12 @@ class RowErrorSerializer(serializers.Serializer):
     message = serializers.CharField()
 
 
-class ImportErrorSerializer(serializers.Serializer):
-    code = serializers.CharField(help_text="`invalid_import`.")
-    detail = serializers.CharField()
-    errors = RowErrorSerializer(many=True, help_text="Every row refused, with the column and why.")
+class ImportErrorSerializer(ErrorSerializer):
+    """An error, and for ``invalid_import`` every problem of the file."""
+
+    errors = RowErrorSerializer(
+        many=True, required=False, help_text="`invalid_import` only: every problem found, with its row and column."
+    )
 
 
 class ImportResultSerializer(serializers.Serializer):

@@ -32,6 +32,7 @@ from ..idempotency import idempotent
 from ..pagination import cursor_by
 from ..schema import ERROR_DESCRIPTIONS, READ, WRITE, download_responses, errors
 from ..selectors import adjustment_photo_visible, movements_visible, product_api_queryset, stock_visible
+from ..serializers.common import ErrorSerializer
 from ..serializers.inventory import (
     AdjustmentSerializer,
     AdjustmentUploadSerializer,
@@ -161,6 +162,9 @@ class ProductImportView(ProductViewBase):
         responses={
             200: ImportResultSerializer,
             400: OpenApiResponse(ImportErrorSerializer, description=ERROR_DESCRIPTIONS[400]),
+            415: OpenApiResponse(
+                ErrorSerializer, description="`unsupported_media_type`: send `text/csv` or `multipart/form-data`."
+            ),
             **errors(401, 403, 404, 409, 422, 429),
         },
         tags=["inventory"],
