@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test lint ci prod-smoke fault-drill bench-smoke replica-test restore-drill api-contract security escrow-fuzz i18n-check
+.PHONY: demo test lint ci prod-smoke fault-drill bench-smoke replica-test restore-drill api-contract security escrow-fuzz stock-fuzz i18n-check
 
 $(STAMP): requirements.txt requirements-dev.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -70,3 +70,7 @@ security: $(STAMP)
 # The escrow state machine at full strength: 1,000 runs of up to 50 steps on the fake Stripe (CI runs 40 × 20).
 escrow-fuzz: $(STAMP)
 	ESCROW_FUZZ_EXAMPLES=1000 ESCROW_FUZZ_STEPS=50 $(VENV)/bin/pytest -q -p no:logging tests/escrow/test_escrow_fuzz.py
+
+# The stock ledger's state machine at full strength: 250 runs of up to 30 steps (CI runs 25 × 20).
+stock-fuzz: $(STAMP)
+	STOCK_FUZZ_EXAMPLES=250 STOCK_FUZZ_STEPS=30 $(VENV)/bin/pytest -q -p no:logging tests/inventory/test_stock_property.py

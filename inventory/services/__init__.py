@@ -22,7 +22,14 @@ from .products import (
     product_update,
     sku_for_description,
 )
-from .stock import ADJUSTMENT_KINDS, adjustment_photos_valid, stock_adjust, stock_move, stock_receive
+from .stock import (
+    ADJUSTMENT_KINDS,
+    adjustment_photos_valid,
+    product_carried,
+    stock_adjust,
+    stock_move,
+    stock_receive,
+)
 
 __all__ = [
     "ADJUSTMENT_KINDS",
@@ -41,6 +48,7 @@ __all__ = [
     "order_pick",
     "order_refuse",
     "order_ship",
+    "product_carried",
     "product_clean",
     "product_create",
     "product_delete",

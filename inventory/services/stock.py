@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
 from accounts.models import User
@@ -19,9 +19,16 @@ from ..exceptions import InvalidAdjustment, InvalidMove
 from ..models import AdjustmentPhoto, Product, StockMovement
 from ..notifications import stock_notify
 from .ledger import levels_lock, movement_write
-from .products import product_for_line
+from .products import PRODUCT_COLUMNS, product_for_line
 
-__all__ = ["ADJUSTMENT_KINDS", "adjustment_photos_valid", "stock_adjust", "stock_move", "stock_receive"]
+__all__ = [
+    "ADJUSTMENT_KINDS",
+    "adjustment_photos_valid",
+    "product_carried",
+    "stock_adjust",
+    "stock_move",
+    "stock_receive",
+]
 
 M = MovementKind
 # An adjustment's kind -> the sign of its movement.
@@ -110,7 +117,9 @@ def stock_move(
 ) -> list[StockMovement]:
     """Carry goods from one lease to another at the same warehouse (an extension, a transfer):
     ``quantities`` maps product ids to units, each available (not held) on ``from_lease``. Writes a
-    MOVED_OUT and a MOVED_IN movement per product, with ``kind_reason`` as their reason. The caller
+    MOVED_OUT and a MOVED_IN movement per product, with ``kind_reason`` as their reason. When the
+    receiving lease belongs to another exporter (a transfer), the goods arrive as that exporter's
+    product with the same SKU (``product_carried``), so they can order them out. The caller
     checks who may do it (a leasing or lifecycle service). Locks the stock levels (both leases, in
     primary-key order). Raises InvalidMove, InsufficientStock; nothing written on refusal."""
     if from_lease.pk == to_lease.pk:
@@ -125,18 +134,21 @@ def stock_move(
     products = Product.objects.in_bulk(list(quantities))
     if set(products) != set(quantities):
         raise InvalidMove(_("Unknown product."), code="unknown_product")
-    levels_lock([(lease.pk, pid) for pid in quantities for lease in (from_lease, to_lease)])
+    receiving = {pid: product_carried(product, to_lease) for pid, product in products.items()}
+    levels_lock(
+        [(from_lease.pk, pid) for pid in quantities] + [(to_lease.pk, product.pk) for product in receiving.values()]
+    )
     movements: list[StockMovement] = []
     for pid in sorted(quantities):
         product, units = products[pid], quantities[pid]
-        for lease, kind, signed, other in (
-            (from_lease, M.MOVED_OUT, -units, to_lease),
-            (to_lease, M.MOVED_IN, units, from_lease),
+        for lease, kind, signed, other, moved in (
+            (from_lease, M.MOVED_OUT, -units, to_lease, product),
+            (to_lease, M.MOVED_IN, units, from_lease, receiving[pid]),
         ):
             movements.append(
                 movement_write(
                     lease=lease,
-                    product=product,
+                    product=moved,
                     kind=kind,
                     quantity=signed,
                     by=by,
@@ -146,6 +158,22 @@ def stock_move(
                 )
             )
     return movements
+
+
+def product_carried(product: Product, lease: Lease) -> Product:
+    """The product goods of ``product`` are on ``lease``: the same one if the lease's exporter owns
+    it, else that exporter's product with the same SKU (without case), created as a copy of it."""
+    if product.organisation_id == lease.exporter_id:
+        return product
+    found = Product.objects.filter(organisation_id=lease.exporter_id, sku__iexact=product.sku).order_by("pk").first()
+    if found is not None:
+        return found
+    copy = {name: getattr(product, name) for name in PRODUCT_COLUMNS}
+    try:
+        with transaction.atomic():
+            return Product.objects.create(organisation_id=lease.exporter_id, **copy)
+    except IntegrityError:  # created at the same moment by another move
+        return Product.objects.get(organisation_id=lease.exporter_id, sku=product.sku)
 
 
 def stock_receive(*, checkin: CheckIn, by: User | None, **_: object) -> list[StockMovement]:
