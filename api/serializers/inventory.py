@@ -38,6 +38,7 @@ ADJUSTMENT_CHOICES = [
 ]
 ADJUSTMENT_PHOTOS_MAX = CHECKIN_PHOTOS_MAX  # what inventory.services.stock takes
 MAX_LINES = 200
+COUNT_MAX = 2**31 - 1  # a PositiveIntegerField on every database
 COUNTRY_CHOICES = [(code, name) for code, name in countries]  # the schema's CountryEnum
 
 
@@ -107,11 +108,20 @@ class HsCodeField(serializers.CharField):
         return value
 
 
+def _count(help_text: str) -> serializers.IntegerField:
+    # Stated here, not derived from the model: the model's range depends on the database backend.
+    return serializers.IntegerField(
+        min_value=1, max_value=COUNT_MAX, required=False, allow_null=True, help_text=help_text
+    )
+
+
 class ProductWriteSerializer(serializers.ModelSerializer):
     """A product as the products page takes it, cleaned by the same function (``product_clean``). ``sku`` is
     unique in your organisation, compared without case; ``unit_value`` needs a ``currency``."""
 
     sku = serializers.CharField(max_length=64, help_text="Unique in your organisation (compared without case).")
+    units_per_carton = _count("Units in one carton.")
+    units_per_pallet = _count("Units on one pallet.")
     weight_kg = _measure(10, 3, "The weight of one unit, in kg.")
     length_cm = _measure(8, 1, "cm")
     width_cm = _measure(8, 1, "cm")
