@@ -54,5 +54,13 @@ EVENT_TYPES: tuple[tuple[str, StrOrPromise], ...] = (
     ("refund.pending", _("A refund to the exporter's card was issued")),
     ("refund.succeeded", _("The refund was returned to the exporter's card")),
     ("refund.failed", _("The refund failed at the processor; it is retried")),
+    ("stock.moved", _("Goods moved: received, adjusted, shipped out, moved between leases or removed")),
+    ("order.requested", _("The exporter ordered goods out of the warehouse")),
+    ("order.accepted", _("The owner accepted an outbound order; its stock is held")),
+    ("order.refused", _("The owner refused an outbound order")),
+    ("order.cancelled", _("The exporter cancelled an outbound order")),
+    ("order.picked", _("The owner picked an outbound order")),
+    ("order.shipped", _("The owner shipped an outbound order")),
+    ("order.delivered", _("An outbound order was delivered")),
 )
 EVENT_NAMES = frozenset(name for name, _label in EVENT_TYPES)

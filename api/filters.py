@@ -12,6 +12,8 @@ from django.utils.translation import gettext_lazy
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema_field
 
+from inventory.choices import MovementKind, OrderKind, OrderStatus
+from inventory.models import OutboundOrder, Product, StockLevel, StockMovement
 from leasing.choices import LeaseState, ShipmentStatus, TransferState
 from leasing.models import InboundShipment, Lease, LeaseTransfer
 from leasing.selectors import EXPORTER, OFFERER, OWNER, RECEIVER
@@ -154,6 +156,58 @@ class TransferFilter(django_filters.FilterSet):
         if value == OWNER:
             return queryset.filter(lease__listing__warehouse__organisation=organisation)
         return queryset.filter(Q(to_organisation=organisation) | Q(receiver=organisation))
+
+
+class ProductFilter(ApiFilterSet):
+    sku = django_filters.CharFilter(field_name="sku", lookup_expr="iexact", label="The SKU (without case)")
+    q = django_filters.CharFilter(method="filter_q", label="Text in the SKU or the description")
+
+    class Meta:
+        model = Product
+        fields: list[str] = []
+
+    def filter_q(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
+        return queryset.filter(Q(sku__icontains=value) | Q(description__icontains=value)) if value else queryset
+
+
+class StockFilter(ApiFilterSet):
+    lease = IdFilter(field_name="lease_id", label="Lease id")
+    product = IdFilter(field_name="product_id", label="Product id")
+    sku = django_filters.CharFilter(field_name="product__sku", lookup_expr="iexact", label="SKU (without case)")
+    warehouse = IdFilter(field_name="lease__listing__warehouse_id", label="Warehouse id")
+
+    class Meta:
+        model = StockLevel
+        fields: list[str] = []
+
+
+class MovementFilter(ApiFilterSet):
+    lease = IdFilter(field_name="lease_id", label="Lease id")
+    product = IdFilter(field_name="product_id", label="Product id")
+    kind = django_filters.MultipleChoiceFilter(choices=MovementKind.choices)
+
+    class Meta:
+        model = StockMovement
+        fields: list[str] = []
+
+
+class OrderFilter(ApiFilterSet):
+    status = django_filters.MultipleChoiceFilter(choices=OrderStatus.choices)
+    kind = django_filters.ChoiceFilter(choices=OrderKind.choices)
+    lease = IdFilter(field_name="lease_id", label="Lease id")
+    side = django_filters.ChoiceFilter(
+        method="filter_side", choices=[(OWNER, "As the warehouse owner"), (EXPORTER, "As the exporter")]
+    )
+
+    class Meta:
+        model = OutboundOrder
+        fields: list[str] = []
+
+    def filter_side(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
+        organisation = getattr(self.request, "organisation", None)
+        if value == EXPORTER:
+            return queryset.filter(lease__exporter=organisation)
+        return queryset.filter(lease__listing__warehouse__organisation=organisation)
 
 
 # --- Search parameters, from the page's FilterSet ---------------------------------------------

@@ -9,6 +9,15 @@ from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
 from accounts.models import Organisation
 from escrow.ledger import escrow_held
 from escrow.models import Escrow, Payment, Payout, Posting, Refund
+from inventory.models import (
+    AdjustmentPhoto,
+    OrderEvent,
+    OutboundLine,
+    OutboundOrder,
+    Product,
+    StockLevel,
+    StockMovement,
+)
 from leasing.models import CheckInPhoto, InboundShipment, Lease, ShipmentLine
 from leasing.selectors import lease_visible_to
 from warehouses.choices import ListingStatus
@@ -84,3 +93,49 @@ def escrow_summary(*, lease: Lease) -> EscrowSummary | None:
         refunds=list(escrow.refunds.all()),
         postings=list(escrow.postings.prefetch_related("entries")),
     )
+
+
+# --- Goods in the warehouse (inventory) ------------------------------------------------------
+# Stock, movements and outbound orders belong to a lease: both of its sides see them, as on the lease
+# page (``inventory.selectors.lease_stock``, ``order_visible``); another organisation gets a 404.
+
+
+def _lease_party(organisation: Organisation, prefix: str = "lease__") -> Q:
+    return Q(**{f"{prefix}exporter": organisation}) | Q(**{f"{prefix}listing__warehouse__organisation": organisation})
+
+
+def product_api_queryset(*, organisation: Organisation) -> QuerySet[Product]:
+    """The products (SKUs) of ``organisation``: only the exporter that owns a product sees it here."""
+    return Product.objects.filter(organisation=organisation)
+
+
+def stock_visible(*, organisation: Organisation) -> QuerySet[StockLevel]:
+    """Stock levels on the leases ``organisation`` takes part in (its own goods, or goods at its warehouses)."""
+    return StockLevel.objects.filter(_lease_party(organisation)).select_related("product", "lease__listing__warehouse")
+
+
+def movements_visible(*, organisation: Organisation) -> QuerySet[StockMovement]:
+    """The stock ledger of the leases ``organisation`` takes part in, with each adjustment's photos."""
+    return (
+        StockMovement.objects.filter(_lease_party(organisation))
+        .select_related("product", "actor")
+        .prefetch_related(Prefetch("photos", queryset=AdjustmentPhoto.objects.order_by("pk")))
+    )
+
+
+def adjustment_photo_visible(*, organisation: Organisation) -> QuerySet[AdjustmentPhoto]:
+    return AdjustmentPhoto.objects.filter(_lease_party(organisation, "movement__lease__"))
+
+
+def orders_visible(*, organisation: Organisation) -> QuerySet[OutboundOrder]:
+    """Outbound orders of the leases ``organisation`` takes part in: the exporter's own, and those at the
+    owner's warehouses (``inventory.selectors.order_visible``'s rule), with their lines."""
+    return (
+        OutboundOrder.objects.filter(_lease_party(organisation))
+        .select_related("lease__listing__warehouse", "lease__exporter", "requested_by")
+        .prefetch_related(Prefetch("lines", queryset=OutboundLine.objects.select_related("product")))
+    )
+
+
+def order_events(order: OutboundOrder) -> list[OrderEvent]:
+    return list(OrderEvent.objects.filter(order=order).select_related("actor"))

@@ -2,9 +2,10 @@
 
 Every lease state change writes a ``LeaseEvent``, every shipment step a ``ShipmentEvent``, a
 check-in a ``CheckIn``: their ``post_save`` runs inside the service's transaction. Transfers,
-disputes, payouts and refunds change state in one place each, which sends a hook the API connects
-to here (``leasing.hooks.transfer_changed``, ``trust.hooks.dispute_changed``,
-``escrow.hooks.payout_changed`` / ``refund_changed``), also inside the transaction: a delivery
+disputes, payouts, refunds, stock movements and outbound orders change state in one place each,
+which sends a hook the API connects to here (``leasing.hooks.transfer_changed``,
+``trust.hooks.dispute_changed``, ``escrow.hooks.payout_changed`` / ``refund_changed``,
+``inventory.hooks.stock_moved`` / ``order_changed``), also inside the transaction: a delivery
 exists exactly when the change is committed.
 """
 
@@ -18,6 +19,8 @@ from django.utils import timezone
 from escrow.choices import PayoutStatus, RefundStatus
 from escrow.hooks import payout_changed, refund_changed
 from escrow.models import Payout, Refund
+from inventory.hooks import order_changed, stock_moved
+from inventory.models import OutboundOrder, StockLevel, StockMovement
 from leasing.choices import ShipmentStatus
 from leasing.hooks import transfer_changed
 from leasing.models import CheckIn, Lease, LeaseEvent, LeaseTransfer, ShipmentEvent
@@ -231,4 +234,68 @@ def dispute_changed_sent(sender: Any, dispute: Dispute, from_state: str | None, 
                 "note": resolution.note,
             },
         },
+    )
+
+
+@receiver(stock_moved, dispatch_uid="api.stock_moved")
+def stock_moved_sent(sender: Any, movement: StockMovement, **kwargs: Any) -> None:
+    """Each movement of goods, to the exporter whose lease's stock it changed (with the level after it)."""
+    lease = movement.lease
+    level = StockLevel.objects.filter(lease_id=movement.lease_id, product_id=movement.product_id).first()
+    product = movement.product
+    event_record(
+        event_type="stock.moved",
+        source=f"stock_movement:{movement.pk}",
+        recipients=Q(organisation_id=lease.exporter_id),
+        data={
+            "movement": {
+                "id": movement.pk,
+                "lease": movement.lease_id,
+                "warehouse": lease.listing.warehouse_id,
+                "product": {"id": product.pk, "sku": product.sku},
+                "kind": movement.kind,
+                "quantity": movement.quantity,
+                "reason": movement.reason,
+                "order": movement.order_id,
+                "transfer": movement.transfer_id,
+                "other_lease": movement.other_lease_id,
+                "created_at": movement.created_at,
+            },
+            "stock": None
+            if level is None
+            else {"on_hand": level.on_hand, "held": level.held, "available": level.on_hand - level.held},
+        },
+    )
+
+
+def _order_data(order: OutboundOrder) -> dict[str, Any]:
+    return {
+        "id": order.pk,
+        "lease": order.lease_id,
+        "kind": order.kind,
+        "status": order.status,
+        "reference": order.reference,
+        "carrier": order.carrier,
+        "tracking_number": order.tracking_number,
+        "refuse_reason": order.refuse_reason,
+        "lines": [
+            {"sku": line.product.sku, "product": line.product_id, "quantity": line.quantity}
+            for line in order.lines.select_related("product").order_by("pk")
+        ],
+    }
+
+
+@receiver(order_changed, dispatch_uid="api.order")
+def order_changed_sent(
+    sender: Any, order: OutboundOrder, from_status: str | None, to_status: str, **kwargs: Any
+) -> None:
+    """Every step of an outbound order, to both sides of its lease."""
+    event_type = f"order.{to_status}"
+    if event_type not in EVENT_NAMES:
+        return
+    event_record(
+        event_type=event_type,
+        source=f"order:{order.pk}:{to_status}",  # each status is reached at most once
+        recipients=_parties(order.lease_id),
+        data={"order": _order_data(order), "from_status": from_status},
     )

@@ -6,7 +6,7 @@ from django.urls import path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
 from rest_framework.permissions import AllowAny
 
-from .views import documents, leasing, not_found, transfers, trust, warehouses
+from .views import documents, inventory, leasing, not_found, orders, transfers, trust, warehouses
 
 app_name = "api"
 
@@ -75,6 +75,23 @@ urlpatterns = [
     path("documents/", documents.DocumentListView.as_view(), name="document_list"),
     path("documents/<int:pk>/", documents.DocumentDetailView.as_view(), name="document_detail"),
     path("documents/<int:pk>/pdf/", documents.DocumentPdfView.as_view(), name="document_pdf"),
+    path("products/", inventory.ProductListView.as_view(), name="product_list"),
+    path("products/import/", inventory.ProductImportView.as_view(), name="product_import"),
+    path("products/export/", inventory.ProductExportView.as_view(), name="product_export"),
+    path("products/<int:pk>/", inventory.ProductDetailView.as_view(), name="product_detail"),
+    path("stock/", inventory.StockListView.as_view(), name="stock_list"),
+    path("stock/movements/", inventory.MovementListView.as_view(), name="movement_list"),
+    path("leases/<int:pk>/adjustments/", inventory.LeaseAdjustmentView.as_view(), name="lease_adjustments"),
+    path("adjustment-photos/<int:pk>/", inventory.AdjustmentPhotoView.as_view(), name="adjustment_photo"),
+    path("leases/<int:pk>/orders/", orders.LeaseOrderListView.as_view(), name="lease_orders"),
+    path("orders/", orders.OrderListView.as_view(), name="order_list"),
+    path("orders/<int:pk>/", orders.OrderDetailView.as_view(), name="order_detail"),
+    path("orders/<int:pk>/cancel/", orders.OrderCancelView.as_view(), name="order_cancel"),
+    path("orders/<int:pk>/accept/", orders.OrderAcceptView.as_view(), name="order_accept"),
+    path("orders/<int:pk>/refuse/", orders.OrderRefuseView.as_view(), name="order_refuse"),
+    path("orders/<int:pk>/pick/", orders.OrderPickView.as_view(), name="order_pick"),
+    path("orders/<int:pk>/ship/", orders.OrderShipView.as_view(), name="order_ship"),
+    path("orders/<int:pk>/deliver/", orders.OrderDeliverView.as_view(), name="order_deliver"),
     # Anything else under /api/v1/ is a JSON 404, not the site's HTML page.
     re_path(r"^", not_found, name="not_found"),
 ]

@@ -75,6 +75,34 @@ for _ in $(seq 100); do
 done
 curl -fsS "$BASE/healthz" >/dev/null || { say "the server did not come up"; exit 1; }
 
+# Goods: the demo's checked-in leases hold stock (their check-ins received it). The exporter orders one unit out
+# through the API, so the order steps have an order to act on whatever else the demo seeds.
+say "an outbound order through the API"
+$PY - "$BASE" "$API_CONTRACT_EXPORTER_KEY" <<'PYTHON'
+import json
+import sys
+import urllib.request
+
+base, key = sys.argv[1], sys.argv[2]
+
+
+def call(method, path, body=None):
+    request = urllib.request.Request(
+        base + path,
+        data=None if body is None else json.dumps(body).encode(),
+        method=method,
+        headers={"Authorization": f"Api-Key {key}", "Content-Type": "application/json"},
+    )
+    with urllib.request.urlopen(request, timeout=30) as response:
+        return json.load(response)
+
+
+level = next(row for row in call("GET", "/api/v1/stock/?page_size=100")["results"] if row["available"] > 0)
+body = {"kind": "pickup", "reference": "API contract", "lines": [{"sku": level["product"]["sku"], "quantity": 1}]}
+order = call("POST", f"/api/v1/leases/{level['lease']}/orders/", body)
+print(f"order {order['id']} on lease {level['lease']}")
+PYTHON
+
 # The schema's paths start with /api/v1/, so the base URL is the server's origin.
 say "schemathesis: every check, every phase, seed $SEED, $EXAMPLES examples per operation, ${LIMIT}s"
 status=0

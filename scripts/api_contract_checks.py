@@ -80,6 +80,33 @@ RULES: dict[str, dict[str, str]] = {
         "invalid_dates": DATES,
     },
     "POST /api/v1/listings/{id}/exceptions/": {"start": DATES, "end": DATES, "invalid_dates": DATES},
+    "POST /api/v1/products/": {
+        "sku": "printable characters (Python's str.isprintable), which JSON Schema cannot list",
+        "currency": "needed with `unit_value` (OpenAPI 3.0 has no dependentRequired)",
+        "invalid_product": "a SKU unique in your organisation, compared without case (other rows)",
+    },
+    "PATCH /api/v1/products/{id}/": {
+        "sku": "printable characters (Python's str.isprintable), which JSON Schema cannot list",
+        "currency": "needed when the product has a `unit_value` (this request's or the stored one)",
+        "invalid_product": "a SKU unique in your organisation, compared without case (other rows)",
+    },
+    "DELETE /api/v1/products/{id}/": {"in_use": "a product that has moved stays: the stock ledger points at it"},
+    "POST /api/v1/products/import/": {
+        "invalid_import": "each CSV row a valid product, each SKU once: the CSV's content is not JSON",
+        "file": "UTF-8 text",
+    },
+    "POST /api/v1/leases/{id}/adjustments/": {
+        "product": EXISTS + " (a product of the lease's exporter)",
+        "no_goods": "the lease can hold goods in its state (checked in, active …)",
+        "photos": FILES,
+    },
+    "POST /api/v1/leases/{id}/orders/": {
+        "lines": EXISTS + " (a SKU of your products); each SKU once",
+        "consignee_missing": "a `ship` order needs the consignee's name, address, country and phone",
+        "no_lines": "a `ship` or `pickup` order has lines",
+        "invalid_order": "a `removal` has no lines (it takes everything on hand)",
+        "no_goods": "the lease holds goods now",
+    },
     "POST /api/v1/warehouses/": {"nearest_port": EXISTS},
     "PATCH /api/v1/warehouses/{id}/": {"nearest_port": EXISTS},
 }

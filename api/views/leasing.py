@@ -400,7 +400,7 @@ class ShipmentCheckInView(ShipmentViewBase):
 
 
 @dataclass(frozen=True)
-class _PhotoFile:
+class PhotoFile:
     """A check-in photo in the shape ``trust.views.file_response`` serves (a ``PrivateFile``'s)."""
 
     file: FieldFile
@@ -423,7 +423,7 @@ class CheckInPhotoView(ApiView):
     )
     def get(self, request: Request, pk: int) -> HttpResponse:
         photo = get_object_or_404(checkin_photo_visible(organisation=self.organisation), pk=pk)
-        served = _PhotoFile(
+        served = PhotoFile(
             file=photo.image, content_type=photo_content_type(photo), original_name=Path(photo.image.name or "").name
         )
         try:

@@ -8,6 +8,9 @@ crash or a timeout repeats nothing.
     WARESHARE_URL=https://wareshare.example WARESHARE_KEY=wsk_... \\
         python docs/examples/erp_sync.py --order PO-4711 --start 2027-03-01 --end 2027-03-30 --quantity 5
 
+With ``--stock`` it prints the stock per SKU instead (``stock_by_sku``, the stock sync), and
+``order_out`` orders goods out of a lease to a consignee.
+
 It needs only ``requests``. The API has no webhook-endpoint management (endpoints are registered
 by an admin on /integrations/webhooks/), so this script follows ``GET /leases/{id}/events/``; a
 server that can receive webhooks gets the same steps pushed (docs/api.md, "Webhooks").
@@ -122,6 +125,39 @@ def lease_events(api: Wareshare, lease: int) -> Iterator[dict[str, Any]]:
         page = api.get(page["next"]) if page["next"] else None
 
 
+def pages(api: Wareshare, path: str, params: dict[str, Any] | None = None) -> Iterator[dict[str, Any]]:
+    """Every row of a list, following the ``next`` links."""
+    page: dict[str, Any] | None = api.get(path, params)
+    while page:
+        yield from page["results"]
+        page = api.get(page["next"]) if page["next"] else None
+
+
+def stock_by_sku(api: Wareshare) -> dict[str, dict[str, int]]:
+    """The ERP's stock sync (``GET /stock/``): on hand, held and available per SKU, over every lease and
+    warehouse. Between syncs, a ``stock.moved`` webhook tells each movement as it happens."""
+    totals: dict[str, dict[str, int]] = {}
+    for level in pages(api, "/stock/", {"page_size": 100}):
+        row = totals.setdefault(level["product"]["sku"], {"on_hand": 0, "held": 0, "available": 0})
+        for name in row:
+            row[name] += level[name]
+    return totals
+
+
+def order_out(
+    api: Wareshare, lease: int, *, order: str, lines: dict[str, int], consignee: dict[str, str]
+) -> dict[str, Any]:
+    """Ship goods out of a lease to a consignee (``POST /leases/{id}/orders/``); the owner accepts,
+    picks and ships it, and ``GET /orders/{id}/`` then has the carrier and tracking number."""
+    body = {
+        "kind": "ship",
+        "reference": order,
+        "lines": [{"sku": sku, "quantity": quantity} for sku, quantity in lines.items()],
+        **consignee,
+    }
+    return api.post(f"/leases/{lease}/orders/", body, key=f"{order}:out")
+
+
 def sync(api: Wareshare, args: argparse.Namespace) -> dict[str, Any]:
     found = find_space(api, start=args.start, end=args.end, quantity=args.quantity, port=args.port)
     listing = found["listing"]
@@ -150,10 +186,11 @@ def sync(api: Wareshare, args: argparse.Namespace) -> dict[str, Any]:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--order", required=True, help="The ERP's order reference (makes retries safe).")
-    parser.add_argument("--start", type=date.fromisoformat, required=True)
-    parser.add_argument("--end", type=date.fromisoformat, required=True)
-    parser.add_argument("--quantity", type=int, required=True)
+    parser.add_argument("--stock", action="store_true", help="Only print the stock per SKU, then stop.")
+    parser.add_argument("--order", help="The ERP's order reference (makes retries safe).")
+    parser.add_argument("--start", type=date.fromisoformat)
+    parser.add_argument("--end", type=date.fromisoformat)
+    parser.add_argument("--quantity", type=int)
     parser.add_argument("--port", help="UN/LOCODE to search around, e.g. NLRTM.")
     parser.add_argument("--goods", default="Garden furniture, flat-packed")
     parser.add_argument("--carrier", default="Maersk")
@@ -161,6 +198,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--poll", type=float, default=30, help="Seconds between looks at the lease.")
     args = parser.parse_args(argv)
     api = Wareshare(os.environ["WARESHARE_URL"], os.environ["WARESHARE_KEY"])
+    if args.stock:
+        for sku, row in sorted(stock_by_sku(api).items()):
+            print(f"{sku:<24} on hand {row['on_hand']:>7}  held {row['held']:>7}  available {row['available']:>7}")
+        return 0
+    if not (args.order and args.start and args.end and args.quantity):
+        parser.error("--order, --start, --end and --quantity are needed to book space")
     try:
         lease = sync(api, args)
     except ApiError as error:

@@ -264,7 +264,13 @@ SPECTACULAR_SETTINGS = {
         "ActionsEnum": "leasing.rules.LEASE_ACTIONS",
         "TransferActionEnum": "leasing.rules.TRANSFER_ACTIONS",
         "DocumentKindEnum": "documents.choices.DocumentKind",
-        "KindEnum": "trust.choices.DisputeKind",  # the name it had before documents brought a second "kind"
+        "KindEnum": "trust.choices.DisputeKind",  # the name it had before other "kind" fields came (documents, inventory)
+        "MovementKindEnum": "inventory.choices.MovementKind",
+        "OrderKindEnum": "inventory.choices.OrderKind",
+        "OrderStatusEnum": "inventory.choices.OrderStatus",
+        "OrderActionEnum": "api.serializers.inventory.ORDER_STEPS",
+        "AdjustmentKindEnum": "api.serializers.inventory.ADJUSTMENT_CHOICES",
+        "CountryEnum": "api.serializers.inventory.COUNTRY_CHOICES",
     },
     # The shared headers and 4xx of every operation (api/schema.py), after the default enum hook.
     "POSTPROCESSING_HOOKS": ["drf_spectacular.hooks.postprocess_schema_enums", "api.schema.contract"],

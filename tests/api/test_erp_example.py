@@ -88,3 +88,25 @@ def test_the_erp_script_main_with_an_instant_book_listing(live_server, transacti
     lease = Lease.objects.get(exporter=parties.exporter_org)
     assert lease.state == LeaseState.FUNDED
     assert lease.shipments.get().status == ShipmentStatus.ANNOUNCED
+
+
+def test_the_erp_script_syncs_stock_and_orders_goods_out(live_server, transactional_db, throttles_off, capsys):
+    parties = Parties(capacity=20)
+    lease = parties.lease_in(LeaseState.CHECKED_IN)
+    exporter = erp.Wareshare(live_server.url, key_for(parties.exporter_org, user=parties.exporter))
+    assert erp.stock_by_sku(exporter) == {
+        "CH-1": {"on_hand": 40, "held": 0, "available": 40},
+        "TB-1": {"on_hand": 10, "held": 0, "available": 10},
+    }
+    consignee = {
+        "consignee_name": "Müller GmbH",
+        "consignee_address": "Hafenstraße 1",
+        "consignee_country": "DE",
+        "consignee_phone": "+49 40 123456",
+    }
+    order = erp.order_out(exporter, lease.pk, order="SO-1", lines={"CH-1": 4}, consignee=consignee)
+    again = erp.order_out(exporter, lease.pk, order="SO-1", lines={"CH-1": 4}, consignee=consignee)
+    assert (order["status"], again["id"]) == ("requested", order["id"])
+    with pytest.raises(erp.ApiError) as refused:
+        erp.order_out(exporter, lease.pk, order="SO-2", lines={"CH-1": 37}, consignee=consignee)
+    assert refused.value.status == 409

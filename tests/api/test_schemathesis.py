@@ -21,6 +21,8 @@ from hypothesis.errors import Unsatisfiable
 from schemathesis import GenerationMode
 from schemathesis.config import SchemathesisConfig
 
+from inventory import services as inventory
+from inventory.models import Product
 from leasing import rules, transfers
 from leasing.choices import LeaseState
 from tests.accounts.factories import ExporterOrganisationFactory, member_of
@@ -62,6 +64,13 @@ def seeded(db, settings, _keep_connection):
         lease=funded, by=parties.exporter, quantity=1, start=rules.transfer_earliest(funded), price=Decimal("9.00")
     )
     transfers.transfer_accept(transfer=transfer, by=member_of(receiver), organisation=receiver)
+    # Goods on the checked-in lease (its check-in received them), an outbound order of some, and a product
+    # of the owner's own (the key's organisation): the inventory operations have something to act on.
+    chairs = Product.objects.get(organisation=parties.exporter_org, sku="CH-1")
+    order = inventory.order_create(
+        lease=lease, by=parties.exporter, kind="pickup", lines=[(chairs, 1)], reference="PO-1"
+    )
+    product = inventory.product_create(organisation=parties.owner_org, by=parties.owner, sku="OWN-1", description="Own")
     return {
         "key": key_for(parties.owner_org, user=parties.owner),
         "/api/v1/leases/": lease.pk,
@@ -69,6 +78,8 @@ def seeded(db, settings, _keep_connection):
         "/api/v1/warehouses/": parties.listing.warehouse_id,
         "/api/v1/shipments/": lease.shipments.get().pk,
         "/api/v1/transfers/": transfer.pk,
+        "/api/v1/orders/": order.pk,
+        "/api/v1/products/": product.pk,
         "requested": other.pk,
         "funded": funded.pk,
     }

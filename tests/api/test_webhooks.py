@@ -87,7 +87,9 @@ def test_lease_events_arrive_signed_and_verify_with_the_documented_recipe(
         assert not verify("whsec_wrong", body, headers["Wareshare-Signature"])
         assert not verify(secrets[path], body + b" ", headers["Wareshare-Signature"])
         received[path].append(event["type"])
-    assert received["/hooks/exporter"] == [
+    # The check-in also moved the goods into stock: one ``stock.moved`` per line (CH-1, TB-1).
+    assert received["/hooks/exporter"].count("stock.moved") == 2
+    assert [kind for kind in received["/hooks/exporter"] if kind != "stock.moved"] == [
         "lease.requested",
         "lease.accepted",
         "lease.funded",
@@ -100,7 +102,7 @@ def test_lease_events_arrive_signed_and_verify_with_the_documented_recipe(
         "escrow.released",
     ]
     assert received["/hooks/owner"] == ["shipment.arrived"]
-    assert WebhookDelivery.objects.filter(status=DeliveryStatus.SUCCEEDED).count() == 11
+    assert WebhookDelivery.objects.filter(status=DeliveryStatus.SUCCEEDED).count() == 13
     accepted = next(json.loads(body) for _, _, body in receiver.received if b'"lease.accepted"' in body)
     assert accepted["data"]["lease"]["id"] == lease.pk
     assert accepted["data"]["from_state"] == "requested"
