@@ -191,6 +191,8 @@ WARESHARE = {
 STRIPE_SECRET_KEY = e.STRIPE_SECRET_KEY
 STRIPE_PUBLISHABLE_KEY = e.STRIPE_PUBLISHABLE_KEY
 STRIPE_WEBHOOK_SECRET = e.STRIPE_WEBHOOK_SECRET
+# Where the platform's Stripe account is: decides each owner's service agreement (escrow/payout_countries.py).
+WARESHARE_PLATFORM_COUNTRY = e.PLATFORM_COUNTRY
 CELERY_BROKER_URL = e.CELERY_BROKER_URL
 CELERY_TASK_ALWAYS_EAGER = not e.CELERY_BROKER_URL
 WARESHARE_SWEEP_INTERVALS: dict[str, int] = e.SWEEP_INTERVALS  # overrides marketplace/celery.py's, per sweep

@@ -99,6 +99,7 @@ HOLD_HOURS = env.int("WARESHARE_HOLD_HOURS", default=24)
 PAYMENT_HOURS = env.int("WARESHARE_PAYMENT_HOURS", default=48)
 CONFIRMATION_HOURS = env.int("WARESHARE_CONFIRMATION_HOURS", default=48)
 CHECKIN_TOLERANCE_PERCENT = Decimal(env.str("WARESHARE_CHECKIN_TOLERANCE_PERCENT", default="2.00"))
+PLATFORM_COUNTRY = env.str("WARESHARE_PLATFORM_COUNTRY", default="NL").upper()
 TRANSFER_FEE_PERCENT = Decimal(env.str("WARESHARE_TRANSFER_FEE_PERCENT", default="2.00"))
 CALENDAR_DAYS = env.int("WARESHARE_CALENDAR_DAYS", default=365)
 # API rate limits (DRF rates: N/s, N/min, N/hour): per API key, per signed-in user, per address for anonymous reads.
