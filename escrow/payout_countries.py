@@ -22,47 +22,17 @@ from django.conf import settings
 
 from .choices import ServiceAgreement
 
+
+def _codes(text: str) -> frozenset[str]:
+    return frozenset(text.split())
+
+
 # The European Economic Area (EU 27 + Iceland, Liechtenstein, Norway).
-EEA = frozenset(
-    [
-        "AT",
-        "BE",
-        "BG",
-        "CY",
-        "CZ",
-        "DE",
-        "DK",
-        "EE",
-        "ES",
-        "FI",
-        "FR",
-        "GR",
-        "HR",
-        "HU",
-        "IE",
-        "IS",
-        "IT",
-        "LI",
-        "LT",
-        "LU",
-        "LV",
-        "MT",
-        "NL",
-        "NO",
-        "PL",
-        "PT",
-        "RO",
-        "SE",
-        "SI",
-        "SK",
-    ]
-)
+EEA = _codes("AT BE BG CY CZ DE DK EE ES FI FR GR HR HU IE IS IT LI LT LU LV MT NL NO PL PT RO SE SI SK")
 
 # Countries where Stripe accounts can be created (https://stripe.com/global, 2026-12-07; India
 # invite-only, left out). Iceland is in the EEA but not on Stripe's list.
-STRIPE_ACCOUNT_COUNTRIES = frozenset(
-    (EEA - {"IS"}) | set(["AE", "AU", "BR", "CA", "CH", "GB", "GI", "HK", "JP", "MX", "MY", "NZ", "SG", "TH", "US"])
-)
+STRIPE_ACCOUNT_COUNTRIES = (EEA - {"IS"}) | _codes("AE AU BR CA CH GB GI HK JP MX MY NZ SG TH US")
 
 # Europe is one region for separate charges and transfers (EEA, United Kingdom, Switzerland, Gibraltar).
 EUROPE = frozenset(EEA | {"GB", "CH", "GI"})
