@@ -260,8 +260,8 @@ def bank_transfers_check(escrow: Escrow) -> list[Difference]:
                     lease_id,
                     "bank_transfer",
                     "amount" if ours is not None and ledger_amount is not None else "missing",
-                    f"{key}: payouts {format_money(ours or 0, currency)}, "
-                    f"ledger {format_money(ledger_amount or 0, currency)}",
+                    f"{key}: payouts {format_money(ours or Decimal(0), currency)}, "
+                    f"ledger {format_money(ledger_amount or Decimal(0), currency)}",
                 )
             )
     return differences

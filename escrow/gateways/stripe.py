@@ -20,6 +20,7 @@ from contextlib import contextmanager
 from typing import Any
 
 import stripe
+from stripe.params import AccountCreateParams
 
 from common.money import THREE_DECIMAL, Money, from_minor, to_minor
 from escrow.choices import ServiceAgreement
@@ -120,7 +121,7 @@ class StripeGateway(Gateway):
         agreement = service_agreement(country)
         if not agreement:
             raise PayoutCountryUnsupported(f"Stripe cannot pay out to connected accounts in {country}.")
-        params: dict[str, Any] = {"type": "express", "country": country, "email": email}
+        params: AccountCreateParams = {"type": "express", "country": country, "email": email}
         if agreement == ServiceAgreement.RECIPIENT:
             params["capabilities"] = {"transfers": {"requested": True}}
             params["tos_acceptance"] = {"service_agreement": "recipient"}
