@@ -251,6 +251,8 @@ SPECTACULAR_SETTINGS = {
         "TransferStateEnum": "leasing.choices.TransferState",
         "ActionsEnum": "leasing.rules.LEASE_ACTIONS",
         "TransferActionEnum": "leasing.rules.TRANSFER_ACTIONS",
+        "PayoutStatusEnum": "escrow.choices.PayoutStatus",
+        "PayoutRailEnum": "escrow.choices.PayoutRail",
     },
     # The shared headers and 4xx of every operation (api/schema.py), after the default enum hook.
     "POSTPROCESSING_HOOKS": ["drf_spectacular.hooks.postprocess_schema_enums", "api.schema.contract"],
