@@ -920,5 +920,7 @@ def _timeout() -> stripe.APIConnectionError:
 def _onboard(account: Obj) -> None:
     recipient = account.get("tos_acceptance", {}).get("service_agreement") == "recipient"
     account.update(charges_enabled=not recipient, payouts_enabled=True, details_submitted=True)
-    account["capabilities"] = {"transfers": "active"} if recipient else {"card_payments": "active", "transfers": "active"}
+    account["capabilities"] = {"transfers": "active"}
+    if not recipient:
+        account["capabilities"]["card_payments"] = "active"
     account["requirements"] = {"currently_due": [], "eventually_due": [], "past_due": [], "disabled_reason": None}

@@ -15,7 +15,7 @@ from django.utils import timezone
 from escrow import ledger
 from escrow.bank_payouts import payout_account_connect_bank
 from escrow.choices import PayoutRail, PayoutStatus
-from escrow.exceptions import PayoutCountryUnsupported
+from escrow.exceptions import EscrowError, PayoutCountryUnsupported
 from escrow.models import Payout, PayoutAccount
 from escrow.payout_countries import service_agreement
 from escrow.processor import payout_execute, payouts_retry
@@ -236,7 +236,8 @@ def test_a_bank_rail_payout_is_queued_recorded_by_staff_and_balanced(client, dja
     staff = staff_user()
     client.force_login(staff)
     queue = client.get(reverse("staff:bank_payout_list")).content.decode()
-    assert "6222021234567890" in queue and "ICBKCNBJSZN" in queue
+    assert "6222021234567890" in queue
+    assert "ICBKCNBJSZN" in queue
     mail.outbox.clear()
     today = timezone.localdate()
     with django_capture_on_commit_callbacks(execute=True):
@@ -255,7 +256,8 @@ def test_a_bank_rail_payout_is_queued_recorded_by_staff_and_balanced(client, dja
     assert escrow_reconcile_all() == []
     entry = AuditLogEntry.objects.get(action="payout.bank_recorded")
     assert (entry.actor, entry.object_id) == (staff, str(payout.pk))
-    assert entry.before["status"] == "queued" and entry.after["bank_reference"] == "ICBC-2026-0042"
+    assert entry.before["status"] == "queued"
+    assert entry.after["bank_reference"] == "ICBC-2026-0042"
     [email] = mail.outbox
     assert email.to == [p.owner.email]
     assert "ICBC-2026-0042" in email.body
@@ -269,7 +271,8 @@ def test_a_bank_rail_payout_is_queued_recorded_by_staff_and_balanced(client, dja
 
     client.force_login(p.owner)
     page = client.get(reverse("escrow:payout_account")).content.decode()
-    assert "ICBC-2026-0042" in page and "Bank transfer" in page
+    assert "ICBC-2026-0042" in page
+    assert "Bank transfer" in page
 
 
 def test_staff_cannot_record_a_future_date_or_no_reference():
@@ -277,7 +280,7 @@ def test_staff_cannot_record_a_future_date_or_no_reference():
     [payout] = released(p)
     staff = staff_user()
     for reference, day in [("REF-1", timezone.localdate() + timedelta(days=1)), ("  ", timezone.localdate())]:
-        with pytest.raises(Exception, match="future|reference"):
+        with pytest.raises(EscrowError, match=r"future|reference"):
             trust_services.bank_payout_record(payout=payout, by=staff, reference=reference, transferred_on=day)
     payout.refresh_from_db()
     assert payout.status == PayoutStatus.QUEUED
