@@ -38,6 +38,7 @@ def payout_account_connect_bank(
     if not organisation.is_owner:
         raise EscrowError(gettext("Only warehouse owners are paid out."), code="not_an_owner")
     bank_account = bank_account.replace(" ", "").upper()
+    country = country or str(organisation.country or "") or bank_country
     account, _ = PayoutAccount.objects.update_or_create(
         organisation=organisation,
         defaults={

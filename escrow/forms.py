@@ -31,7 +31,7 @@ class PayoutCountryForm(forms.Form):
 class SimulatedPayoutAccountForm(forms.Form):
     """The simulated gateway's onboarding: who holds the bank account, and its IBAN."""
 
-    country = forms.ChoiceField(choices=_country_choices, widget=forms.HiddenInput)
+    country = forms.ChoiceField(choices=_country_choices, widget=forms.HiddenInput, required=False)
     holder_name = forms.CharField(label=_("Account holder name"), max_length=200)
     iban = forms.CharField(label=_("IBAN"), max_length=42, help_text=_("E.g. NL91 ABNA 0417 1643 00"))
 
@@ -47,7 +47,7 @@ class SimulatedPayoutAccountForm(forms.Form):
 class BankPayoutAccountForm(forms.Form):
     """The bank-transfer rail: the bank account Wareshare's staff pay into by hand."""
 
-    country = forms.ChoiceField(choices=_country_choices, widget=forms.HiddenInput)
+    country = forms.ChoiceField(choices=_country_choices, widget=forms.HiddenInput, required=False)
     holder_name = forms.CharField(label=_("Account holder name"), max_length=200)
     bank_account = forms.CharField(
         label=_("IBAN or account number"),
