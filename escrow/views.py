@@ -77,7 +77,7 @@ def _page(
         "account": account,
         "form": form,
         "bank_form": bank_form,
-        "country_form": PayoutCountryForm(initial={"country": country}),
+        "country_form": PayoutCountryForm(initial={"country": country}, auto_id="pick_%s"),
         "country_name": Country(country).name or country,
         "country": country,
         "agreement": agreement,

@@ -262,7 +262,7 @@ def test_a_bank_rail_payout_is_queued_recorded_by_staff_and_balanced(client, dja
     assert email.to == [p.owner.email]
     assert "ICBC-2026-0042" in email.body
     assert "银行" in email.subject  # the owner reads Chinese
-    assert Notification.objects.filter(user=p.owner, subject=email.subject).exists()
+    assert Notification.objects.filter(user=p.owner, subject__endswith="已汇至您的银行").exists()
 
     # Recording again is refused: nothing moves twice.
     client.post(reverse("staff:bank_payout_record", args=[payout.pk]), {"reference": "X", "transferred_on": today})
@@ -272,16 +272,21 @@ def test_a_bank_rail_payout_is_queued_recorded_by_staff_and_balanced(client, dja
     client.force_login(p.owner)
     page = client.get(reverse("escrow:payout_account")).content.decode()
     assert "ICBC-2026-0042" in page
-    assert "Bank transfer" in page
+    assert "银行转账" in page  # "Bank transfer", in the owner's language
 
 
 def test_staff_cannot_record_a_future_date_or_no_reference():
     p = bank_owner()
     [payout] = released(p)
     staff = staff_user()
-    for reference, day in [("REF-1", timezone.localdate() + timedelta(days=1)), ("  ", timezone.localdate())]:
-        with pytest.raises(EscrowError, match=r"future|reference"):
+    cases = [
+        ("REF-1", timezone.localdate() + timedelta(days=1), "date_in_future"),
+        ("  ", timezone.localdate(), "reference_missing"),
+    ]
+    for reference, day, code in cases:
+        with pytest.raises(EscrowError) as refused:
             trust_services.bank_payout_record(payout=payout, by=staff, reference=reference, transferred_on=day)
+        assert refused.value.code == code
     payout.refresh_from_db()
     assert payout.status == PayoutStatus.QUEUED
     assert not AuditLogEntry.objects.filter(action="payout.bank_recorded").exists()
