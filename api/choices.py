@@ -51,6 +51,7 @@ EVENT_TYPES: tuple[tuple[str, StrOrPromise], ...] = (
     ("payout.waiting", _("The owner's payout waits for a payout account")),
     ("payout.failed", _("The owner's payout failed at the processor; it is retried")),
     ("payout.paid", _("The owner's payout was transferred")),
+    ("payout.queued", _("The owner's payout waits for Wareshare's staff to send it by bank transfer")),
     ("refund.pending", _("A refund to the exporter's card was issued")),
     ("refund.succeeded", _("The refund was returned to the exporter's card")),
     ("refund.failed", _("The refund failed at the processor; it is retried")),

@@ -6,7 +6,7 @@ from django.urls import path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
 from rest_framework.permissions import AllowAny
 
-from .views import documents, inventory, leasing, not_found, orders, transfers, trust, warehouses
+from .views import documents, inventory, leasing, not_found, orders, payouts, transfers, trust, warehouses
 
 app_name = "api"
 
@@ -24,6 +24,8 @@ urlpatterns = [
     path("redoc/", redoc, name="redoc"),
     path("me/", warehouses.MeView.as_view(), name="me"),
     path("me/standing/", trust.StandingView.as_view(), name="standing"),
+    path("payout-account/", payouts.PayoutAccountView.as_view(), name="payout_account"),
+    path("payouts/", payouts.PayoutListView.as_view(), name="payout_list"),
     path("notifications/", trust.NotificationListView.as_view(), name="notification_list"),
     path("notifications/read/", trust.NotificationReadAllView.as_view(), name="notification_read_all"),
     path("notifications/<int:pk>/read/", trust.NotificationReadView.as_view(), name="notification_read"),

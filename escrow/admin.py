@@ -60,8 +60,17 @@ class PaymentAdmin(ReadOnlyAdmin):
 
 @admin.register(Payout)
 class PayoutAdmin(ReadOnlyAdmin):
-    list_display = ["idempotency_key", "organisation", "amount", "currency", "status", "paid_at"]
-    list_filter = ["status"]
+    list_display = [
+        "idempotency_key",
+        "organisation",
+        "amount",
+        "currency",
+        "rail",
+        "status",
+        "bank_reference",
+        "paid_at",
+    ]
+    list_filter = ["status", "rail"]
 
 
 @admin.register(Refund)
@@ -72,7 +81,8 @@ class RefundAdmin(ReadOnlyAdmin):
 
 @admin.register(PayoutAccount)
 class PayoutAccountAdmin(ReadOnlyAdmin):
-    list_display = ["organisation", "gateway", "account_id", "payouts_enabled", "updated_at"]
+    list_display = ["organisation", "rail", "country", "service_agreement", "gateway", "account_id", "payouts_enabled"]
+    list_filter = ["rail", "service_agreement"]
 
 
 @admin.register(WebhookEvent)

@@ -48,7 +48,7 @@ from common.i18n import lazy_format
 from common.money import Money, from_minor, quantize
 
 from . import hooks, ledger, processor
-from .choices import ChargebackStatus, PaymentStatus, PayoutStatus, RefundStatus, ReversalStatus
+from .choices import ChargebackStatus, PaymentStatus, PayoutRail, PayoutStatus, RefundStatus, ReversalStatus
 from .exceptions import EscrowError, GatewayUnavailable
 from .gateways import get_gateway
 from .models import Chargeback, Escrow, LedgerEntry, Payment, Payout, Refund, TransferReversal
@@ -278,9 +278,9 @@ def chargeback_recover(*, chargeback: Chargeback) -> int:
     with transaction.atomic():
         Chargeback.objects.select_for_update().get(pk=chargeback.pk)
         planned = _total(chargeback.reversals.all(), chargeback.currency)
-        for payout in Payout.objects.filter(escrow_id=chargeback.escrow_id, status=PayoutStatus.PAID).order_by(
-            "sequence"
-        ):
+        for payout in Payout.objects.filter(
+            escrow_id=chargeback.escrow_id, status=PayoutStatus.PAID, rail=PayoutRail.PROCESSOR
+        ).order_by("sequence"):
             if planned >= due:
                 break
             if chargeback.reversals.filter(payout=payout).exists():

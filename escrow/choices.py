@@ -22,6 +22,22 @@ class PayoutStatus(models.TextChoices):
     PENDING = "pending", pgettext_lazy("payment status", "Pending")
     PAID = "paid", _("Paid")
     FAILED = "failed", _("Failed (will retry)")
+    QUEUED = "queued", _("Queued for bank transfer")
+
+
+class PayoutRail(models.TextChoices):
+    """How an owner is paid: a transfer to its connected account at the processor, or a bank
+    transfer staff make by hand (for countries the processor cannot pay; docs/money.md)."""
+
+    PROCESSOR = "processor", _("Processor transfer")
+    BANK_TRANSFER = "bank_transfer", _("Bank transfer")
+
+
+class ServiceAgreement(models.TextChoices):
+    """The Stripe Connect service agreement of an owner's connected account (payout_countries.py)."""
+
+    FULL = "full", _("Full")
+    RECIPIENT = "recipient", _("Recipient (cross-border)")
 
 
 class RefundStatus(models.TextChoices):

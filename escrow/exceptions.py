@@ -34,3 +34,11 @@ class PayoutAccountMissing(ApplicationError):
 class WebhookInvalid(ApplicationError):
     code = "webhook_invalid"
     status = 400
+
+
+class PayoutCountryUnsupported(ApplicationError):
+    """The processor cannot pay an owner in this country from the platform's (payout_countries.py):
+    the owner is offered a bank transfer instead."""
+
+    code = "payout_country_unsupported"
+    status = 400

@@ -16,6 +16,10 @@ PLATFORM_FEE = "revenue:platform_fee"
 TRANSFER_FEE = "revenue:transfer_fee"
 PROCESSOR_FEE = "expense:processor_fee"
 DISPUTE_FEE = "expense:dispute_fee"  # the processor's fee for a card dispute, the platform's cost
+# Bank-rail payouts (escrow/bank_payouts.py): queued money waits in the clearing account until staff
+# record the bank transfer, which leaves from the platform's own bank account.
+BANK_CLEARING = "clearing:bank_transfer"
+PLATFORM_BANK = "bank:platform"
 
 
 def payable_owner(org_id: int) -> str:

@@ -11,14 +11,24 @@ Account names: ``gateway``, ``escrow:lease:<id>``, ``payable:owner:<org>``,
 from decimal import Decimal
 from typing import Any
 
+from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django_countries.fields import CountryField
 
 from accounts.models import Organisation
 from common.fields import money_field
 from common.money import CURRENCIES
 
-from .choices import ChargebackStatus, PaymentStatus, PayoutStatus, RefundStatus, ReversalStatus
+from .choices import (
+    ChargebackStatus,
+    PaymentStatus,
+    PayoutRail,
+    PayoutStatus,
+    RefundStatus,
+    ReversalStatus,
+    ServiceAgreement,
+)
 
 
 class Escrow(models.Model):
@@ -123,7 +133,8 @@ class Payment(models.Model):
 
 
 class Payout(models.Model):
-    """A release of escrow to the owner: a transfer to the owner's connected account."""
+    """A release of escrow to the owner: a transfer to the owner's connected account, or (``rail``
+    bank_transfer) a bank transfer staff make and record (``bank_reference``, ``bank_transferred_on``)."""
 
     escrow = models.ForeignKey(Escrow, on_delete=models.PROTECT, related_name="payouts")
     organisation = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="payouts")
@@ -136,10 +147,22 @@ class Payout(models.Model):
     failure_message = models.CharField(max_length=300, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     paid_at = models.DateTimeField(null=True, blank=True)
+    rail = models.CharField(max_length=20, choices=PayoutRail.choices, default=PayoutRail.PROCESSOR)
+    bank_reference = models.CharField(max_length=100, blank=True, help_text="The bank's reference, recorded by staff.")
+    bank_transferred_on = models.DateField(null=True, blank=True)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
 
     class Meta:
         ordering = ["created_at", "pk"]
-        constraints = [models.UniqueConstraint(fields=["escrow", "sequence"], name="one_payout_per_sequence")]
+        constraints = [
+            models.UniqueConstraint(fields=["escrow", "sequence"], name="one_payout_per_sequence"),
+            models.CheckConstraint(
+                condition=~Q(status="paid", rail="bank_transfer") | ~Q(bank_reference=""),
+                name="bank_payout_paid_has_reference",
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.idempotency_key} {self.status}"
@@ -168,7 +191,9 @@ class Refund(models.Model):
 
 
 class PayoutAccount(models.Model):
-    """Where an owner organisation is paid: a connected account at the processor."""
+    """Where an owner organisation is paid: a connected account at the processor (``rail``
+    processor, under ``service_agreement``), or a bank account staff transfer to by hand (``rail``
+    bank_transfer: ``bank_account`` is the IBAN or the account number, with ``swift_bic``)."""
 
     organisation = models.OneToOneField(Organisation, on_delete=models.CASCADE, related_name="payout_account")
     gateway = models.CharField(max_length=20)
@@ -178,6 +203,12 @@ class PayoutAccount(models.Model):
     holder_name = models.CharField(max_length=200, blank=True)
     iban_last4 = models.CharField(max_length=4, blank=True)
     updated_at = models.DateTimeField(auto_now=True)
+    country = CountryField(blank=True, help_text="Where the owner is paid (the connected account's country).")
+    rail = models.CharField(max_length=20, choices=PayoutRail.choices, default=PayoutRail.PROCESSOR)
+    service_agreement = models.CharField(max_length=10, choices=ServiceAgreement.choices, blank=True)
+    bank_account = models.CharField(max_length=34, blank=True, help_text="IBAN or account number (bank rail).")
+    swift_bic = models.CharField(max_length=11, blank=True)
+    bank_country = CountryField(blank=True)
 
     def __str__(self) -> str:
         return f"{self.organisation} → {self.gateway}:{self.account_id}"

@@ -16,7 +16,8 @@ from common.drill import drill_pause
 from common.money import Money
 
 from . import ledger
-from .choices import PaymentStatus, PayoutStatus, RefundStatus
+from .bank_payouts import payout_bank_queue
+from .choices import PaymentStatus, PayoutRail, PayoutStatus, RefundStatus
 from .exceptions import GatewayUnavailable
 from .gateways import get_gateway
 from .hooks import payout_changed, refund_changed
@@ -29,13 +30,18 @@ def payout_execute(*, payout: Payout) -> Payout:
     """Transfer a payout to the owner's connected account; safe to call again (same key).
 
     Without a payout account ready for payouts it waits (status ``waiting``); a processor
-    failure leaves it ``failed`` for the sweep to retry."""
+    failure leaves it ``failed`` for the sweep to retry. An owner on the bank-transfer rail is not
+    sent to the processor: the payout is queued for staff (``bank_payouts.payout_bank_queue``)."""
     payout = Payout.objects.select_related("escrow", "organisation").get(pk=payout.pk)
     if payout.status == PayoutStatus.PAID:
         return payout
     account = PayoutAccount.objects.filter(organisation=payout.organisation, payouts_enabled=True).first()
     if account is None:
         return _payout_record(payout, status=PayoutStatus.WAITING, failure_message="No payout account yet")
+    if payout.status == PayoutStatus.QUEUED:
+        return payout  # already with staff for a bank transfer
+    if account.rail == PayoutRail.BANK_TRANSFER:
+        return payout_bank_queue(payout=payout)
     payment = payout.escrow.payments.filter(status=PaymentStatus.SUCCEEDED).first()
     try:
         result = get_gateway().transfer(
@@ -75,7 +81,7 @@ def payout_execute(*, payout: Payout) -> Payout:
 @transaction.atomic
 def _payout_record(payout: Payout, **fields: str) -> Payout:
     payout = Payout.objects.select_for_update().get(pk=payout.pk)
-    if payout.status == PayoutStatus.PAID:
+    if payout.status in (PayoutStatus.PAID, PayoutStatus.QUEUED):
         return payout
     from_status = payout.status
     for name, value in fields.items():

@@ -18,6 +18,12 @@ Totals per kind must agree, and item by item every processor id must be one of o
 Refund, Payout, TransferReversal, Chargeback; a dispute fee's balance transaction must have its
 posting) with the same amount, and every one of ours must exist at the processor (inquiries left
 out). docs/operations.md says what to do with each kind of difference.
+
+Payouts on the bank-transfer rail never touch the processor (or ``gateway``): they are reconciled
+against what staff recorded instead (kind ``bank_transfer``): each queued payout has its
+``clearing:bank_transfer`` credit, each paid one its staff-recorded reference and date and the
+matching debit, nothing else moves the clearing account, and the clearing account holds exactly
+the queued payouts.
 """
 
 import logging
@@ -27,13 +33,13 @@ from dataclasses import dataclass
 from datetime import timedelta
 from decimal import Decimal
 
-from django.db.models import Q
+from django.db.models import Q, Sum
 from django.utils import timezone
 
-from common.money import format_money
+from common.money import format_money, quantize
 
 from . import ledger
-from .choices import CHARGED, ChargebackStatus, PayoutStatus, RefundStatus, ReversalStatus
+from .choices import CHARGED, ChargebackStatus, PayoutRail, PayoutStatus, RefundStatus, ReversalStatus
 from .gateways import get_gateway
 from .gateways.base import Activity, ProcessorItem
 from .models import Escrow, LedgerEntry, Payment, Payout, Refund, TransferReversal
@@ -105,7 +111,9 @@ def _records(escrow: Escrow) -> dict[str, dict[str, Decimal]]:
         "charge": dict(Payment.objects.filter(escrow=escrow, status__in=CHARGED).values_list("charge_id", "amount")),
         "refund": dict(refunds.values_list("processor_id", "amount")),
         "transfer": dict(
-            Payout.objects.filter(escrow=escrow, status=PayoutStatus.PAID).values_list("processor_id", "amount")
+            Payout.objects.filter(escrow=escrow, status=PayoutStatus.PAID, rail=PayoutRail.PROCESSOR).values_list(
+                "processor_id", "amount"
+            )
         ),
         "reversal": dict(
             TransferReversal.objects.filter(chargeback__escrow=escrow, status=ReversalStatus.SUCCEEDED).values_list(
@@ -220,6 +228,42 @@ def escrow_reconcile(*, escrow: Escrow, activity: Activity | None = None) -> lis
                     f"{chargeback.dispute_id}: Wareshare {chargeback.status}, processor {found.status}",
                 )
             )
+    return differences + bank_transfers_check(escrow)
+
+
+def bank_transfers_check(escrow: Escrow) -> list[Difference]:
+    """The escrow's bank-rail payouts against the clearing account's postings and staff's records."""
+    lease_id, currency = escrow.lease_id, escrow.currency
+    expected: dict[str, Decimal] = {}
+    differences = []
+    for payout in Payout.objects.filter(escrow=escrow, rail=PayoutRail.BANK_TRANSFER):
+        if payout.status in (PayoutStatus.QUEUED, PayoutStatus.PAID):
+            expected[f"{payout.idempotency_key}:queued"] = -payout.amount
+        if payout.status == PayoutStatus.PAID:
+            expected[f"{payout.idempotency_key}:paid"] = payout.amount
+            if not payout.bank_reference or payout.bank_transferred_on is None:
+                differences.append(
+                    Difference(
+                        lease_id, "bank_transfer", "reference", f"{payout.idempotency_key} paid without a record"
+                    )
+                )
+    posted: dict[str, Decimal] = defaultdict(Decimal)
+    for key, amount in LedgerEntry.objects.filter(posting__escrow=escrow, account=ledger.BANK_CLEARING).values_list(
+        "posting__idempotency_key", "amount"
+    ):
+        posted[key] += amount
+    for key in sorted(set(expected) | set(posted)):
+        ours, ledger_amount = expected.get(key), posted.get(key)
+        if ours != ledger_amount:
+            differences.append(
+                Difference(
+                    lease_id,
+                    "bank_transfer",
+                    "amount" if ours is not None and ledger_amount is not None else "missing",
+                    f"{key}: payouts {format_money(ours or Decimal(0), currency)}, "
+                    f"ledger {format_money(ledger_amount or Decimal(0), currency)}",
+                )
+            )
     return differences
 
 
@@ -234,6 +278,31 @@ def ledger_check() -> list[Difference]:
         held = ledger.escrow_held(escrow)
         if held < 0:
             differences.append(Difference(escrow.lease_id, "ledger", "negative", f"{escrow.account} holds {held}"))
+    queued = dict(
+        Payout.objects.filter(status=PayoutStatus.QUEUED, rail=PayoutRail.BANK_TRANSFER)
+        .values_list("currency")
+        .annotate(total=Sum("amount"))
+        .order_by("currency")
+    )
+    clearing = dict(
+        LedgerEntry.objects.filter(account=ledger.BANK_CLEARING)
+        .values_list("currency")
+        .annotate(total=Sum("amount"))
+        .order_by("currency")
+    )
+    for currency in sorted(set(queued) | set(clearing)):
+        owed = quantize(Decimal(queued.get(currency) or 0), currency)
+        held = -quantize(Decimal(clearing.get(currency) or 0), currency)
+        if owed != held:
+            differences.append(
+                Difference(
+                    None,
+                    "bank_transfer",
+                    "clearing",
+                    f"{ledger.BANK_CLEARING} holds {format_money(held, currency)}, "
+                    f"queued payouts {format_money(owed, currency)}",
+                )
+            )
     return differences
 
 

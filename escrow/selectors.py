@@ -3,13 +3,13 @@
 from decimal import Decimal
 from typing import TYPE_CHECKING
 
-from django.db.models import Sum
+from django.db.models import QuerySet, Sum
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Organisation
 from common.money import quantize
 
-from .choices import PayoutStatus
+from .choices import PayoutRail, PayoutStatus
 from .models import Payout
 
 if TYPE_CHECKING:
@@ -47,10 +47,34 @@ def payouts_waiting(*, organisation: Organisation) -> dict[str, Decimal]:
     """Released money not yet transferred to the owner, per currency (it waits in ``payable:owner``)."""
     rows = (
         Payout.objects.filter(
-            organisation=organisation, status__in=[PayoutStatus.WAITING, PayoutStatus.PENDING, PayoutStatus.FAILED]
+            organisation=organisation,
+            status__in=[PayoutStatus.WAITING, PayoutStatus.PENDING, PayoutStatus.FAILED, PayoutStatus.QUEUED],
         )
         .values("currency")
         .annotate(total=Sum("amount"))
         .order_by("currency")
     )
     return {row["currency"]: quantize(row["total"], row["currency"]) for row in rows}
+
+
+def bank_payout_queue() -> QuerySet[Payout]:
+    """Payouts due by bank transfer, oldest first, with what staff need to make the transfer."""
+    return (
+        Payout.objects.filter(status=PayoutStatus.QUEUED, rail=PayoutRail.BANK_TRANSFER)
+        .select_related("organisation__payout_account", "escrow")
+        .order_by("created_at", "pk")
+    )
+
+
+def bank_payouts_recorded() -> QuerySet[Payout]:
+    """Bank transfers staff recorded, newest first."""
+    return (
+        Payout.objects.filter(status=PayoutStatus.PAID, rail=PayoutRail.BANK_TRANSFER)
+        .select_related("organisation", "escrow", "recorded_by")
+        .order_by("-paid_at", "-pk")
+    )
+
+
+def payouts_of(*, organisation: Organisation) -> QuerySet[Payout]:
+    """The owner's payouts, newest first, with their lease (escrow)."""
+    return Payout.objects.filter(organisation=organisation).select_related("escrow").order_by("-created_at", "-pk")

@@ -11,16 +11,24 @@ from decimal import Decimal
 
 from django.db import transaction
 from django.utils.translation import gettext, gettext_noop
+from django_countries.fields import Country
 
 from accounts.models import Organisation
 from common.money import Money
 from common.tasks import task_dispatch
 
 from . import hooks, ledger, tasks
-from .choices import CHARGED, PaymentStatus, PayoutStatus
-from .exceptions import EscrowError, GatewayUnavailable, PaymentDeclined, PayoutAccountMissing
+from .choices import CHARGED, PaymentStatus, PayoutRail, PayoutStatus
+from .exceptions import (
+    EscrowError,
+    GatewayUnavailable,
+    PaymentDeclined,
+    PayoutAccountMissing,
+    PayoutCountryUnsupported,
+)
 from .gateways import gateway_name, get_gateway
 from .models import Escrow, Payment, Payout, PayoutAccount, Refund
+from .payout_countries import platform_country, service_agreement
 
 logger = logging.getLogger(__name__)
 
@@ -245,11 +253,36 @@ def escrow_refund(
 # --- Payout accounts ------------------------------------------------------------------------
 
 
+def payout_country(organisation: Organisation, country: str = "") -> str:
+    """The country an owner is paid in: the one it chose, by default its organisation's."""
+    return (country or str(organisation.country or "") or platform_country()).upper()
+
+
+def payout_country_require(country: str) -> str:
+    """The service agreement Stripe allows for ``country``, or ``PayoutCountryUnsupported`` with
+    words for the owner (who is then offered a bank transfer)."""
+    agreement = service_agreement(country)
+    if not agreement:
+        raise PayoutCountryUnsupported(
+            gettext(
+                "Stripe cannot pay out to accounts in %(country)s from Wareshare's platform. "
+                "Choose to be paid by bank transfer instead: Wareshare's staff send each payout to your bank."
+            )
+            % {"country": Country(country).name or country}
+        )
+    return agreement
+
+
 @transaction.atomic
-def payout_account_connect_simulated(*, organisation: Organisation, holder_name: str, iban: str) -> PayoutAccount:
-    """The simulated gateway's onboarding: a bank account form, ready at once."""
+def payout_account_connect_simulated(
+    *, organisation: Organisation, holder_name: str, iban: str, country: str = ""
+) -> PayoutAccount:
+    """The simulated gateway's onboarding: a bank account form, ready at once. Like Stripe, it
+    refuses a country Stripe cannot pay (``PayoutCountryUnsupported``)."""
     if not organisation.is_owner:
         raise EscrowError(gettext("Only warehouse owners are paid out."), code="not_an_owner")
+    country = payout_country(organisation, country)
+    agreement = payout_country_require(country)
     account, _ = PayoutAccount.objects.update_or_create(
         organisation=organisation,
         defaults={
@@ -259,20 +292,30 @@ def payout_account_connect_simulated(*, organisation: Organisation, holder_name:
             "holder_name": holder_name,
             "iban_last4": iban.replace(" ", "")[-4:],
             "requirements": [],
+            "country": country,
+            "rail": PayoutRail.PROCESSOR,
+            "service_agreement": agreement,
+            "bank_account": "",
+            "swift_bic": "",
+            "bank_country": "",
         },
     )
     return account
 
 
-def payout_account_start_stripe(*, organisation: Organisation, email: str) -> PayoutAccount:
-    """Create (once) the owner's Express account; onboarding continues on Stripe's pages."""
-    existing = PayoutAccount.objects.filter(organisation=organisation, gateway="stripe").first()
+def payout_account_start_stripe(*, organisation: Organisation, email: str, country: str = "") -> PayoutAccount:
+    """Create (once per country) the owner's Express account, under the service agreement its
+    country allows (``full`` or ``recipient``); onboarding continues on Stripe's pages. A country
+    Stripe cannot pay raises ``PayoutCountryUnsupported`` before anything is sent."""
+    country = payout_country(organisation, country)
+    agreement = payout_country_require(country)
+    existing = PayoutAccount.objects.filter(organisation=organisation, gateway="stripe", country=country).first()
     if existing:
         return existing
     status = get_gateway().account_create(
         email=email,
-        country=str(organisation.country or "NL"),
-        idempotency_key=f"org:{organisation.pk}:account",
+        country=country,
+        idempotency_key=f"org:{organisation.pk}:account:{country}",
     )
     account, _ = PayoutAccount.objects.update_or_create(
         organisation=organisation,
@@ -281,6 +324,9 @@ def payout_account_start_stripe(*, organisation: Organisation, email: str) -> Pa
             "account_id": status.id,
             "payouts_enabled": status.payouts_enabled,
             "requirements": status.requirements,
+            "country": country,
+            "rail": PayoutRail.PROCESSOR,
+            "service_agreement": status.service_agreement or agreement,
         },
     )
     return account

@@ -164,3 +164,12 @@ class ReviewForm(forms.Form):
 
 class OrganisationSearchForm(forms.Form):
     q = forms.CharField(label=_("Name or registration number"), required=False)
+
+
+class BankPayoutRecordForm(forms.Form):
+    """Staff made a payout's bank transfer: the bank's reference and the day it was sent."""
+
+    reference = forms.CharField(label=_("Bank reference"), max_length=100)
+    transferred_on = forms.DateField(
+        label=_("Sent on"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+    )

@@ -3,7 +3,7 @@ this list and checks that non-staff and staff without MFA are turned away from e
 
 from django.urls import path
 
-from . import staff_views
+from . import staff_payouts, staff_views
 
 app_name = "staff"
 urlpatterns = [
@@ -23,5 +23,7 @@ urlpatterns = [
     path("organisations/", staff_views.organisation_list, name="organisation_list"),
     path("organisations/<int:pk>/ledger/", staff_views.organisation_ledger, name="organisation_ledger"),
     path("leases/<int:pk>/ledger/", staff_views.lease_ledger, name="lease_ledger"),
+    path("bank-payouts/", staff_payouts.bank_payout_list, name="bank_payout_list"),
+    path("bank-payouts/<int:pk>/record/", staff_payouts.bank_payout_record, name="bank_payout_record"),
     path("audit/", staff_views.audit, name="audit_log"),
 ]

@@ -308,6 +308,7 @@ AUDIT_FILTERS = [
     ("verification.", gettext_lazy("Verification")),
     ("dispute.", gettext_lazy("Disputes")),
     ("blacklist.", gettext_lazy("Blacklist")),
+    ("payout.", gettext_lazy("Bank payouts")),
 ]
 
 

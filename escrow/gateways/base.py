@@ -39,6 +39,7 @@ class AccountStatus:
     id: str
     payouts_enabled: bool
     requirements: list[str] = field(default_factory=list)
+    service_agreement: str = ""  # "full" or "recipient" (escrow/payout_countries.py); "" when not known
 
 
 @dataclass(frozen=True)
@@ -104,7 +105,9 @@ class Gateway(ABC):
 
     @abstractmethod
     def account_create(self, *, email: str, country: str, idempotency_key: str) -> AccountStatus:
-        """Create a connected account for an owner organisation."""
+        """Create a connected account for an owner in ``country``, under the service agreement
+        ``payout_countries.service_agreement`` allows (``full`` in the platform's region, ``recipient``
+        across borders); raises ``PayoutCountryUnsupported`` where the processor cannot pay."""
 
     @abstractmethod
     def account_link(self, *, account_id: str, refresh_url: str, return_url: str) -> str:

@@ -18,7 +18,8 @@ from collections.abc import Callable
 from typing import Any, TypeVar, cast
 
 from common.money import Money, to_minor
-from escrow.exceptions import GatewayUnavailable, PaymentDeclined, WebhookInvalid
+from escrow.exceptions import GatewayUnavailable, PaymentDeclined, PayoutCountryUnsupported, WebhookInvalid
+from escrow.payout_countries import service_agreement
 
 from .base import AccountStatus, Activity, ChargeResult, Gateway, ProcessorItem, RefundResult, TransferResult
 
@@ -128,11 +129,18 @@ class SimulatedGateway(Gateway):
         return result
 
     def account_create(self, *, email: str, country: str, idempotency_key: str) -> AccountStatus:
+        """As Stripe: the service agreement follows the country (payout_countries.py), and a
+        country Stripe cannot pay is refused."""
+        agreement = service_agreement(country)
+        if not agreement:
+            raise PayoutCountryUnsupported(f"Stripe cannot pay out to connected accounts in {country}.")
         return self._once(
             "account_create",
             idempotency_key,
             (email, country),
-            lambda: AccountStatus(id=_sim_id("acct", idempotency_key), payouts_enabled=True),
+            lambda: AccountStatus(
+                id=_sim_id("acct", idempotency_key), payouts_enabled=True, service_agreement=agreement
+            ),
         )
 
     def account_link(self, *, account_id: str, refresh_url: str, return_url: str) -> str:
@@ -187,7 +195,7 @@ class SimulatedGateway(Gateway):
         refunds = Refund.objects.filter(
             escrow__lease_id=lease_id, status="succeeded", processor_id__startswith="sim_"
         ).select_related("payment")
-        payouts = Payout.objects.filter(escrow__lease_id=lease_id, status="paid")
+        payouts = Payout.objects.filter(escrow__lease_id=lease_id, status="paid", rail="processor")
 
         def refunded_charge(refund: Refund) -> str:  # a duplicate payment's refund goes to its own charge
             return refund.payment.charge_id if refund.payment else charge_ids.get(refund.escrow_id, "")

@@ -20,9 +20,12 @@ from contextlib import contextmanager
 from typing import Any
 
 import stripe
+from stripe.params import AccountCreateParams
 
 from common.money import THREE_DECIMAL, Money, from_minor, to_minor
-from escrow.exceptions import GatewayUnavailable, PaymentDeclined, WebhookInvalid
+from escrow.choices import ServiceAgreement
+from escrow.exceptions import GatewayUnavailable, PaymentDeclined, PayoutCountryUnsupported, WebhookInvalid
+from escrow.payout_countries import service_agreement
 
 from .base import AccountStatus, Activity, ChargeResult, Gateway, ProcessorItem, RefundResult, TransferResult
 
@@ -111,21 +114,22 @@ class StripeGateway(Gateway):
         return TransferResult(id=reversal.id)
 
     def account_create(self, *, email: str, country: str, idempotency_key: str) -> AccountStatus:
-        """An Express account that can take card payments and receive transfers."""
+        """An Express account in ``country``. In the platform's region: the ``full`` service agreement
+        (card payments and transfers). Across borders where Stripe allows it: the ``recipient``
+        agreement (``tos_acceptance.service_agreement``), transfers only (a recipient account cannot
+        request ``card_payments``). Elsewhere: ``PayoutCountryUnsupported``, nothing sent."""
+        agreement = service_agreement(country)
+        if not agreement:
+            raise PayoutCountryUnsupported(f"Stripe cannot pay out to connected accounts in {country}.")
+        params: AccountCreateParams = {"type": "express", "country": country, "email": email}
+        if agreement == ServiceAgreement.RECIPIENT:
+            params["capabilities"] = {"transfers": {"requested": True}}
+            params["tos_acceptance"] = {"service_agreement": "recipient"}
+        else:
+            params["capabilities"] = {"card_payments": {"requested": True}, "transfers": {"requested": True}}
         with _stripe_errors("account_create", idempotency_key):
-            account = self._client.v1.accounts.create(
-                params={
-                    "type": "express",
-                    "country": country,
-                    "email": email,
-                    "capabilities": {
-                        "card_payments": {"requested": True},
-                        "transfers": {"requested": True},
-                    },
-                },
-                options={"idempotency_key": idempotency_key},
-            )
-        return _account_status(account)
+            account = self._client.v1.accounts.create(params=params, options={"idempotency_key": idempotency_key})
+        return _account_status(account, agreement)
 
     def account_link(self, *, account_id: str, refresh_url: str, return_url: str) -> str:
         with _stripe_errors("account_link", ""):
@@ -258,13 +262,14 @@ def _charge_result(intent: stripe.PaymentIntent, idempotency_key: str) -> Charge
     raise GatewayUnavailable(f"The payment is in an unexpected state ({intent.status}).")
 
 
-def _account_status(account: stripe.Account) -> AccountStatus:
+def _account_status(account: stripe.Account, agreement: str = "") -> AccountStatus:
     requirements = account.requirements
     currently_due = (requirements.currently_due if requirements else None) or []
     return AccountStatus(
         id=account.id,
         payouts_enabled=bool(account.payouts_enabled),
         requirements=list(currently_due),
+        service_agreement=agreement,
     )
 
 

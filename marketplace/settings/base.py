@@ -192,6 +192,8 @@ WARESHARE = {
 STRIPE_SECRET_KEY = e.STRIPE_SECRET_KEY
 STRIPE_PUBLISHABLE_KEY = e.STRIPE_PUBLISHABLE_KEY
 STRIPE_WEBHOOK_SECRET = e.STRIPE_WEBHOOK_SECRET
+# Where the platform's Stripe account is: decides each owner's service agreement (escrow/payout_countries.py).
+WARESHARE_PLATFORM_COUNTRY = e.PLATFORM_COUNTRY
 CELERY_BROKER_URL = e.CELERY_BROKER_URL
 CELERY_TASK_ALWAYS_EAGER = not e.CELERY_BROKER_URL
 WARESHARE_SWEEP_INTERVALS: dict[str, int] = e.SWEEP_INTERVALS  # overrides marketplace/celery.py's, per sweep
@@ -223,8 +225,7 @@ WARESHARE_SWEEPS: list[str] = [
 WARESHARE_FEE_TAX_PERCENT = e.FEE_TAX_PERCENT
 WARESHARE_PLATFORM_LEGAL_NAME = e.PLATFORM_LEGAL_NAME
 WARESHARE_PLATFORM_REGISTRATION_NUMBER = e.PLATFORM_REGISTRATION_NUMBER
-WARESHARE_PLATFORM_VAT_NUMBER = e.PLATFORM_VAT_NUMBER
-WARESHARE_PLATFORM_COUNTRY = e.PLATFORM_COUNTRY
+WARESHARE_PLATFORM_VAT_NUMBER = e.PLATFORM_VAT_NUMBER  # its country: WARESHARE_PLATFORM_COUNTRY above
 # The embedded PDF font: Debian's fonts-wqy-zenhei (scripts/install_pdf_tools.sh), Latin and Chinese.
 WARESHARE_PDF_FONT = e.PDF_FONT
 
@@ -271,6 +272,8 @@ SPECTACULAR_SETTINGS = {
         "OrderActionEnum": "api.serializers.inventory.ORDER_STEPS",
         "AdjustmentKindEnum": "api.serializers.inventory.ADJUSTMENT_CHOICES",
         "CountryEnum": "api.serializers.inventory.COUNTRY_CHOICES",
+        "PayoutStatusEnum": "escrow.choices.PayoutStatus",
+        "PayoutRailEnum": "escrow.choices.PayoutRail",
     },
     # The shared headers and 4xx of every operation (api/schema.py), after the default enum hook.
     "POSTPROCESSING_HOOKS": ["drf_spectacular.hooks.postprocess_schema_enums", "api.schema.contract"],

@@ -37,7 +37,6 @@ FEE_TAX_PERCENT = Decimal(env.str("WARESHARE_FEE_TAX_PERCENT", default="0"))
 PLATFORM_LEGAL_NAME = env.str("WARESHARE_PLATFORM_LEGAL_NAME", default="Wareshare")
 PLATFORM_REGISTRATION_NUMBER = env.str("WARESHARE_PLATFORM_REGISTRATION_NUMBER", default="")
 PLATFORM_VAT_NUMBER = env.str("WARESHARE_PLATFORM_VAT_NUMBER", default="")
-PLATFORM_COUNTRY = env.str("WARESHARE_PLATFORM_COUNTRY", default="")
 PDF_FONT = env.str("WARESHARE_PDF_FONT", default="/usr/share/fonts/truetype/wqy/wqy-zenhei.ttc")
 
 # Payments: the Stripe gateway is used when a secret key is set, the simulated one otherwise.
@@ -107,6 +106,7 @@ HOLD_HOURS = env.int("WARESHARE_HOLD_HOURS", default=24)
 PAYMENT_HOURS = env.int("WARESHARE_PAYMENT_HOURS", default=48)
 CONFIRMATION_HOURS = env.int("WARESHARE_CONFIRMATION_HOURS", default=48)
 CHECKIN_TOLERANCE_PERCENT = Decimal(env.str("WARESHARE_CHECKIN_TOLERANCE_PERCENT", default="2.00"))
+PLATFORM_COUNTRY = env.str("WARESHARE_PLATFORM_COUNTRY", default="NL").upper()
 TRANSFER_FEE_PERCENT = Decimal(env.str("WARESHARE_TRANSFER_FEE_PERCENT", default="2.00"))
 CALENDAR_DAYS = env.int("WARESHARE_CALENDAR_DAYS", default=365)
 # API rate limits (DRF rates: N/s, N/min, N/hour): per API key, per signed-in user, per address for anonymous reads.

@@ -689,13 +689,30 @@ class FakeStripe(stripe.HTTPClient):
         return refund
 
     def _account_create(self, params: dict[str, Any]) -> Obj:
+        requested = sorted(
+            name for name, value in params.get("capabilities", {}).items() if value.get("requested") == "true"
+        )
+        agreement = params.get("tos_acceptance", {}).get("service_agreement", "full")
+        if agreement == "recipient" and "card_payments" in requested:
+            # Stripe: a recipient account cannot process payments (connect/service-agreement-types)
+            raise _StripeError(
+                400,
+                _invalid(
+                    "The `card_payments` capability cannot be requested for accounts under the recipient "
+                    "service agreement.",
+                    "capabilities",
+                ),
+            )
         account = self._new_account(
             country=params.get("country", "US"), email=params.get("email", ""), onboarded=self.accounts_onboarded
         )
         account["type"] = params.get("type", "standard")
-        account["requested_capabilities"] = sorted(
-            name for name, value in params.get("capabilities", {}).items() if value.get("requested") == "true"
-        )
+        account["requested_capabilities"] = requested
+        account["tos_acceptance"] = {"service_agreement": agreement}
+        if "card_payments" not in requested:
+            account["capabilities"].pop("card_payments", None)
+        if self.accounts_onboarded:
+            _onboard(account)  # again, now that the agreement is known
         return account
 
     def _new_account(self, *, country: str, email: str, onboarded: bool) -> Obj:
@@ -901,6 +918,9 @@ def _timeout() -> stripe.APIConnectionError:
 
 
 def _onboard(account: Obj) -> None:
-    account.update(charges_enabled=True, payouts_enabled=True, details_submitted=True)
-    account["capabilities"] = {"card_payments": "active", "transfers": "active"}
+    recipient = account.get("tos_acceptance", {}).get("service_agreement") == "recipient"
+    account.update(charges_enabled=not recipient, payouts_enabled=True, details_submitted=True)
+    account["capabilities"] = {"transfers": "active"}
+    if not recipient:
+        account["capabilities"]["card_payments"] = "active"
     account["requirements"] = {"currently_due": [], "eventually_due": [], "past_due": [], "disabled_reason": None}

@@ -9,6 +9,9 @@ from PIL import Image
 
 from accounts.choices import VerificationStatus
 from accounts.models import Organisation, User
+from escrow.bank_payouts import payout_account_connect_bank
+from escrow.models import Payout
+from escrow.processor import payout_execute
 from leasing.choices import LeaseState as S
 from leasing.models import Lease
 from tests.accounts.factories import OrganisationFactory, UserFactory, member_of
@@ -68,3 +71,19 @@ def disputed(p: Parties, *, claimed: Decimal | None = None, evidence=(), **lease
         claimed_amount=claimed,
         evidence=list(evidence),
     )
+
+
+def bank_payout_queued() -> Payout:
+    """A released payout of an owner on the bank-transfer rail, queued for staff."""
+    p = Parties()
+    payout_account_connect_bank(
+        organisation=p.owner_org,
+        country="CN",
+        holder_name="Shenzhen Storage Co.",
+        bank_account="6222021234567890",
+        swift_bic="ICBKCNBJSZN",
+        bank_country="CN",
+    )
+    lease = p.lease_in(S.CHECKED_IN)
+    p.confirm(lease)
+    return payout_execute(payout=Payout.objects.get(escrow__lease=lease))

@@ -7,11 +7,13 @@ services``; ``services.dispute_open(...)``):
 - ``disputes``: opening a dispute, its thread of messages and evidence;
 - ``resolution``: staff decide; money moves through ``leasing.settlement.lease_settle``;
 - ``reviews``: each side reviews the other after completion;
+- ``bank_payouts``: staff record a payout sent by bank transfer (audited, the owner told);
 - ``audit``: the audit log every staff action writes in its own transaction;
 - ``shared``: staff only, which side of a lease the caller acts for, uploaded files.
 """
 
 from .audit import audit_record, audit_snapshot
+from .bank_payouts import bank_payout_record
 from .blacklist import (
     BLACKLIST_FIELDS,
     BLOCKED_ACTIONS,
@@ -36,6 +38,7 @@ __all__ = [
     "Settlement",
     "audit_record",
     "audit_snapshot",
+    "bank_payout_record",
     "blacklist_add",
     "blacklist_expire_due",
     "blacklist_remove",

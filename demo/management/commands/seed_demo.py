@@ -7,6 +7,7 @@ from django.db import transaction
 from django.test.utils import override_settings
 
 from accounts.demo import DEMO_PASSWORD, DEMO_STAFF_TOTP_SECRET, seed_people
+from escrow.bank_payouts import payout_account_connect_bank
 from escrow.services import payout_account_connect_simulated
 from inventory.demo import seed_inventory
 from leasing.demo import seed_leases
@@ -22,10 +23,18 @@ class Command(BaseCommand):
         with override_settings(EMAIL_BACKEND="django.core.mail.backends.dummy.EmailBackend"), transaction.atomic():
             people = seed_people()
             listings = seed_warehouses(people.owners)
-            for owner in people.owners:
-                payout_account_connect_simulated(
-                    organisation=owner, holder_name=owner.legal_name, iban="NL91ABNA0417164300"
-                )
+            payout_account_connect_simulated(
+                organisation=people.owners[0], holder_name=people.owners[0].legal_name, iban="NL91ABNA0417164300"
+            )
+            # The second owner is paid by bank transfer: its released payouts wait in the staff queue.
+            payout_account_connect_bank(
+                organisation=people.owners[1],
+                country="US",
+                holder_name=people.owners[1].legal_name,
+                bank_account="000123456789",
+                swift_bic="CHASUS33",
+                bank_country="US",
+            )
             owner_users = {org.pk: org.memberships.get().user for org in people.owners}
             exporters = [(org.memberships.get().user, org) for org in people.exporters]
             leases = seed_leases(listings=listings, owners=owner_users, exporters=exporters)
