@@ -284,7 +284,8 @@ class TransferForm(forms.Form):
         ) % {"held": held}
         self.fields["start"].widget.attrs.update({"min": earliest.isoformat(), "max": lease.end.isoformat()})
         self.fields["start"].help_text = _(
-            "From %(earliest)s (the first day whose money is still in escrow) to %(end)s."
+            "From %(earliest)s (today at the warehouse, or the lease's first day) to %(end)s, also days "
+            "already paid out to the owner: the receiver's payment pays you back for those."
         ) % {"earliest": _date(earliest), "end": _date(lease.end)}
         self.fields["price"].label = _("Price the receiver pays (%(currency)s)") % {"currency": lease.currency}
         if not checked_in:
@@ -296,7 +297,8 @@ class TransferForm(forms.Form):
         quantity, start = data.get("quantity"), data.get("start")
         if quantity and start:
             try:
-                self.value = transfers.transfer_value(self.lease, quantity=quantity, start=start)
+                price = data.get("price")
+                self.value = transfers.transfer_value(self.lease, quantity=quantity, start=start, price=price)
             except ApplicationError as error:
                 self.add_error(None, error.detail)
         data.setdefault("goods", TransferGoods.REMOVE)
