@@ -2,17 +2,20 @@
 transferring exporter back (less the transfer fee); the owner's payouts do not change; the ledger
 balances and reconciles; offers lapse when their first day passes or their figures change."""
 
+import re
 from datetime import timedelta
 from decimal import Decimal
 
 import pytest
 from django.db.models import Sum
+from django.urls import reverse
 
+from common.money import format_money
 from escrow import ledger
 from escrow.choices import RefundStatus
 from escrow.models import Payout, Refund
 from escrow.reconcile import escrow_reconcile_all
-from leasing import core, services, transfers
+from leasing import core, rules, services, transfers
 from leasing.choices import InstalmentStatus, TransferState
 from leasing.choices import LeaseState as S
 from leasing.exceptions import TransferNotOpen
@@ -172,8 +175,6 @@ def test_an_offer_lapses_when_its_first_day_passes(clock):
     transfer = transfers.transfer_offer(lease=lease, by=p.exporter, quantity=1, start=start, price=Decimal(5))
     org, user = receiver()
     clock.advance(days=1)
-    from leasing import rules
-
     assert not rules.transfer_take(transfer, org.pk)  # the page no longer offers it
     with pytest.raises(TransferNotOpen, match="lapsed"):
         transfers.transfer_accept(transfer=transfer, by=user, organisation=org)
@@ -249,3 +250,44 @@ def test_the_receivers_breakdown_multiplies_out_exactly():
     assert b.quantity * b.days * b.unit_price + b.remainder == b.storage
     assert b.remainder != 0  # 100 less the platform fee does not divide by 21 unit-days
     assert b.total == Decimal("100.00")
+
+
+# --- Through the pages: the refund shown is the refund made ---------------------------------------
+
+
+def _you_get_back(page: str) -> str:
+    match = re.search(r'You get back</td><td class="amount">([^<]+)</td>', page)
+    assert match, "the page shows what comes back"
+    return match.group(1)
+
+
+def test_the_offer_pages_show_the_refund_that_is_made(client, django_capture_on_commit_callbacks):
+    p = Parties(transfers_need_consent=False)
+    with django_capture_on_commit_callbacks(execute=True):
+        lease = short_active(p)
+    org, user = receiver()
+    start = lease.start + timedelta(days=7)
+    price = Decimal("40.00")  # below what the exporter paid for these days
+    data = {"to_organisation": str(org.pk), "quantity": "3", "start": start.isoformat(), "price": str(price)}
+    data |= {"goods": "carry", "message": ""}
+    client.force_login(p.exporter)
+    create = reverse("leasing:transfer_create", args=[lease.pk])
+    form_page = client.get(create, {"quantity": 3, "start": start.isoformat(), "price": str(price)}).content.decode()
+    confirm_page = client.post(create, data).content.decode()
+    shown = _you_get_back(confirm_page)
+    assert _you_get_back(form_page) == shown
+    assert "paid back from the receiver" in confirm_page
+    client.post(create, {**data, "confirm": "1"})
+    transfer = LeaseTransfer.objects.get()
+    assert _you_get_back(client.get(reverse("leasing:transfer_detail", args=[transfer.pk])).content.decode()) == shown
+
+    with django_capture_on_commit_callbacks(execute=True):
+        transfer = transfers.transfer_accept(transfer=transfer, by=user, organisation=org)
+        services.lease_pay(lease=transfer.new_lease, by=user, payment_method="pm_card_visa")
+    refund = Refund.objects.get(escrow=lease.escrow)
+    assert format_money(refund.amount, "EUR") == shown
+
+    client.force_login(user)
+    receiver_page = client.get(reverse("leasing:lease_detail", args=[transfer.new_lease_id])).content.decode()
+    assert "Paid back to the transferring exporter for days already paid out to the owner" in receiver_page
+    assert format_money(price, "EUR") in receiver_page
