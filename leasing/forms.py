@@ -252,7 +252,10 @@ class TransferForm(forms.Form):
         min_value=Decimal("0.01"),
         max_digits=14,
         decimal_places=2,
-        help_text=_("Paid into escrow for the receiver's own lease, and released to the owner as the space is used."),
+        help_text=_(
+            "Paid into escrow. It pays you back for days already paid out to the owner; the rest is the "
+            "receiver's own lease, released to the owner as the space is used."
+        ),
     )
     goods = forms.ChoiceField(
         label=_("Goods in the space"),

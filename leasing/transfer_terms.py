@@ -16,7 +16,7 @@ from common.money import Money, quantize_down
 from escrow.models import Escrow
 
 from . import rules, schedule
-from .choices import InstalmentStatus
+from .choices import InstalmentStatus, LeaseOrigin
 from .core import held_by_day
 from .exceptions import InvalidTransfer
 from .models import Instalment, Lease, LeaseTransfer
@@ -120,6 +120,12 @@ def transfer_value(lease: Lease, *, quantity: int, start: date, price: Decimal |
             moves.append(move)
         else:  # released: the owner keeps it; the receiver's payment pays the exporter back
             paid += move.amount + move.fee
+    if lease.origin == LeaseOrigin.TRANSFER:  # a receiver's lease handed on again: what it paid back for
+        # days already paid out is spread evenly over its unit-days, and is paid out in the same way
+        carried = lease.total - lease.storage_amount - lease.handling_in_amount - lease.handling_out_amount
+        carried -= lease.platform_fee
+        unit_days = quantity * ((lease.end - start).days + 1)
+        paid += quantize_down(carried * unit_days / (lease.quantity * lease.days), lease.currency)
     carry = paid if price is None else min(price, paid)
     value = sum((move.amount + move.fee for move in moves), Decimal(0)) + carry
     fee = quantize_down(value * schedule.transfer_fee_percent() / 100, lease.currency)

@@ -291,3 +291,32 @@ def test_the_offer_pages_show_the_refund_that_is_made(client, django_capture_on_
     receiver_page = client.get(reverse("leasing:lease_detail", args=[transfer.new_lease_id])).content.decode()
     assert "Paid back to the transferring exporter for days already paid out to the owner" in receiver_page
     assert format_money(price, "EUR") in receiver_page
+
+
+def test_a_receiver_hands_the_days_on_again_and_is_paid_back_what_it_paid(django_capture_on_commit_callbacks):
+    p = Parties(transfers_need_consent=False)
+    with django_capture_on_commit_callbacks(execute=True):
+        lease = short_active(p)
+    start = lease.start + timedelta(days=5)
+    quote = transfers.transfer_value(lease, quantity=4, start=start)
+    _first, second = hand_on(
+        p, lease, quantity=4, start=start, price=quote.cost, capture=django_capture_on_commit_callbacks
+    )
+    assert second.storage_amount == 0  # all of its price paid the first exporter back
+
+    again = transfers.transfer_value(second, quantity=4, start=start + timedelta(days=3))
+    share = (quote.cost * 12 / 15).quantize(Decimal("0.01"), rounding="ROUND_DOWN")  # 12 of its 15 days
+    assert (again.held, again.paid) == (0, share)
+    org, user = receiver()
+    with django_capture_on_commit_callbacks(execute=True):
+        onward = transfers.transfer_offer(
+            lease=second, by=member_of(second.exporter), quantity=4, start=start + timedelta(days=3), price=again.cost
+        )
+        onward = transfers.transfer_accept(transfer=onward, by=user, organisation=org)
+        services.lease_pay(lease=onward.new_lease, by=user, payment_method="pm_card_visa")
+    onward.refresh_from_db()
+    assert onward.state == TransferState.COMPLETED
+    assert Refund.objects.get(escrow=second.escrow).amount == again.refund  # to the card that paid `second`
+    assert ledger.escrow_held(second.escrow) == 0
+    assert set(ledger.ledger_totals().values()) == {Decimal("0.00")}
+    assert escrow_reconcile_all() == []
