@@ -78,9 +78,9 @@ def money_of(escrow: Escrow) -> tuple[Decimal, Decimal]:
         posting__escrow=escrow, account__in=[ledger.PLATFORM_FEE, ledger.TRANSFER_FEE]
     ).aggregate(s=Sum("amount"))["s"]
     # a transfer of days already paid out moves the receiver's payment into the original escrow
-    carried = LedgerEntry.objects.filter(
-        account=escrow.account, posting__idempotency_key__endswith=":carry"
-    ).aggregate(s=Sum("amount"))["s"]
+    carried = LedgerEntry.objects.filter(account=escrow.account, posting__idempotency_key__endswith=":carry").aggregate(
+        s=Sum("amount")
+    )["s"]
     out = sum((Decimal(x or 0) for x in (payouts, refunds, carried)), Decimal(0)) - Decimal(fees or 0)
     return Decimal(paid_in or 0), out + ledger.escrow_held(escrow)
 
