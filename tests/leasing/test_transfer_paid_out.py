@@ -320,3 +320,28 @@ def test_a_receiver_hands_the_days_on_again_and_is_paid_back_what_it_paid(django
     assert ledger.escrow_held(second.escrow) == 0
     assert set(ledger.ledger_totals().values()) == {Decimal("0.00")}
     assert escrow_reconcile_all() == []
+
+
+def test_the_worked_example_of_docs_money(django_capture_on_commit_callbacks):
+    """docs/money.md, Transfer: 4 units × 20 days at 2.00, handed on from day 6 (60 of 80 unit-days)."""
+    p = Parties(
+        transfers_need_consent=False,
+        price_per_unit_day=Decimal("2.00"),
+        handling_in_fee=Decimal(0),
+        handling_out_fee=Decimal(0),
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        lease = short_active(p)
+    assert (lease.storage_amount, lease.platform_fee, lease.total) == (Decimal("160.00"), Decimal("8.00"), 168)
+    start = lease.start + timedelta(days=5)
+    quote = transfers.transfer_value(lease, quantity=4, start=start)
+    assert (quote.paid, quote.cost, quote.fee, quote.refund) == (126, 126, Decimal("2.52"), Decimal("123.48"))
+    higher = transfers.transfer_value(lease, quantity=4, start=start, price=Decimal(150))
+    assert (higher.refund, higher.owner_share(Decimal(150))) == (Decimal("123.48"), 24)
+    lower = transfers.transfer_value(lease, quantity=4, start=start, price=Decimal(100))
+    assert (lower.carry, lower.fee, lower.refund) == (100, 2, 98)
+    _transfer, new_lease = hand_on(
+        p, lease, quantity=4, start=start, price=Decimal(150), capture=django_capture_on_commit_callbacks
+    )
+    assert (new_lease.platform_fee, new_lease.storage_amount) == (Decimal("1.14"), Decimal("22.86"))
+    assert owner_paid(p) == Decimal("160.00")
