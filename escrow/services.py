@@ -205,6 +205,22 @@ def escrow_release(
     return payout
 
 
+def escrow_carry(*, source: Escrow, target: Escrow, amount: Decimal, key: str, reason: str) -> None:
+    """Move ``amount`` that ``source`` holds into ``target`` (inside the caller's transaction, both
+    escrows locked): a transfer's receiver paying the original exporter back for days already paid
+    out to the owner, which ``target`` then refunds (``escrow_refund``) to the exporter's own card.
+    No money moves at the processor: both payments are in the platform balance. Idempotent on ``key``."""
+    if source.frozen or target.frozen:
+        raise EscrowError(gettext("This escrow is frozen while a card dispute is open."), code="escrow_frozen")
+    ledger.ledger_post(
+        key=key,
+        description=f"Lease {source.lease_id} to lease {target.lease_id}: {reason}",
+        currency=source.currency,
+        lines=[(source.account, amount), (target.account, -amount)],
+        escrow=target,
+    )
+
+
 # --- Refunds --------------------------------------------------------------------------------
 
 

@@ -152,6 +152,7 @@ PART_TRANSFERRED = "LED desk lamps, 80 cartons"
 CANCELLED_WITH_REFUND = "Kitchen textiles, 60 cartons"
 LONG_MONTHLY = "Outdoor cushions, season stock"
 AWAITING_CONSENT = "Phone accessories, 200 cartons"
+SHORT_TRANSFERRED = "Yoga mats, 40 cartons"  # a 25-day lease, paid out to the owner at check-in, handed on
 
 
 def _backdate(lease: Lease, days: int) -> Lease:
@@ -224,18 +225,21 @@ def _long_active(
     return lease
 
 
-def _transfer(lease: Lease, *, offerer: User, receiver: tuple[User, Organisation], owner: User, quantity: int) -> None:
-    """Offer ``quantity`` units from the first unreleased day to ``receiver``, who accepts; the owner
-    approves and the receiver pays: the transfer completes."""
+def _transfer(
+    lease: Lease, *, offerer: User, receiver: tuple[User, Organisation], owner: User, quantity: int, after: int = 0
+) -> None:
+    """Offer ``quantity`` units from ``after`` days after the earliest day (today) to ``receiver``
+    at what they cost the offerer, who accepts; the owner approves and the receiver pays: the
+    transfer completes (days already paid out are paid back from the receiver's payment)."""
     user, organisation = receiver
-    start = transfers.transfer_earliest(lease)
+    start = transfers.transfer_earliest(lease) + timedelta(days=after)
     value = transfers.transfer_value(lease, quantity=quantity, start=start)
     transfer = transfers.transfer_offer(
         lease=lease,
         by=offerer,
         quantity=quantity,
         start=start,
-        price=value.value,
+        price=value.cost,
         goods=TransferGoods.CARRY,
         to_organisation=organisation,
         message="Our season ended early: the goods are sold with the space.",
@@ -258,7 +262,8 @@ def seed_flexible(
 ) -> int:
     """The leases of issue #7, on the first owner's listings, by the first exporter, handed on to
     the second: a transfer of a whole lease and one of part of a lease, a cancellation with a
-    policy refund, a long lease released month by month, and a transfer awaiting the owner's consent.
+    policy refund, a long lease released month by month, a transfer awaiting the owner's consent,
+    and a short lease already paid out to the owner handed on.
     Each is made once (found again by its goods). Returns how many leases were made."""
     owner_org = listings[0].warehouse.organisation
     owner = owners[owner_org.pk]
@@ -321,10 +326,19 @@ def seed_flexible(
             by=user,
             quantity=5,
             start=start + timedelta(days=14),
-            price=transfers.transfer_value(lease, quantity=5, start=start + timedelta(days=14)).value,
+            price=transfers.transfer_value(lease, quantity=5, start=start + timedelta(days=14)).cost,
             to_organisation=receiver,
             message="Our forecast changed: five units are free from the third week.",
         )
         transfers.transfer_accept(transfer=transfer, by=receiver_user, organisation=receiver)
         made += 1
+    if not _made(SHORT_TRANSFERRED):
+        # Issue #18: a lease of 30 days or less is paid out to the owner at check-in; it is handed
+        # on all the same, the receiver's payment paying the first exporter back.
+        listing = mine[3 % len(mine)]
+        lease = _long_active(
+            listing=listing, owner=owner, exporter=first, goods=SHORT_TRANSFERRED, quantity=6, days=25, ago=5
+        )
+        _transfer(lease, offerer=first[0], receiver=second, owner=owner, quantity=6, after=1)
+        made += 2
     return made

@@ -287,7 +287,10 @@ class TransferForm(forms.Form):
         min_value=Decimal("0.01"),
         max_digits=14,
         decimal_places=2,
-        help_text=_("Paid into escrow for the receiver's own lease, and released to the owner as the space is used."),
+        help_text=_(
+            "Paid into escrow. It pays you back for days already paid out to the owner; the rest is the "
+            "receiver's own lease, released to the owner as the space is used."
+        ),
     )
     goods = forms.ChoiceField(
         label=_("Goods in the space"),
@@ -319,7 +322,8 @@ class TransferForm(forms.Form):
         ) % {"held": held}
         self.fields["start"].widget.attrs.update({"min": earliest.isoformat(), "max": lease.end.isoformat()})
         self.fields["start"].help_text = _(
-            "From %(earliest)s (the first day whose money is still in escrow) to %(end)s."
+            "From %(earliest)s (today at the warehouse, or the lease's first day) to %(end)s, also days "
+            "already paid out to the owner: the receiver's payment pays you back for those."
         ) % {"earliest": _date(earliest), "end": _date(lease.end)}
         self.fields["price"].label = _("Price the receiver pays (%(currency)s)") % {"currency": lease.currency}
         if not checked_in:
@@ -331,7 +335,8 @@ class TransferForm(forms.Form):
         quantity, start = data.get("quantity"), data.get("start")
         if quantity and start:
             try:
-                self.value = transfers.transfer_value(self.lease, quantity=quantity, start=start)
+                price = data.get("price")
+                self.value = transfers.transfer_value(self.lease, quantity=quantity, start=start, price=price)
             except ApplicationError as error:
                 self.add_error(None, error.detail)
         data.setdefault("goods", TransferGoods.REMOVE)

@@ -119,6 +119,8 @@ def late_extension_register(allows: LateExtension) -> None:
 
 def late_extension_allowed(lease: Lease) -> bool:
     return any(allows(lease) for allows in _late_extensions)
+
+
 SkuChoices = Callable[["Organisation"], list[tuple[str, str]]]
 _sku_choices: list[SkuChoices] = []
 

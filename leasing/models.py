@@ -168,7 +168,8 @@ class LeaseTransfer(models.Model):
     )
     decline_reason = models.CharField(max_length=300, blank=True)
     new_lease = models.OneToOneField(Lease, on_delete=models.PROTECT, null=True, blank=True, related_name="transfer_in")
-    # Set on completion: what the original exporter got back and the platform's transfer fee.
+    # What the original exporter gets back (value, less the platform's transfer fee = refund): set
+    # when offered, checked again at each step (``transfer_terms.transfer_problem``), final on completion.
     value = money_field(null=True, blank=True)
     refund = money_field(null=True, blank=True)
     fee = money_field(null=True, blank=True)

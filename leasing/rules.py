@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -25,7 +25,6 @@ from escrow.models import Escrow
 from .choices import (
     OPEN_TRANSFER_STATES,
     CancelledBy,
-    InstalmentStatus,
     LeaseOrigin,
     LeaseState,
     ShipmentStatus,
@@ -325,10 +324,21 @@ def extend(lease: Lease, side: str, children: Sequence[Lease] | None = None) -> 
 
 
 def transfer_earliest(lease: Lease) -> date:
-    """The first day a transfer of ``lease`` may start: today at the warehouse, or the first day still in escrow."""
-    pending = lease.instalments.filter(status=InstalmentStatus.SCHEDULED).order_by("sequence").first()
-    first = pending.start if pending else lease.end + timedelta(days=1)
-    return max(first, lease_today(lease), lease.start)
+    """The first day a transfer of ``lease`` may start: today at the warehouse, or the lease's first
+    day. Days already paid out to the owner can be handed on too (``transfers.transfer_value``)."""
+    return max(lease_today(lease), lease.start)
+
+
+def transfer_lapsed_reason() -> str:
+    return _(
+        "This transfer offer has lapsed: its first day has passed, or its terms changed. "
+        "Ask the exporter to offer it again."
+    )
+
+
+def transfer_passed(transfer: LeaseTransfer) -> bool:
+    """Whether an offer's first day is already past at the warehouse: it can only lapse."""
+    return transfer.start < lease_today(transfer.lease)
 
 
 def transfer(lease: Lease, side: str, transfers: Sequence[LeaseTransfer] | None = None) -> Verdict:
@@ -350,7 +360,7 @@ def transfer(lease: Lease, side: str, transfers: Sequence[LeaseTransfer] | None 
     if transfer_earliest(lease) > lease.end:
         return no(
             InvalidTransfer,
-            _("Every day of this lease is used or already paid out to the owner: nothing is left to hand on."),
+            _("Every day of this lease is past: nothing is left to hand on."),
         )
     return YES
 
@@ -360,6 +370,8 @@ def transfer_take(transfer: LeaseTransfer, organisation_id: int) -> Verdict:
     lease = transfer.lease
     if transfer.state != TransferState.OFFERED:
         return no(TransferNotOpen, _("This transfer offer is no longer open: someone took it, or it was withdrawn."))
+    if transfer_passed(transfer):
+        return no(TransferNotOpen, transfer_lapsed_reason())
     if transfer.to_organisation_id not in (None, organisation_id):
         return no(NotAllowed, _("This transfer is offered to another organisation."))
     if organisation_id in (lease.exporter_id, lease.listing.warehouse.organisation_id):
@@ -372,6 +384,8 @@ def transfer_consent(transfer: LeaseTransfer, side: str) -> Verdict:
         return verdict
     if transfer.state != TransferState.ACCEPTED:
         return no(TransferNotOpen, _("This transfer is not waiting for your consent."))
+    if transfer_passed(transfer):
+        return no(TransferNotOpen, transfer_lapsed_reason())
     return YES
 
 

@@ -14,34 +14,41 @@
    and records the step on both leases. A cancellation of the original lease in the meantime
    lapses the offer and cancels the unpaid receiver's lease (``core.transfer_lapse``).
 
-Only money still in escrow can be handed back, so a transfer starts no earlier than the first
-instalment not yet released (any day of a funded lease; on an active long lease, the next month).
+A transfer may start on any day from today at the warehouse (or the lease's first day) to its end,
+also within days whose money was already released (paid out) to the owner. For days still in
+escrow, their share of the escrow goes back to the original exporter; for days already paid out,
+the receiver's payment pays the original exporter back (``TransferValue.carry``) and the owner's
+payout does not change. Either way the platform keeps the transfer fee (docs/money.md).
+
+The offer's figures (``value``, ``refund``, ``fee``) are written when it is offered and checked
+again under the lock at each step (accept, consent, completion): an offer whose first day has
+passed, or whose figures changed, lapses (``transfer_lapse_if_due``, also a sweep).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
-from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.db import transaction
 from django.urls import reverse
-from django.utils import formats, timezone, translation
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
 from accounts.models import Organisation, User
 from accounts.selectors import user_is_member
 from common.i18n import lazy_date
-from common.money import Money, quantize, quantize_down
+from common.money import quantize, quantize_down
 from escrow import services as escrow_services
 from escrow.models import Escrow
+from warehouses.dates import today_range
 from warehouses.services import capacity_reshape
 
 from . import rules, schedule
 from .choices import (
+    OPEN_TRANSFER_STATES,
     InstalmentStatus,
     LeaseOrigin,
     LeaseState,
@@ -63,92 +70,17 @@ from .core import (
     transfer_lapse,
     transfer_transition,
 )
-from .exceptions import InvalidTransfer, NotAllowed
+from .exceptions import InvalidTransfer, NotAllowed, TransferNotOpen
 from .hooks import transfer_changed, transfer_require
-from .models import Instalment, Lease, LeaseEvent, LeaseTransfer
+from .models import Lease, LeaseEvent, LeaseTransfer
 from .notifications import transfer_notify
-
-if TYPE_CHECKING:
-    pass
+from .transfer_terms import Move as Move  # the terms are read from here too
+from .transfer_terms import TransferValue as TransferValue
+from .transfer_terms import transfer_earliest as transfer_earliest
+from .transfer_terms import transfer_problem, transfer_value
 
 S = LeaseState
 TRANSFERABLE = rules.TRANSFERABLE
-
-
-@dataclass(frozen=True)
-class Move:
-    instalment: Instalment
-    unit_days: int
-    amount: Decimal
-    fee: Decimal
-
-
-@dataclass(frozen=True)
-class TransferValue:
-    """What a transfer hands back to the original exporter: the transferred unit-days' share of
-    each instalment still in escrow (rounded down), less the platform's transfer fee."""
-
-    currency: str
-    moves: tuple[Move, ...]
-    fee: Decimal
-
-    @property
-    def value(self) -> Decimal:
-        return sum((move.amount + move.fee for move in self.moves), Decimal(0))
-
-    @property
-    def refund(self) -> Decimal:
-        return self.value - self.fee
-
-    def money(self, field: str) -> Money:
-        return Money(getattr(self, field), self.currency)
-
-
-transfer_earliest = rules.transfer_earliest
-
-
-def transfer_value(lease: Lease, *, quantity: int, start: date) -> TransferValue:
-    """Check the terms (InvalidTransfer) and price what handing on ``quantity`` from ``start`` is worth."""
-    earliest = transfer_earliest(lease)
-    if start < earliest or start > lease.end:
-        raise InvalidTransfer(
-            _(
-                "A transfer of this lease can start from %(earliest)s to %(end)s: "
-                "earlier days are used or already paid out to the owner."
-            )
-            % {"earliest": _date(earliest), "end": _date(lease.end)}
-        )
-    held = min(held_by_day(lease, start).values(), default=0)
-    if quantity < 1 or quantity > held:
-        raise InvalidTransfer(
-            _("From %(date)s this lease holds %(held)s units: transfer 1 to %(held)s.")
-            % {"date": _date(start), "held": held}
-        )
-    moves = []
-    for instalment in schedule.scheduled(lease):
-        overlap = (min(instalment.end, lease.end) - max(instalment.start, start)).days + 1
-        if overlap <= 0:
-            continue
-        unit_days = quantity * overlap
-        if unit_days >= instalment.unit_days:
-            moves.append(Move(instalment, instalment.unit_days, instalment.amount, instalment.fee))
-            continue
-        share = Decimal(unit_days) / instalment.unit_days
-        moves.append(
-            Move(
-                instalment,
-                unit_days,
-                quantize_down(instalment.amount * share, lease.currency),
-                quantize_down(instalment.fee * share, lease.currency),
-            )
-        )
-    value = sum((move.amount + move.fee for move in moves), Decimal(0))
-    fee = quantize_down(value * schedule.transfer_fee_percent() / 100, lease.currency)
-    return TransferValue(currency=lease.currency, moves=tuple(moves), fee=fee)
-
-
-def _date(day: date) -> str:
-    return formats.date_format(day, "DATE_FORMAT")
 
 
 def _require_can_take(organisation: Organisation, by: User, transfer: LeaseTransfer) -> None:
@@ -195,7 +127,7 @@ def transfer_offer(
         raise InvalidTransfer(_("Offer the transfer to another exporter: not to yourself or the owner."))
     if to_organisation is not None and not to_organisation.is_exporter:
         raise InvalidTransfer(_("%(organisation)s is not set up as an exporter.") % {"organisation": to_organisation})
-    transfer_value(lease, quantity=quantity, start=start)
+    value = transfer_value(lease, quantity=quantity, start=start, price=price)
     checked_in = lease.shipments.filter(status=ShipmentStatus.CHECKED_IN).exists()
     transfer = LeaseTransfer.objects.create(
         lease=lease,
@@ -207,6 +139,9 @@ def transfer_offer(
         goods=goods if checked_in else TransferGoods.REMOVE,
         message=message[:500],
         offered_by=by,
+        value=value.value,  # the figures offered: each step checks them again (``transfer_lapse_if_due``)
+        refund=value.refund,
+        fee=value.fee,
     )
     transfer_changed.send(sender=LeaseTransfer, transfer=transfer, from_state=None, to_state=transfer.state, by=by)
     to = f" to {to_organisation}" if to_organisation else ""
@@ -234,12 +169,22 @@ def _lock_transfer(transfer: LeaseTransfer) -> tuple[Lease, LeaseTransfer]:
     return locked.lease, LeaseTransfer.objects.select_for_update().get(pk=transfer.pk)
 
 
-@transaction.atomic
 def transfer_accept(*, transfer: LeaseTransfer, by: User, organisation: Organisation) -> LeaseTransfer:
     """``organisation`` takes the offer; the owner is asked (or, if the listing allows transfers
-    without consent, the receiver's lease is created at once)."""
+    without consent, the receiver's lease is created at once). An offer whose first day has passed
+    or whose figures changed lapses instead (committed), and TransferNotOpen is raised."""
     _require_can_take(organisation, by, transfer)
+    transfer = _accept(transfer=transfer, by=by, organisation=organisation)
+    if transfer.state == TransferState.LAPSED:
+        raise TransferNotOpen(rules.transfer_lapsed_reason())
+    return transfer
+
+
+@transaction.atomic
+def _accept(*, transfer: LeaseTransfer, by: User, organisation: Organisation) -> LeaseTransfer:
     lease, transfer = _lock_transfer(transfer)
+    if transfer_lapse_if_due(transfer, lease=lease, by=by):
+        return transfer
     rules.transfer_take(transfer, organisation.pk).require()
     transfer_transition(transfer, to=TransferState.ACCEPTED, by=by, receiver=organisation, accepted_by=by)
     lease_note(lease, by=by, note=f"Transfer accepted by {organisation}")
@@ -258,20 +203,57 @@ def transfer_accept(*, transfer: LeaseTransfer, by: User, organisation: Organisa
     return transfer
 
 
+def transfer_lapse_if_due(transfer: LeaseTransfer, *, lease: Lease, by: User | None) -> bool:
+    """Under the lock (``_lock_transfer``): an open offer that can no longer go ahead as offered
+    (``transfer_problem``) lapses. Returns whether it did."""
+    if not transfer.is_open:
+        return False
+    why = transfer_problem(transfer, lease=lease, escrow=Escrow.objects.filter(lease=lease).first())
+    if why:
+        transfer_lapse(transfer, lease=lease, by=by, why=why)
+    return bool(why)
+
+
+def transfers_lapse_due() -> int:
+    """Sweep: open offers whose first day has passed at the warehouse lapse (each locked and
+    checked again). Returns how many lapsed."""
+    lapsed = 0
+    latest_today = today_range()[1]
+    due = LeaseTransfer.objects.filter(state__in=OPEN_TRANSFER_STATES, start__lt=latest_today)
+    for pk in due.order_by("pk").values_list("pk", flat=True):
+        with transaction.atomic():
+            lease, transfer = _lock_transfer(LeaseTransfer.objects.get(pk=pk))
+            if transfer.is_open and rules.transfer_passed(transfer):
+                lapsed += transfer_lapse_if_due(transfer, lease=lease, by=None)
+    return lapsed
+
+
 def transfer_needs_consent(transfer: LeaseTransfer, lease: Lease) -> bool:
     """The owner consents unless the listing allows transfers *and* the receiver pays at least
     what escrow holds for the part: the owner is paid from the receiver's price, so a cheaper
-    hand-on needs the owner's yes."""
+    hand-on needs the owner's yes. (Of a price, ``carry`` pays back days already paid out: only
+    the rest, ``owner_share``, takes the place of what escrow holds.)"""
     if lease.listing.transfers_need_consent:
         return True
-    return transfer.price < transfer_value(lease, quantity=transfer.quantity, start=transfer.start).value
+    value = transfer_value(lease, quantity=transfer.quantity, start=transfer.start, price=transfer.price)
+    return value.owner_share(transfer.price) < value.held
+
+
+def transfer_consent(*, transfer: LeaseTransfer, by: User, approve: bool, reason: str = "") -> LeaseTransfer:
+    """The owner consents to the receiver (its lease is created, awaiting payment) or refuses. An
+    offer that can no longer go ahead as offered lapses instead (committed): TransferNotOpen."""
+    require_owner(transfer.lease, by)
+    transfer = _consent(transfer=transfer, by=by, approve=approve, reason=reason)
+    if transfer.state == TransferState.LAPSED:
+        raise TransferNotOpen(rules.transfer_lapsed_reason())
+    return transfer
 
 
 @transaction.atomic
-def transfer_consent(*, transfer: LeaseTransfer, by: User, approve: bool, reason: str = "") -> LeaseTransfer:
-    """The owner consents to the receiver (its lease is created, awaiting payment) or refuses."""
-    require_owner(transfer.lease, by)
+def _consent(*, transfer: LeaseTransfer, by: User, approve: bool, reason: str) -> LeaseTransfer:
     lease, transfer = _lock_transfer(transfer)
+    if transfer.state == TransferState.ACCEPTED and transfer_lapse_if_due(transfer, lease=lease, by=by):
+        return transfer
     rules.transfer_consent(transfer, rules.OWNER).require()
     if approve:
         standing_require(lease.owner, "approve a lease transfer")
@@ -295,11 +277,14 @@ def _approve(transfer: LeaseTransfer, *, lease: Lease, by: User | None, note: st
     """Create the receiver's lease for the transferred part at the offer's price, awaiting payment."""
     assert transfer.receiver is not None
     assert transfer.accepted_by is not None
-    transfer_value(lease, quantity=transfer.quantity, start=transfer.start)  # the terms still hold
+    # The terms still hold (the callers lapse an offer that changed); ``carry`` of the price pays
+    # the original exporter back for days already paid out; the rest is the receiver's lease.
+    value = transfer_value(lease, quantity=transfer.quantity, start=transfer.start, price=transfer.price)
     days = (lease.end - transfer.start).days + 1
-    percent = lease.platform_fee_percent  # the price includes the platform fee on the receiver's lease
-    fee = quantize_down(transfer.price * percent / (100 + percent), lease.currency)
-    storage = transfer.price - fee
+    owner_share = value.owner_share(transfer.price)
+    percent = lease.platform_fee_percent  # the owner's share includes the platform fee on the receiver's lease
+    fee = quantize_down(owner_share * percent / (100 + percent), lease.currency)
+    storage = owner_share - fee
     new_lease = Lease.objects.create(
         listing=lease.listing,
         exporter=transfer.receiver,
@@ -350,22 +335,29 @@ def transfer_withdraw(*, transfer: LeaseTransfer, by: User) -> LeaseTransfer:
 def transfer_complete(*, lease: Lease, escrow: Escrow, by: User | None) -> Lease:
     """The receiver's lease (locked, just funded) is paid: complete its transfer (module docstring).
 
-    If the original lease can no longer hand the part on (cancelled, or the days' money was
-    released meanwhile, or an app's ``hooks.transfer_require`` check refuses: goods to be removed
-    came back), the transfer lapses and the receiver is refunded in full.
+    If the original lease can no longer hand the part on as offered (cancelled, the first day
+    passed, the figures changed: ``transfer_problem``; or an app's ``hooks.transfer_require`` check
+    refuses: goods to be removed came back), the transfer lapses and the receiver is refunded in full.
     """
     transfer = LeaseTransfer.objects.select_for_update().get(new_lease=lease)
     original = Lease.objects.select_for_update().get(pk=transfer.lease_id)
     original_escrow = Escrow.objects.select_for_update().get(lease=original)
-    try:
-        # The reason goes into the timeline notes, which are stored in English.
-        with translation.override(settings.LANGUAGE_CODE):
-            if transfer.state != TransferState.APPROVED or original.state not in TRANSFERABLE or original_escrow.frozen:
-                raise InvalidTransfer(f"lease #{original.pk} is {original.get_state_display().lower()}")
-            value = transfer_value(original, quantity=transfer.quantity, start=transfer.start)
-            transfer_require(transfer)  # the apps above leasing: e.g. goods to be removed are gone
-    except InvalidTransfer as error:
-        return _unwind(transfer, lease=lease, escrow=escrow, by=by, why=error.detail)
+    if transfer.state != TransferState.APPROVED:
+        return _unwind(transfer, lease=lease, escrow=escrow, by=by, why=f"the transfer is {transfer.state}")
+    value = transfer_value(original, quantity=transfer.quantity, start=transfer.start, price=transfer.price)
+    why = transfer_problem(transfer, lease=original, escrow=original_escrow)
+    if not why and value.carry != receiver_carry(lease):
+        why = "the days' money was released to the owner meanwhile"
+    if not why:
+        try:
+            # The reason goes into the timeline notes, which are stored in English.
+            with translation.override(settings.LANGUAGE_CODE):
+                transfer_require(transfer)  # the apps above leasing: e.g. goods to be removed are gone
+        except InvalidTransfer as error:
+            why = error.detail
+    if why:
+        return _unwind(transfer, lease=lease, escrow=escrow, by=by, why=why)
+    held = min(held_by_day(original, transfer.start).values(), default=0)
     _capacity_move(original, lease, quantity=transfer.quantity, start=transfer.start)
     for move in value.moves:
         instalment = move.instalment
@@ -373,6 +365,14 @@ def transfer_complete(*, lease: Lease, escrow: Escrow, by: User | None) -> Lease
         instalment.amount -= move.amount
         instalment.fee -= move.fee
         instalment.save(update_fields=["unit_days", "amount", "fee"])
+    if value.carry:  # days already paid out: the receiver's payment pays the original exporter back
+        escrow_services.escrow_carry(
+            source=escrow,
+            target=original_escrow,
+            amount=value.carry,
+            key=f"escrow:{original_escrow.pk}:transfer:{transfer.pk}:carry",
+            reason="a transfer's receiver pays back days already paid out to the owner",
+        )
     if value.value:
         escrow_services.escrow_refund(
             escrow=original_escrow,
@@ -389,7 +389,7 @@ def transfer_complete(*, lease: Lease, escrow: Escrow, by: User | None) -> Lease
         f"{transfer.quantity} units from {transfer.start:%d %b %Y} transferred to {lease.exporter} "
         f"(lease #{lease.pk}); refunded {value.money('refund')} after a {value.money('fee')} transfer fee"
     )
-    if all(item.unit_days == 0 for item in schedule.scheduled(original)):
+    if transfer.quantity >= held and all(item.unit_days == 0 for item in schedule.scheduled(original)):
         schedule.instalments_close(original, status=InstalmentStatus.TRANSFERRED)
         lease_transition(lease=original, to=S.TRANSFERRED, by=by, note=summary)
     else:
@@ -409,6 +409,14 @@ def transfer_complete(*, lease: Lease, escrow: Escrow, by: User | None) -> Lease
     if lease.goods_carried:
         return lease_carry_in(lease=lease, escrow=escrow, by=by)
     return lease
+
+
+def receiver_carry(lease: Lease) -> Decimal:
+    """Of a transfer receiver's lease total, what pays the original exporter back for days already
+    paid out to the owner (the rest is storage and the platform fee, released to the owner)."""
+    return (
+        lease.total - lease.storage_amount - lease.handling_in_amount - lease.handling_out_amount - lease.platform_fee
+    )
 
 
 def _capacity_move(original: Lease, receiver: Lease, *, quantity: int, start: date) -> None:

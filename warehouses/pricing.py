@@ -18,9 +18,13 @@ def lease_days(start: date, end: date) -> int:
 
 @dataclass(frozen=True)
 class Quote:
-    """What the exporter pays: storage + handling in + handling out + platform fee = total.
+    """What the exporter pays: storage + handling in + handling out + platform fee (+ ``carried``) = total.
 
-    The owner receives ``total - platform_fee`` (= ``owner_amount``) when the escrow is released.
+    The owner receives ``subtotal`` (= ``owner_amount``) when the escrow is released. ``carried``:
+    on a lease taken by a transfer, the part of its price that pays the transferring exporter back
+    for days already paid out to the owner (docs/money.md). ``unit_price`` is rounded down to the
+    currency when storage does not divide by the unit-days (a transfer's price): ``remainder`` is
+    what quantity × days × unit_price falls short of ``storage``, so the breakdown adds up exactly.
     """
 
     currency: str
@@ -32,6 +36,16 @@ class Quote:
     handling_out: Decimal
     platform_fee: Decimal
     fee_percent: Decimal
+    carried: Decimal = Decimal(0)
+
+    @property
+    def multiplied(self) -> Decimal:
+        """quantity × days × unit_price: ``storage`` less ``remainder``."""
+        return self.quantity * self.days * self.unit_price
+
+    @property
+    def remainder(self) -> Decimal:
+        return self.storage - self.multiplied
 
     @property
     def subtotal(self) -> Decimal:
@@ -39,7 +53,7 @@ class Quote:
 
     @property
     def total(self) -> Decimal:
-        return self.subtotal + self.platform_fee
+        return self.subtotal + self.platform_fee + self.carried
 
     @property
     def owner_amount(self) -> Decimal:

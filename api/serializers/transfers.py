@@ -42,9 +42,15 @@ class TransferSerializer(serializers.ModelSerializer):
         allow_null=True,
         help_text="The receiver's own lease (origin `transfer`), once approved: the receiver pays it to complete.",
     )
-    value = _money(read_only=True, allow_null=True, help_text="On completion: the part of escrow handed on.")
-    refund = _money(read_only=True, allow_null=True, help_text="On completion: refunded to the offering exporter.")
-    fee = _money(read_only=True, allow_null=True, help_text="On completion: the platform's transfer fee.")
+    value = _money(
+        read_only=True,
+        allow_null=True,
+        help_text="Handed back before the fee: the share of escrow for days it still holds, and what the "
+        "receiver's price pays back for days already paid out. Set when offered (each step checks it again; an "
+        "offer whose figures changed lapses), final on completion. Null on offers made before these were kept.",
+    )
+    refund = _money(read_only=True, allow_null=True, help_text="Refunded to the offering exporter: `value` less `fee`.")
+    fee = _money(read_only=True, allow_null=True, help_text="The platform's transfer fee.")
     key = serializers.SerializerMethodField(
         help_text="An open offer's key, shown to the offering exporter while it is open to anyone: pass it on; "
         "another exporter reads the offer with `?key=` and takes it with `key`. Null otherwise."
@@ -102,9 +108,25 @@ class TransferSerializer(serializers.ModelSerializer):
 
 class TransferValueSerializer(serializers.Serializer):
     currency = serializers.CharField()
-    value = _money(help_text="What escrow holds for the part handed on.")
+    held = _money(help_text="What escrow still holds for the part handed on: it goes back to the offering exporter.")
+    paid = _money(
+        help_text="What the offering exporter paid for days of the part already paid out to the owner "
+        "(the owner keeps it)."
+    )
+    carry = _money(
+        help_text="What the receiver's price pays the offering exporter back for those days: `paid`, or the "
+        "price if lower."
+    )
+    cost = _money(help_text="What the offering exporter paid for the part: `held` + `paid` (the suggested price).")
+    value = _money(help_text="Handed back before the fee: `held` + `carry`.")
     fee = _money(help_text="The platform's transfer fee.")
     refund = _money(help_text="Refunded to the offering exporter: `value` less `fee`.")
+
+
+def transfer_value_data(value: Any) -> dict[str, Any]:
+    """A ``leasing.transfers.TransferValue`` as ``TransferValueSerializer`` data."""
+    fields = ("held", "paid", "carry", "cost", "value", "fee", "refund")
+    return TransferValueSerializer({"currency": value.currency} | {name: getattr(value, name) for name in fields}).data
 
 
 class TransferDetailSerializer(TransferSerializer):
@@ -133,9 +155,7 @@ class TransferDetailSerializer(TransferSerializer):
         value = self._detail(transfer).value
         if value is None:
             return None
-        return TransferValueSerializer(
-            {"currency": value.currency, "value": value.value, "fee": value.fee, "refund": value.refund}
-        ).data
+        return transfer_value_data(value)
 
     def get_estimate_problem(self, transfer: LeaseTransfer) -> str:
         return str(self._detail(transfer).value_problem)
@@ -202,6 +222,14 @@ class TransferQuoteQuerySerializer(QuerySerializer):
         min_value=1, max_value=MAX_UNITS, required=False, help_text="Units (default: all held from `start`)."
     )
     start = serializers.DateField(required=False, help_text="The first day (default: the earliest).")
+    price = serializers.DecimalField(
+        max_digits=14,
+        decimal_places=2,
+        min_value=Decimal("0.01"),
+        required=False,
+        help_text="The price the receiver would pay (default: `cost`, what the days cost the offering exporter). "
+        "A price below what was paid for days already paid out lowers what comes back for them.",
+    )
 
 
 class TransferQuoteSerializer(serializers.Serializer):
@@ -210,7 +238,10 @@ class TransferQuoteSerializer(serializers.Serializer):
     allowed = serializers.BooleanField(help_text="Whether your side may offer a transfer of this lease now.")
     code = serializers.CharField(help_text="The error code offering now would answer with; empty if allowed.")
     reason = serializers.CharField(help_text="Why not, when `allowed` is false; empty otherwise.")
-    earliest = serializers.DateField(help_text="The first day a transfer may start (the first still in escrow).")
+    earliest = serializers.DateField(
+        help_text="The first day a transfer may start: today at the warehouse, or the lease's first day (days already "
+        "paid out to the owner can be handed on too)."
+    )
     end = serializers.DateField(help_text="The lease's last day: a transfer runs to it.")
     held = serializers.IntegerField(help_text="Units the lease holds on `earliest`: at most this many.")
     quantity = serializers.IntegerField(help_text="The units priced.")

@@ -37,6 +37,7 @@ from ..serializers.transfers import (
     TransferQuoteQuerySerializer,
     TransferQuoteSerializer,
     TransferSerializer,
+    transfer_value_data,
 )
 from .base import ApiView
 from .leasing import OBJECT_READ, LeaseViewBase
@@ -102,8 +103,9 @@ class LeaseTransferQuoteView(LeaseViewBase):
     @extend_schema(
         summary="What a transfer of the lease would hand back",
         description="What the offer page shows: whether your side may offer a transfer now (with the reason if "
-        "not), the days and units it may cover, what escrow hands back for `quantity` from `start` (less the "
-        "transfer fee), and the exporters it may be offered to.",
+        "not), the days and units it may cover, what comes back for `quantity` from `start` at `price` (escrow's "
+        "share for days it still holds, the receiver's price for days already paid out; less the transfer fee), "
+        "and the exporters it may be offered to.",
         parameters=[TransferQuoteQuerySerializer],
         responses={200: TransferQuoteSerializer, **errors(400, *OBJECT_READ)},
         tags=["transfers"],
@@ -119,7 +121,9 @@ class LeaseTransferQuoteView(LeaseViewBase):
         start = query.validated_data.get("start") or earliest
         value, problem = None, ""
         try:
-            value = transfers.transfer_value(lease, quantity=quantity, start=start)
+            value = transfers.transfer_value(
+                lease, quantity=quantity, start=start, price=query.validated_data.get("price")
+            )
         except InvalidTransfer as error:
             problem = error.detail
         body = {
@@ -132,9 +136,7 @@ class LeaseTransferQuoteView(LeaseViewBase):
             "quantity": quantity,
             "start": start,
             "fee_percent": schedule.transfer_fee_percent(),
-            "value": None
-            if value is None
-            else {"currency": value.currency, "value": value.value, "fee": value.fee, "refund": value.refund},
+            "value": None if value is None else transfer_value_data(value),
             "problem": str(problem),
             "receivers": list(transfer_receivers(lease=lease)) if verdict else [],
         }

@@ -2,6 +2,7 @@
 
 from dataclasses import dataclass, field
 from datetime import date, timedelta
+from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from django.db.models import Q, QuerySet
@@ -87,6 +88,12 @@ class TransferDetail:
     def days(self) -> int:
         return (self.transfer.lease.end - self.transfer.start).days + 1
 
+    @property
+    def owner_share(self) -> Decimal | None:
+        """Of the price, what is the receiver's own lease, paid to the owner (the rest pays the
+        offering exporter back for days already paid out)."""
+        return None if self.value is None else self.value.owner_share(self.transfer.price)
+
 
 def transfer_detail_get(*, transfer: LeaseTransfer, organisation: Organisation) -> TransferDetail:
     """What the transfer page shows to ``organisation`` (which can see it: ``transfer_visible_to``)."""
@@ -113,19 +120,23 @@ def transfer_detail_get(*, transfer: LeaseTransfer, organisation: Organisation) 
     )
     if role in (OFFERER, OWNER) and transfer.is_open:
         try:
-            detail.value = transfers.transfer_value(lease, quantity=transfer.quantity, start=transfer.start)
+            detail.value = transfers.transfer_value(
+                lease, quantity=transfer.quantity, start=transfer.start, price=transfer.price
+            )
         except InvalidTransfer as error:
             detail.value_problem = error.detail
     detail.extras = transfer_page_extras(transfer, organisation)
     return detail
 
 
-def transfer_value_or_none(lease: Lease, *, quantity: int | None, start: date | None) -> transfers.TransferValue | None:
-    """The value of handing on ``quantity`` from ``start``, or None if the terms are not allowed."""
+def transfer_value_or_none(
+    lease: Lease, *, quantity: int | None, start: date | None, price: Decimal | None = None
+) -> transfers.TransferValue | None:
+    """The value of handing on ``quantity`` from ``start`` at ``price``, or None if the terms are not allowed."""
     if not quantity or not start:
         return None
     try:
-        return transfers.transfer_value(lease, quantity=quantity, start=start)
+        return transfers.transfer_value(lease, quantity=quantity, start=start, price=price)
     except InvalidTransfer:
         return None
 

@@ -114,6 +114,12 @@ def lease_breakdown(lease: Lease) -> Quote:
         handling_out=lease.handling_out_amount,
         platform_fee=lease.platform_fee,
         fee_percent=lease.platform_fee_percent,
+        # a transfer's receiver: what of the price pays the transferring exporter back
+        carried=lease.total
+        - lease.storage_amount
+        - lease.handling_in_amount
+        - lease.handling_out_amount
+        - lease.platform_fee,
     )
 
 

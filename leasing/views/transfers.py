@@ -1,6 +1,7 @@
 """Transfer pages: offer, the offer's page, accept, consent, withdraw."""
 
 from datetime import date
+from decimal import Decimal, InvalidOperation
 from typing import Any
 from urllib.parse import urlencode
 
@@ -35,6 +36,15 @@ from ..selectors import (
 from .common import lease_for, to_lease
 
 TRANSFER_FIELDS = ("to_organisation", "quantity", "start", "price", "goods", "message")
+
+
+def _transfer_price(params: Any) -> Decimal | None:
+    """The price to work the refund out at, from the query string (None: one covering what the days cost)."""
+    try:
+        price = Decimal(params.get("price") or "")
+    except (InvalidOperation, ValueError):
+        return None
+    return price if price.is_finite() and price > 0 else None
 
 
 def _transfer_terms(lease: Lease, params: Any, *, held: int, earliest: date) -> tuple[int, date]:
@@ -110,12 +120,12 @@ def transfer_create(request: OrganisationRequest, pk: int) -> HttpResponse:
         quantity, start = _transfer_terms(lease, request.GET, held=held, earliest=earliest)
         value, problem = None, ""
         try:
-            value = transfers.transfer_value(lease, quantity=quantity, start=start)
+            value = transfers.transfer_value(lease, quantity=quantity, start=start, price=_transfer_price(request.GET))
         except InvalidTransfer as error:
             problem = error.detail
         initial: dict[str, Any] = {"quantity": quantity, "start": start, "goods": TransferGoods.CARRY}
         initial |= {name: request.GET[name] for name in TRANSFER_FIELDS if request.GET.get(name)}
-        initial.setdefault("price", value.value if value else None)
+        initial.setdefault("price", value.cost if value else None)
         form = TransferForm(initial=initial, **options)
     context = {
         "lease": lease,

@@ -208,6 +208,7 @@ WARESHARE_SWEEPS: list[str] = [
     "leasing.services.leases_fund_paid",
     "leasing.services.leases_auto_confirm",
     "leasing.services.leases_release_due",
+    "leasing.transfers.transfers_lapse_due",
     "leasing.services.leases_complete",
     "escrow.processor.payouts_retry",
     "escrow.processor.refunds_retry",

@@ -194,7 +194,7 @@ def test_bad_offers_answer_a_code_and_write_nothing(w, changes, status, code, fi
         "owner": w.p.owner_org.pk,
         "self": w.p.exporter_org.pk,
         "unverified": ExporterOrganisationFactory(verification_status="unverified").pk,
-        "first day": w.lease.start.isoformat(),
+        "first day": (w.lease.start - timedelta(days=1)).isoformat(),
         "after the end": (w.lease.end + timedelta(days=1)).isoformat(),
     }
     changes = {name: special.get(value, value) if isinstance(value, str) else value for name, value in changes.items()}
@@ -232,9 +232,13 @@ def test_offers_the_lease_does_not_allow(w):
 def test_a_bad_quote_query_is_a_field_error(w):
     response = w.exporter.get(f"/api/v1/leases/{w.lease.pk}/transfer-quote/", {"quantity": 0, "start": "x"})
     assert (response.status_code, set(response.json()["fields"])) == (400, {"quantity", "start"})
-    early = _ok(w.exporter.get(f"/api/v1/leases/{w.lease.pk}/transfer-quote/", {"start": w.lease.start.isoformat()}))
+    early = _ok(
+        w.exporter.get(
+            f"/api/v1/leases/{w.lease.pk}/transfer-quote/", {"start": (w.lease.start - timedelta(days=1)).isoformat()}
+        )
+    )
     assert early["value"] is None
-    assert "earlier days are used" in early["problem"]
+    assert "A transfer of this lease can start from" in early["problem"]
 
 
 def _state(transfer_id: int) -> str:

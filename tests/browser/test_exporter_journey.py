@@ -146,17 +146,19 @@ def test_exporter_finds_books_pays_ships_and_confirms(new_context):
     assert lease.escrow.payouts.get().status == PayoutStatus.PAID
     shot(page, JOURNEY, "08-confirmed")
 
-    # Later the exporter hands the rest of the lease on (every month not yet released) to another
-    # exporter; the receiver accepts, the owner consents and the receiver pays (services).
+    # Later the exporter hands the rest of the lease on (from its first day: the month already paid
+    # out to the owner is paid back from the receiver's price) to another exporter; the receiver
+    # accepts, the owner consents and the receiver pays (services).
     receiver_org = ExporterOrganisationFactory(name="Lisbon Outdoor Lda.")
     receiver = member_of(receiver_org)
     page.get_by_role("button", name="Offer a transfer…").click()
     expect(page.get_by_role("heading", name=f"Transfer lease #{lease.pk}")).to_be_visible()
     page.get_by_label("Offer to").select_option(label=str(receiver_org))
     expect(page.get_by_label("Units")).to_have_value("8")
-    first_unreleased = lease.instalments.get(sequence=2).start
-    expect(page.get_by_label("From")).to_have_value(first_unreleased.isoformat())
+    first_day = leasing_transfers.transfer_earliest(lease)
+    expect(page.get_by_label("From")).to_have_value(first_day.isoformat())
     expect(page.get_by_role("region", name="What you get back")).to_contain_text("Transfer fee (2%)")
+    expect(page.get_by_role("region", name="What you get back")).to_contain_text("Days already paid out")
     assert_accessible(page, "the transfer offer")
     shot(page, JOURNEY, "09-transfer-offer")
     page.get_by_role("button", name="Review the offer").click()
@@ -164,7 +166,7 @@ def test_exporter_finds_books_pays_ships_and_confirms(new_context):
     shot(page, JOURNEY, "10-transfer-confirm")
     page.get_by_role("button", name="Offer the transfer").click()
     transfer = lease.transfers.get()
-    assert (transfer.to_organisation, transfer.quantity, transfer.start) == (receiver_org, 8, first_unreleased)
+    assert (transfer.to_organisation, transfer.quantity, transfer.start) == (receiver_org, 8, first_day)
     transfer = leasing_transfers.transfer_accept(transfer=transfer, by=receiver, organisation=receiver_org)
     transfer = leasing_transfers.transfer_consent(transfer=transfer, by=owner, approve=True)
     leasing.lease_pay(lease=transfer.new_lease, by=receiver, payment_method="pm_card_visa")

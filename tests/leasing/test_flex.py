@@ -287,9 +287,10 @@ def test_a_transfer_moves_capacity_and_money_and_the_receiver_continues():
     p = Parties(capacity=10, transfers_need_consent=True)
     lease = p.lease_in(S.ACTIVE, start=days_from_now(1), end=days_from_now(90), quantity=4)
     org, user = receiver_of(p)
-    start = transfers.transfer_earliest(lease)
-    assert start == lease.instalments.get(sequence=2).start
+    assert transfers.transfer_earliest(lease) == lease.start  # days already paid out can be handed on too
+    start = lease.instalments.get(sequence=2).start  # here: from the first month still in escrow
     value = transfers.transfer_value(lease, quantity=4, start=start)
+    assert (value.paid, value.carry) == (0, 0)
     transfer = transfers.transfer_offer(
         lease=lease, by=p.exporter, quantity=4, start=start, price=Decimal("150.00"), to_organisation=org
     )
@@ -348,8 +349,8 @@ def transfer_fee(lease: Lease) -> Decimal:
 def test_transfer_terms_are_checked():
     p = Parties()
     lease = p.lease_in(S.ACTIVE, start=days_from_now(1), end=days_from_now(90), quantity=2)
-    with pytest.raises(InvalidTransfer):  # the first month is already paid out
-        transfers.transfer_offer(lease=lease, by=p.exporter, quantity=1, start=days_from_now(2), price=Decimal(1))
+    with pytest.raises(InvalidTransfer):  # before the lease's first day
+        transfers.transfer_offer(lease=lease, by=p.exporter, quantity=1, start=days_from_now(0), price=Decimal(1))
     start = transfers.transfer_earliest(lease)
     with pytest.raises(InvalidTransfer):
         transfers.transfer_offer(lease=lease, by=p.exporter, quantity=3, start=start, price=Decimal(1))

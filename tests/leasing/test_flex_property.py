@@ -70,14 +70,18 @@ def check_capacity(listing) -> None:
 
 
 def money_of(escrow: Escrow) -> tuple[Decimal, Decimal]:
-    """(paid in, paid out + refunded + fees + still held) for one lease's escrow."""
+    """(paid in, paid out + refunded + fees + carried to another escrow + still held) for one lease's escrow."""
     paid_in = Payment.objects.filter(escrow=escrow, status=PaymentStatus.SUCCEEDED).aggregate(s=Sum("amount"))["s"]
     payouts = Payout.objects.filter(escrow=escrow).aggregate(s=Sum("amount"))["s"]
     refunds = Refund.objects.filter(escrow=escrow).aggregate(s=Sum("amount"))["s"]
     fees = LedgerEntry.objects.filter(
         posting__escrow=escrow, account__in=[ledger.PLATFORM_FEE, ledger.TRANSFER_FEE]
     ).aggregate(s=Sum("amount"))["s"]
-    out = sum((Decimal(x or 0) for x in (payouts, refunds)), Decimal(0)) - Decimal(fees or 0)
+    # a transfer of days already paid out moves the receiver's payment into the original escrow
+    carried = LedgerEntry.objects.filter(account=escrow.account, posting__idempotency_key__endswith=":carry").aggregate(
+        s=Sum("amount")
+    )["s"]
+    out = sum((Decimal(x or 0) for x in (payouts, refunds, carried)), Decimal(0)) - Decimal(fees or 0)
     return Decimal(paid_in or 0), out + ledger.escrow_held(escrow)
 
 

@@ -4,6 +4,7 @@ happy path, bad input as a form error with nothing written, another organisation
 lists that run the same number of queries however many rows they show."""
 
 import re
+from datetime import timedelta
 from decimal import Decimal
 
 import pytest
@@ -286,7 +287,9 @@ def test_the_offer_form_shows_what_comes_back_and_suggests_the_price(client, p):
 
     page = body(client.get(url("transfer_create", lease.pk)))
 
-    assert earliest == lease.instalments.get(sequence=2).start  # the first month still in escrow
+    assert earliest == lease.start  # the first month, already paid out to the owner, can be handed on too
+    assert value.paid > 0
+    assert value.value == value.held + value.paid
     for amount in (value.value, value.fee, value.refund):
         assert format_money(amount, "EUR") in page
     assert f'value="{value.value}"' in page  # the suggested price
@@ -308,8 +311,9 @@ def test_the_figures_follow_the_units_and_date_chosen(client, p):
     page = body(response)
     assert 'id="transfer-value"' in page
     assert format_money(value.refund, "EUR") in page
-    too_early = client.get(url("transfer_create", lease.pk), {"quantity": 1, "start": lease.start.isoformat()})
-    assert "earlier days are used or already paid out" in body(too_early)
+    before = (lease.start - timedelta(days=1)).isoformat()
+    too_early = client.get(url("transfer_create", lease.pk), {"quantity": 1, "start": before})
+    assert "A transfer of this lease can start from" in body(too_early)
 
 
 def test_an_offer_is_confirmed_before_it_is_made(client, p):
@@ -338,7 +342,7 @@ def test_an_offer_is_confirmed_before_it_is_made(client, p):
     [
         ({"quantity": "5"}, "holds 4 units"),
         ({"quantity": "0"}, "greater than or equal to 1"),
-        ({"start": "past"}, "earlier days are used"),
+        ({"start": "past"}, "A transfer of this lease can start from"),
         ({"price": "0"}, "greater than or equal to 0.01"),
         ({"price": "1.234"}, "no more than 2 decimal places"),
         ({"to_organisation": "999999"}, "Select a valid choice"),
@@ -347,7 +351,7 @@ def test_an_offer_is_confirmed_before_it_is_made(client, p):
 def test_bad_transfer_terms_are_form_errors_and_nothing_is_offered(client, p, changes, error):
     lease = long_active(p)
     if changes.get("start") == "past":
-        changes = {"start": lease.start.isoformat()}
+        changes = {"start": (lease.start - timedelta(days=1)).isoformat()}
     login(client, p.exporter)
 
     for extra in ({}, {"confirm": "1"}):

@@ -9,6 +9,7 @@ rolled back after each try.
 """
 
 from collections.abc import Callable
+from datetime import timedelta
 from decimal import Decimal
 
 import pytest
@@ -18,6 +19,7 @@ from common.exceptions import ApplicationError
 from leasing import rules, services, transfers
 from leasing.choices import LeaseState as S
 from leasing.choices import TransferState
+from leasing.core import lease_today
 from leasing.models import LeaseTransfer
 from leasing.selectors.transfers import transfer_detail_get, transfer_visible_to
 from tests.accounts.factories import ExporterOrganisationFactory, member_of
@@ -29,11 +31,18 @@ pytestmark = pytest.mark.django_db
 
 
 class World:
-    """A funded lease on a listing that needs the owner's consent, a named receiver and a bystander."""
+    """A lease on a listing that needs the owner's consent, a named receiver and a bystander. The
+    lease is funded (the transferred days in escrow) or, ``paid_out``, a 14-day active lease whose
+    one instalment is released to the owner (the receiver's payment pays the exporter back)."""
 
-    def __init__(self) -> None:
+    def __init__(self, *, paid_out: bool = False) -> None:
         self.p = Parties(transfers_need_consent=True, cancellation_policy="flexible")
-        self.lease = self.p.lease_in(S.FUNDED, start=days_from_now(5), end=days_from_now(14), quantity=2)
+        if paid_out:
+            self.lease = self.p.lease_in(S.ACTIVE, start=days_from_now(1), end=days_from_now(14), quantity=2)
+            self.start = self.lease.start + timedelta(days=3)
+        else:
+            self.lease = self.p.lease_in(S.FUNDED, start=days_from_now(5), end=days_from_now(14), quantity=2)
+            self.start = self.lease.start
         self.receiver = ExporterOrganisationFactory()
         self.receiver_user = member_of(self.receiver)
         self.other = ExporterOrganisationFactory()
@@ -44,7 +53,7 @@ class World:
             lease=self.lease,
             by=self.p.exporter,
             quantity=1,
-            start=self.lease.start,
+            start=self.start,
             price=Decimal("9.00"),
             to_organisation=self.receiver if named else None,
         )
@@ -67,6 +76,12 @@ class World:
     def withdrawn(self) -> LeaseTransfer:
         return transfers.transfer_withdraw(transfer=self.offer(), by=self.p.exporter)
 
+    def passed(self, *, taken: bool = False) -> LeaseTransfer:
+        """An open offer (``taken``: waiting for the owner) whose first day is past (as if days went by)."""
+        transfer = self.taken() if taken else self.offer()
+        LeaseTransfer.objects.filter(pk=transfer.pk).update(start=lease_today(self.lease) - timedelta(days=1))
+        return transfer
+
     def lapsed(self) -> LeaseTransfer:
         transfer = self.offer()
         services.lease_cancel(lease=self.lease, by=self.p.exporter, side=rules.EXPORTER)
@@ -82,6 +97,8 @@ SCENARIOS: dict[str, tuple[Callable[[World], LeaseTransfer], str]] = {
     "refused by the owner": (World.refused, TransferState.DECLINED),
     "withdrawn": (World.withdrawn, TransferState.WITHDRAWN),
     "lapsed": (World.lapsed, TransferState.LAPSED),
+    "offered, its first day passed": (World.passed, TransferState.OFFERED),
+    "waiting for the owner, its first day passed": (lambda w: w.passed(taken=True), TransferState.ACCEPTED),
 }
 PARTIES = ("offerer", "owner", "receiver", "other exporter")
 
@@ -120,10 +137,11 @@ def test_every_transfer_step_of_the_rules_is_tried():
     assert names <= set(_attempts(LeaseTransfer(), Organisation(), None))
 
 
+@pytest.mark.parametrize("paid_out", [False, True], ids=["in escrow", "paid out"])
 @pytest.mark.parametrize("party", PARTIES)
 @pytest.mark.parametrize("scenario", SCENARIOS)
-def test_the_transfer_page_offers_a_step_exactly_when_the_service_accepts_it(scenario, party):
-    w = World()
+def test_the_transfer_page_offers_a_step_exactly_when_the_service_accepts_it(scenario, party, paid_out):
+    w = World(paid_out=paid_out)
     build, state = SCENARIOS[scenario]
     transfer = build(w)
     assert LeaseTransfer.objects.get(pk=transfer.pk).state == state
