@@ -34,3 +34,10 @@ class PayoutAccountMissing(ApplicationError):
 class WebhookInvalid(ApplicationError):
     code = "webhook_invalid"
     status = 400
+
+
+class AuthenticationRequired(PaymentDeclined):
+    """An off-session charge the bank wants the cardholder to authenticate (Stripe's
+    ``authentication_required`` decline): nothing was charged; the payer must pay by hand."""
+
+    code = "authentication_required"

@@ -36,7 +36,12 @@ def payout_execute(*, payout: Payout) -> Payout:
     account = PayoutAccount.objects.filter(organisation=payout.organisation, payouts_enabled=True).first()
     if account is None:
         return _payout_record(payout, status=PayoutStatus.WAITING, failure_message="No payout account yet")
-    payment = payout.escrow.payments.filter(status=PaymentStatus.SUCCEEDED).first()
+    # The charge that paid this release's instalment (a lease billed monthly has one per month).
+    payment = (
+        payout.escrow.payments.filter(status=PaymentStatus.SUCCEEDED, instalment__lte=payout.sequence)
+        .order_by("-instalment")
+        .first()
+    )
     try:
         result = get_gateway().transfer(
             amount=Money(payout.amount, payout.currency),
@@ -101,7 +106,7 @@ def refund_execute(*, refund: Refund) -> Refund:
     refund = Refund.objects.select_related("escrow", "payment").get(pk=refund.pk)
     if refund.status == RefundStatus.SUCCEEDED:
         return refund
-    payment = refund.payment or refund.escrow.payments.get(status=PaymentStatus.SUCCEEDED)
+    payment = refund.payment or refund.escrow.payments.get(status=PaymentStatus.SUCCEEDED, instalment=1)
     try:
         result = get_gateway().refund(
             charge_id=payment.charge_id,

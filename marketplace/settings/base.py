@@ -204,6 +204,8 @@ WARESHARE_SWEEPS: list[str] = [
     "leasing.services.leases_expire_unpaid",
     "leasing.services.leases_fund_paid",
     "leasing.services.leases_auto_confirm",
+    "leasing.services.leases_charge_due",
+    "leasing.services.leases_shorten_unpaid",
     "leasing.services.leases_release_due",
     "leasing.services.leases_complete",
     "escrow.processor.payouts_retry",
