@@ -23,6 +23,10 @@ from .models import Instalment, Lease
 
 # A lease longer than this is released month by month; a shorter one at once on confirmation.
 MONTHLY_AFTER_DAYS = 30
+# Billed monthly (docs/money.md): a later month's first automatic charge, this many days before it
+# starts (midnight at the warehouse); after a failure, the next tries this many days after the first.
+CHARGE_DAYS_BEFORE = 7
+RETRY_AFTER_DAYS = (1, 2)
 
 
 def add_months(day: date, months: int) -> date:

@@ -37,11 +37,11 @@ from ..models import Instalment, Lease
 from ..notifications import billing_notify
 from .cancellation import capacity_keep_until
 
-# The first automatic charge of an instalment: this many days before its start (warehouse midnight).
-CHARGE_DAYS_BEFORE = 7
-# After a failed automatic charge, the next ones: this many days after the first (so 7, 6 and 5 days
-# before the start); then only the exporter can pay it by hand, until the start.
-RETRY_AFTER_DAYS = (1, 2)
+# The first automatic charge of an instalment: CHARGE_DAYS_BEFORE days before its start (warehouse
+# midnight); after a failure, RETRY_AFTER_DAYS after the first (so 7, 6 and 5 days before the start);
+# then only the exporter can pay it by hand, until the start.
+CHARGE_DAYS_BEFORE = schedule.CHARGE_DAYS_BEFORE
+RETRY_AFTER_DAYS = schedule.RETRY_AFTER_DAYS
 TRIES = 1 + len(RETRY_AFTER_DAYS)
 
 

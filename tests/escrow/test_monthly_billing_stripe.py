@@ -38,7 +38,8 @@ def test_on_stripe_the_first_payment_saves_the_card_and_each_month_is_charged_of
         lease = active(p, lease)
     [customer] = fake.customers
     first = fake.payment_intents[0]
-    assert first["customer"] == customer["id"] and first["setup_future_usage"] == "off_session"
+    assert first["customer"] == customer["id"]
+    assert first["setup_future_usage"] == "off_session"
     assert fake.attached == {"pm_card_visa": customer["id"]}
     with django_capture_on_commit_callbacks(execute=True):
         walk_days(clock, lease, 105)
@@ -83,7 +84,8 @@ def test_on_stripe_a_timeout_and_duplicate_webhooks_never_take_a_month_twice(
             process_event(stripe_gateway, fake, event)
     payment.refresh_from_db()
     second.refresh_from_db()
-    assert payment.status == PaymentStatus.SUCCEEDED and second.status == InstalmentStatus.SCHEDULED
+    assert payment.status == PaymentStatus.SUCCEEDED
+    assert second.status == InstalmentStatus.SCHEDULED
     assert len(fake.succeeded_charges) == 2  # month 1 and month 2, once each
     keys = [r.idempotency_key for r in fake.requests if r.path == "/v1/payment_intents"]
     assert keys.count(payment.idempotency_key) == 2
@@ -109,11 +111,10 @@ def test_on_stripe_a_card_needing_authentication_is_paid_by_hand_with_3d_secure(
     assert fake.payment_intents[-1]["last_payment_error"]["code"] == "authentication_required"
 
     payment = services.instalment_pay(lease=lease, by=p.exporter, payment_method="pm_card_visa")
-    assert payment.status == PaymentStatus.REQUIRES_ACTION and payment.customer
+    assert payment.status == PaymentStatus.REQUIRES_ACTION
+    assert payment.customer
     fake.authenticate(payment.processor_id)
     services.lease_pay_finalize(lease=lease, by=p.exporter, payment_id=payment.processor_id)
     second.refresh_from_db()
     assert second.status == InstalmentStatus.SCHEDULED
     assert len(fake.succeeded_charges) == 2
-
-

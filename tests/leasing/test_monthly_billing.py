@@ -130,7 +130,8 @@ def test_the_first_payment_pays_the_first_month_with_handling_in_and_saves_the_c
     assert sum(i.gross for i in (first, *later)) == lease.total
     assert ledger.escrow_held(lease.escrow) == first.gross
     profile = BillingProfile.objects.get(organisation=p.exporter_org)
-    assert profile.payment_method == "pm_card_visa" and profile.customer_id.startswith("sim_cus_")
+    assert profile.payment_method == "pm_card_visa"
+    assert profile.customer_id.startswith("sim_cus_")
 
 
 def schedule_share(lease: Lease, instalment) -> Decimal:
@@ -154,13 +155,15 @@ def test_a_100_day_lease_is_charged_once_per_month_each_before_it_starts(clock, 
     lease.refresh_from_db()
     instalments = list(lease.instalments.order_by("sequence"))
     payments = succeeded(lease)
-    assert len(instalments) == 4 and lease.state == S.COMPLETED
+    assert len(instalments) == 4
+    assert lease.state == S.COMPLETED
     assert [pay.instalment for pay in payments] == [1, 2, 3, 4]
     assert [pay.amount for pay in payments] == [i.gross for i in instalments]
     for pay, instalment in zip(payments[1:], instalments[1:], strict=True):
         day = charged_on(pay, lease)
         assert instalment.start - timedelta(days=services.CHARGE_DAYS_BEFORE) == day, (pay, day)
-        assert pay.off_session and pay.idempotency_key == f"escrow:{lease.escrow.pk}:instalment:{pay.instalment}:charge:1"
+        assert pay.off_session
+        assert pay.idempotency_key == f"escrow:{lease.escrow.pk}:instalment:{pay.instalment}:charge:1"
     assert Payment.objects.filter(escrow__lease=lease).count() == 4  # no failed or extra attempt
     assert sum(pay.amount for pay in payments) == lease.total
     assert {i.status for i in instalments} == {InstalmentStatus.RELEASED}
@@ -197,16 +200,19 @@ def test_a_saved_card_that_fails_is_retried_then_the_lease_ends_on_the_last_paid
     failed = [m for m in mail.outbox if "A monthly payment failed" in m.subject]
     exporter_mail = [m for m in failed if p.exporter.email in m.to]
     owner_mail = [m for m in failed if p.owner.email in m.to]
-    assert len(exporter_mail) == 3 and len(owner_mail) == 3
+    assert len(exporter_mail) == 3
+    assert len(owner_mail) == 3
     assert f"/leases/{lease.pk}/pay/" in exporter_mail[0].body
     assert str(second.start) in exporter_mail[0].body
 
     lease.refresh_from_db()
     last_day = second.start - timedelta(days=1)
     # Shortened at the start of month 2, so it ended yesterday: the same sweep run completes it.
-    assert lease.state == S.COMPLETED and lease.end == last_day
+    assert lease.state == S.COMPLETED
+    assert lease.end == last_day
     first = lease.instalments.get(sequence=1)
-    assert lease.total == first.gross and lease.handling_out_amount == 0
+    assert lease.total == first.gross
+    assert lease.handling_out_amount == 0
     assert [i.status for i in lease.instalments.order_by("sequence")] == [
         InstalmentStatus.RELEASED,
         InstalmentStatus.CANCELLED,
@@ -218,7 +224,8 @@ def test_a_saved_card_that_fails_is_retried_then_the_lease_ends_on_the_last_paid
     assert {address for m in shortened for address in m.to} == {p.exporter.email, p.owner.email}
     assert rules_say_nothing_to_pay(lease)
     assert sum(Payout.objects.filter(escrow=lease.escrow).values_list("amount", flat=True)) == first.amount
-    assert ledger.escrow_held(lease.escrow) == 0 and ledger.ledger_totals() == {"EUR": 0}
+    assert ledger.escrow_held(lease.escrow) == 0
+    assert ledger.ledger_totals() == {"EUR": 0}
 
 
 def rules_say_nothing_to_pay(lease: Lease) -> bool:
@@ -238,12 +245,15 @@ def test_the_exporter_pays_a_failed_month_by_hand_and_the_next_month_uses_the_ne
     with django_capture_on_commit_callbacks(execute=True):
         walk_days(clock, lease, days)  # the first automatic try: the bank wants the cardholder
     [failed] = Payment.objects.filter(escrow__lease=lease, instalment=2)
-    assert failed.status == PaymentStatus.FAILED and failed.off_session
+    assert failed.status == PaymentStatus.FAILED
+    assert failed.off_session
     assert services.instalment_payable(lease) == second
 
     paid = services.instalment_pay(lease=lease, by=p.exporter, payment_method="pm_card_mastercard")
     second.refresh_from_db()
-    assert paid.status == PaymentStatus.SUCCEEDED and not paid.off_session and paid.attempt == 2
+    assert paid.status == PaymentStatus.SUCCEEDED
+    assert not paid.off_session
+    assert paid.attempt == 2
     assert second.status == InstalmentStatus.SCHEDULED
     assert BillingProfile.objects.get(organisation=p.exporter_org).payment_method == "pm_card_mastercard"
     with pytest.raises(NotAllowed):
@@ -252,7 +262,8 @@ def test_the_exporter_pays_a_failed_month_by_hand_and_the_next_month_uses_the_ne
     with django_capture_on_commit_callbacks(execute=True):
         walk_days(clock, lease, (third.start - warehouse_today(lease.listing.warehouse, now=clock.now)).days)
     third_payment = Payment.objects.get(escrow__lease=lease, instalment=3)
-    assert third_payment.payment_method == "pm_card_mastercard" and third_payment.status == PaymentStatus.SUCCEEDED
+    assert third_payment.payment_method == "pm_card_mastercard"
+    assert third_payment.status == PaymentStatus.SUCCEEDED
     assert Payment.objects.filter(escrow__lease=lease, instalment=2, status=PaymentStatus.SUCCEEDED).count() == 1
 
 
@@ -346,7 +357,8 @@ def test_a_shortened_lease_keeps_its_space_to_the_last_paid_day_and_frees_the_re
         walk_days(clock, lease, (second.start - warehouse_today(lease.listing.warehouse)).days)
     lease.refresh_from_db()
     last_day = second.start - timedelta(days=1)
-    assert lease.state == S.FUNDED and lease.end == last_day
+    assert lease.state == S.FUNDED
+    assert lease.end == last_day
     assert CalendarDay.objects.get(listing=p.listing, day=last_day).reserved == 2
     assert CalendarDay.objects.get(listing=p.listing, day=second.start).reserved == 0
     assert CalendarDay.objects.get(listing=p.listing, day=second.start + timedelta(days=40)).reserved == 0
