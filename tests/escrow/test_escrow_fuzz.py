@@ -507,6 +507,7 @@ class EscrowMachine(RuleBasedStateMachine):
     @invariant()
     def no_month_is_taken_twice(self) -> None:
         for lease in self.monthly():
+            lease = Lease.objects.get(pk=lease.pk)
             payments = Payment.objects.filter(escrow__lease=lease)
             for instalment in lease.instalments.all():
                 n = instalment.sequence

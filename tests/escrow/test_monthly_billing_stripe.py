@@ -118,3 +118,25 @@ def test_on_stripe_a_card_needing_authentication_is_paid_by_hand_with_3d_secure(
     second.refresh_from_db()
     assert second.status == InstalmentStatus.SCHEDULED
     assert len(fake.succeeded_charges) == 2
+
+
+def test_on_stripe_a_shortened_lease_cancelled_refunds_the_month_held_and_reconciles(
+    stripe_mode, django_capture_on_commit_callbacks
+):
+    from escrow.reconcile import escrow_reconcile_all
+    from leasing.core import lease_lock
+
+    fake = stripe_mode
+    p, lease = stripe_monthly(fake)
+    with django_capture_on_commit_callbacks(execute=True):
+        p.pay(lease)
+    lease.refresh_from_db()
+    with django_capture_on_commit_callbacks(execute=True):
+        locked = lease_lock(lease)
+        services.lease_shorten(locked.lease, lease.instalments.get(sequence=2))
+    with django_capture_on_commit_callbacks(execute=True):
+        services.lease_cancel(lease=lease, by=p.exporter, side="exporter")
+    assert ledger.ledger_totals() == {"EUR": 0}
+    assert ledger.escrow_held(lease.escrow) == 0
+    differences = escrow_reconcile_all()
+    assert differences == [], [str(d) for d in differences]
