@@ -17,6 +17,8 @@ from leasing.choices import Billing, InstalmentStatus
 from leasing.choices import LeaseState as S
 from leasing.exceptions import InvalidTransition, NotAllowed
 from leasing.models import Lease
+from tests.accounts.factories import ExporterOrganisationFactory, member_of
+from tests.helpers import login, url
 from tests.warehouses.factories import days_from_now
 from warehouses.dates import warehouse_midnight, warehouse_today
 from warehouses.models import CalendarDay
@@ -363,3 +365,45 @@ def test_a_shortened_lease_keeps_its_space_to_the_last_paid_day_and_frees_the_re
     assert CalendarDay.objects.get(listing=p.listing, day=second.start).reserved == 0
     assert CalendarDay.objects.get(listing=p.listing, day=second.start + timedelta(days=40)).reserved == 0
     assert ledger.escrow_held(lease.escrow) == lease.instalments.get(sequence=1).gross == lease.total
+
+
+# --- The pages ---------------------------------------------------------------------------------
+
+
+def test_the_request_page_offers_monthly_billing_and_the_checkout_pays_the_next_month(client):
+    p = Parties(price_per_unit_day=Decimal("2.00"), instant_book=True)
+    login(client, p.exporter)
+    start = days_from_now(5)
+    data = {
+        "start": start.isoformat(),
+        "end": (start + timedelta(days=20)).isoformat(),
+        "quantity": "2",
+        "goods_description": "Garden furniture",
+        "billing": "monthly",
+    }
+    refused = client.post(url("lease_request", p.listing.pk), data)
+    assert refused.status_code == 200
+    assert "Monthly payment is only for leases longer than 30 days." in refused.content.decode()
+    data["end"] = (start + timedelta(days=99)).isoformat()
+    client.post(url("lease_request", p.listing.pk), data)
+    lease = Lease.objects.get()
+    assert (lease.billing, lease.state) == (Billing.MONTHLY, S.ACCEPTED)
+    page = client.get(url("lease_pay", lease.pk)).content.decode()
+    assert "You pay month by month" in page
+    client.post(url("lease_pay", lease.pk), {"payment_method": "pm_card_visa"})
+    lease.refresh_from_db()
+    second = lease.instalments.get(sequence=2)
+    assert lease.state == S.FUNDED
+    assert "Pay the next month" in client.get(url("lease_detail", lease.pk)).content.decode()
+    page = client.get(url("lease_pay", lease.pk)).content.decode()
+    assert "You pay month 2" in page
+    response = client.post(url("lease_pay", lease.pk), {"payment_method": "pm_card_visa"})
+    assert response.status_code == 302
+    second.refresh_from_db()
+    assert second.status == InstalmentStatus.SCHEDULED
+
+    stranger = ExporterOrganisationFactory()
+    login(client, member_of(stranger))
+    assert client.get(url("lease_pay", lease.pk)).status_code == 404
+    assert client.post(url("lease_pay", lease.pk), {"payment_method": "pm_card_visa"}).status_code == 404
+    assert Payment.objects.filter(escrow__lease=lease).count() == 2
