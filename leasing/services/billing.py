@@ -26,7 +26,7 @@ from common.money import Money
 from escrow import services as escrow_services
 from escrow.choices import PaymentStatus
 from escrow.exceptions import GatewayUnavailable, PaymentDeclined
-from escrow.models import Escrow, Payment
+from escrow.models import Escrow, Payment, Posting
 from warehouses.dates import today_range, warehouse_midnight
 
 from .. import rules, schedule
@@ -108,7 +108,11 @@ def instalment_paid(*, payment: Payment) -> Lease:
     lease, escrow = locked.lease, locked.escrow
     assert escrow is not None
     payment.refresh_from_db()
+    # Funded before (with what followed, in one transaction): a replayed webhook changes nothing.
+    recorded = Posting.objects.filter(idempotency_key=f"escrow:{escrow.pk}:fund:{payment.pk}").exists()
     escrow_services.escrow_fund(escrow=escrow, payment=payment)
+    if recorded:
+        return lease
     instalment = lease.instalments.select_for_update().filter(sequence=payment.instalment).first()
     if instalment is not None and instalment.status == InstalmentStatus.DUE and lease.state in rules.BILLED_STATES:
         instalment.status = InstalmentStatus.SCHEDULED

@@ -94,7 +94,12 @@ def lease_payment_succeeded(*, payment: Payment, by: User | None) -> Lease:
     lease, escrow = locked.lease, locked.escrow
     assert escrow is not None
     payment.refresh_from_db()
+    # Funded before (in the same transaction as what followed): a replayed webhook changes nothing,
+    # even if the lease was cancelled since (its money was settled by the cancellation).
+    recorded = Posting.objects.filter(idempotency_key=f"escrow:{escrow.pk}:fund:{payment.pk}").exists()
     escrow_services.escrow_fund(escrow=escrow, payment=payment)
+    if recorded:
+        return lease
     if lease.state == S.ACCEPTED:
         lease = lease_transition(lease=lease, to=S.FUNDED, by=by, note=f"Paid {payment.amount} {payment.currency}")
         schedule.instalments_create(lease)

@@ -434,7 +434,7 @@ class EscrowMachine(RuleBasedStateMachine):
     @precondition(lambda self: self.monthly(S.FUNDED))
     @rule(data=st.data(), card=st.sampled_from(["pm_card_visa", "3ds_ok", "3ds_fail"]), fault=FAULTS)
     def pay_month_by_hand(self, data, card, fault) -> None:
-        lease = data.draw(st.sampled_from(self.monthly(S.FUNDED)), label="lease")
+        lease = Lease.objects.get(pk=data.draw(st.sampled_from(self.monthly(S.FUNDED)), label="lease").pk)
         if self.due(lease) is None:
             return
         method = "pm_card_authenticationRequired" if card.startswith("3ds") else card

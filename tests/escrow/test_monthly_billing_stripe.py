@@ -140,3 +140,29 @@ def test_on_stripe_a_shortened_lease_cancelled_refunds_the_month_held_and_reconc
     assert ledger.escrow_held(lease.escrow) == 0
     differences = escrow_reconcile_all()
     assert differences == [], [str(d) for d in differences]
+
+
+@pytest.mark.parametrize("monthly", [False, True])
+def test_a_payment_webhook_replayed_after_the_lease_was_cancelled_changes_nothing(
+    stripe_mode, stripe_gateway, django_capture_on_commit_callbacks, monthly
+):
+    """Found by the state machine: the late-payment refund must not run again for a payment that
+    funded the lease before it was cancelled (escrow would pay out more than it holds)."""
+    from escrow.models import Posting
+
+    fake = stripe_mode
+    p = stripe_parties(fake, price_per_unit_day=Decimal("2.00"))
+    lease = monthly_lease(p, start_in=20) if monthly else p.accept(p.request(start=None, end=None))
+    with django_capture_on_commit_callbacks(execute=True):
+        p.pay(lease)
+        if monthly:
+            services.instalment_pay(lease=Lease.objects.get(pk=lease.pk), by=p.exporter, payment_method="pm_card_visa")
+        services.lease_cancel(lease=lease, by=p.exporter, side="exporter")
+    postings = Posting.objects.count()
+    refunds = list(Refund.objects.values_list("idempotency_key", "amount"))
+    with django_capture_on_commit_callbacks(execute=True):
+        for event in events_of(fake, "payment_intent.succeeded"):
+            process_event(stripe_gateway, fake, {**event, "id": event["id"] + "_again"})
+    assert Posting.objects.count() == postings
+    assert list(Refund.objects.values_list("idempotency_key", "amount")) == refunds
+    assert ledger.escrow_held(lease.escrow) == 0
