@@ -52,6 +52,7 @@ urlpatterns = [
     path("leases/<int:pk>/decline/", leasing.LeaseDeclineView.as_view(), name="lease_decline"),
     path("leases/<int:pk>/withdraw/", leasing.LeaseWithdrawView.as_view(), name="lease_withdraw"),
     path("leases/<int:pk>/pay/", leasing.LeasePayView.as_view(), name="lease_pay"),
+    path("leases/<int:pk>/instalments/pay/", leasing.LeaseInstalmentPayView.as_view(), name="lease_instalment_pay"),
     path("leases/<int:pk>/confirm/", leasing.LeaseConfirmView.as_view(), name="lease_confirm"),
     path("leases/<int:pk>/dispute/", trust.LeaseDisputeView.as_view(), name="lease_dispute"),
     path("leases/<int:pk>/reviews/", trust.LeaseReviewView.as_view(), name="lease_reviews"),

@@ -42,3 +42,10 @@ class PayoutCountryUnsupported(ApplicationError):
 
     code = "payout_country_unsupported"
     status = 400
+
+
+class AuthenticationRequired(PaymentDeclined):
+    """An off-session charge the bank wants the cardholder to authenticate (Stripe's
+    ``authentication_required`` decline): nothing was charged; the payer must pay by hand."""
+
+    code = "authentication_required"

@@ -99,10 +99,14 @@ class LedgerEntry(models.Model):
 
 
 class Payment(models.Model):
-    """One attempt to charge the exporter. ``idempotency_key`` is ``escrow:<id>:charge:<attempt>``;
+    """One attempt to charge the exporter. ``idempotency_key`` is ``escrow:<id>:charge:<attempt>``
+    (a later instalment of a lease billed monthly: ``escrow:<id>:instalment:<n>:charge:<attempt>``);
     an attempt whose outcome is unknown is retried with the same key, so it cannot charge twice."""
 
     escrow = models.ForeignKey(Escrow, on_delete=models.PROTECT, related_name="payments")
+    # Which payment of the escrow this attempts: 1 the first (the whole lease, or its first month when
+    # billed monthly), n the n-th instalment of a lease billed monthly. At most one succeeds per n.
+    instalment = models.PositiveSmallIntegerField(default=1)
     attempt = models.PositiveSmallIntegerField()
     idempotency_key = models.CharField(max_length=200, unique=True)
     gateway = models.CharField(max_length=20)
@@ -115,6 +119,10 @@ class Payment(models.Model):
     # The card (payment method token) this attempt was first sent with: its idempotency key is
     # bound to it at the processor, so a retry of an unknown outcome must resend the same one.
     payment_method = models.CharField(max_length=200, blank=True)
+    # How it was sent (a retry must resend it the same way): on ``customer`` saving the card for later
+    # (``charge_and_save``), or, with ``off_session``, charging the card saved there without the payer.
+    customer = models.CharField(max_length=100, blank=True)
+    off_session = models.BooleanField(default=False)
     failure_message = models.CharField(max_length=300, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
@@ -122,9 +130,11 @@ class Payment(models.Model):
     class Meta:
         ordering = ["attempt"]
         constraints = [
-            models.UniqueConstraint(fields=["escrow", "attempt"], name="one_payment_per_attempt"),
+            models.UniqueConstraint(fields=["escrow", "instalment", "attempt"], name="one_payment_per_attempt"),
             models.UniqueConstraint(
-                fields=["escrow"], condition=Q(status="succeeded"), name="one_succeeded_payment_per_escrow"
+                fields=["escrow", "instalment"],
+                condition=Q(status="succeeded"),
+                name="one_succeeded_payment_per_instalment",
             ),
         ]
 
@@ -212,6 +222,21 @@ class PayoutAccount(models.Model):
 
     def __str__(self) -> str:
         return f"{self.organisation} → {self.gateway}:{self.account_id}"
+
+
+class BillingProfile(models.Model):
+    """An exporter organisation at the processor, for charges made without the payer present (a lease
+    billed monthly): its customer (Stripe ``cus_…``) and the card saved by its last payment that
+    asked to save one (``setup_future_usage=off_session``)."""
+
+    organisation = models.OneToOneField(Organisation, on_delete=models.CASCADE, related_name="billing_profile")
+    gateway = models.CharField(max_length=20)
+    customer_id = models.CharField(max_length=100)
+    payment_method = models.CharField(max_length=200, blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    def __str__(self) -> str:
+        return f"{self.organisation} → {self.gateway}:{self.customer_id}"
 
 
 class WebhookEvent(models.Model):

@@ -42,7 +42,12 @@ def payout_execute(*, payout: Payout) -> Payout:
         return payout  # already with staff for a bank transfer
     if account.rail == PayoutRail.BANK_TRANSFER:
         return payout_bank_queue(payout=payout)
-    payment = payout.escrow.payments.filter(status=PaymentStatus.SUCCEEDED).first()
+    # The charge that paid this release's instalment (a lease billed monthly has one per month).
+    payment = (
+        payout.escrow.payments.filter(status=PaymentStatus.SUCCEEDED, instalment__lte=payout.sequence)
+        .order_by("-instalment")
+        .first()
+    )
     try:
         result = get_gateway().transfer(
             amount=Money(payout.amount, payout.currency),
@@ -107,7 +112,7 @@ def refund_execute(*, refund: Refund) -> Refund:
     refund = Refund.objects.select_related("escrow", "payment").get(pk=refund.pk)
     if refund.status == RefundStatus.SUCCEEDED:
         return refund
-    payment = refund.payment or refund.escrow.payments.get(status=PaymentStatus.SUCCEEDED)
+    payment = refund.payment or refund.escrow.payments.get(status=PaymentStatus.SUCCEEDED, instalment=1)
     try:
         result = get_gateway().refund(
             charge_id=payment.charge_id,

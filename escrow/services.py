@@ -8,6 +8,7 @@ Every processor call carries the idempotency key stored on its Payment/Payout/Re
 
 import logging
 from decimal import Decimal
+from typing import Any
 
 from django.db import transaction
 from django.utils.translation import gettext, gettext_noop
@@ -27,7 +28,7 @@ from .exceptions import (
     PayoutCountryUnsupported,
 )
 from .gateways import gateway_name, get_gateway
-from .models import Escrow, Payment, Payout, PayoutAccount, Refund
+from .models import BillingProfile, Escrow, Payment, Payout, PayoutAccount, Refund
 from .payout_countries import platform_country, service_agreement
 
 logger = logging.getLogger(__name__)
@@ -42,43 +43,65 @@ def escrow_open(*, lease_id: int, currency: str) -> Escrow:
 
 
 @transaction.atomic
-def payment_start(*, escrow: Escrow, amount: Decimal) -> Payment:
-    """The payment attempt to use now: the open attempt whose outcome is unknown or pending
+def payment_start(*, escrow: Escrow, amount: Decimal, instalment: int = 1) -> Payment:
+    """The payment attempt to use now for the escrow's payment ``instalment`` (1: the first payment;
+    n: the n-th month of a lease billed monthly): the open attempt whose outcome is unknown or pending
     (reusing its idempotency key), or a new attempt after a definite failure."""
     escrow = Escrow.objects.select_for_update().get(pk=escrow.pk)
-    if escrow.payments.filter(status=PaymentStatus.SUCCEEDED).exists():
+    payments = escrow.payments.filter(instalment=instalment)
+    if payments.filter(status=PaymentStatus.SUCCEEDED).exists():
         raise EscrowError(gettext("This lease is already paid."), code="already_paid")
-    last = escrow.payments.order_by("-attempt").first()
+    last = payments.order_by("-attempt").first()
     if last and last.status in (PaymentStatus.PENDING, PaymentStatus.UNKNOWN, PaymentStatus.REQUIRES_ACTION):
         return last
     attempt = (last.attempt + 1) if last else 1
+    prefix = f"escrow:{escrow.pk}" if instalment == 1 else f"escrow:{escrow.pk}:instalment:{instalment}"
     return Payment.objects.create(
         escrow=escrow,
+        instalment=instalment,
         attempt=attempt,
-        idempotency_key=f"escrow:{escrow.pk}:charge:{attempt}",
+        idempotency_key=f"{prefix}:charge:{attempt}",
         gateway=gateway_name(),
         amount=amount,
         currency=escrow.currency,
     )
 
 
-def payment_charge(*, payment: Payment, payment_method: str, description: str) -> Payment:
+def payment_charge(
+    *, payment: Payment, payment_method: str, description: str, customer: str = "", off_session: bool = False
+) -> Payment:
     """Ask the processor to charge. Holds no locks while waiting. Records the outcome:
     succeeded, requires_action, failed (declined: raises PaymentDeclined) or unknown
-    (5xx/timeout: raises GatewayUnavailable; retrying reuses the same key)."""
+    (5xx/timeout: raises GatewayUnavailable; retrying reuses the same key).
+
+    With ``customer`` the card is saved there for later (``charge_and_save``); with ``off_session``
+    too, the card saved there is charged without the payer (``charge_off_session``). The first send
+    fixes the way (stored on the row): a retry resends it exactly so, whatever the caller passes."""
     escrow = payment.escrow
     if not payment.payment_method:
-        Payment.objects.filter(pk=payment.pk, payment_method="").update(payment_method=payment_method)
-        payment.payment_method = payment_method
-    try:
-        result = get_gateway().charge(
-            amount=Money(payment.amount, payment.currency),
-            payment_method=payment_method,
-            idempotency_key=payment.idempotency_key,
-            transfer_group=escrow.transfer_group,
-            description=description,
-            metadata={"lease": str(escrow.lease_id), "escrow": str(escrow.pk)},
+        Payment.objects.filter(pk=payment.pk, payment_method="").update(
+            payment_method=payment_method, customer=customer, off_session=off_session
         )
+        payment.refresh_from_db(fields=["payment_method", "customer", "off_session"])
+    metadata = {"lease": str(escrow.lease_id), "escrow": str(escrow.pk)}
+    if payment.instalment > 1:
+        metadata["instalment"] = str(payment.instalment)
+    request: dict[str, Any] = {
+        "amount": Money(payment.amount, payment.currency),
+        "payment_method": payment.payment_method,
+        "idempotency_key": payment.idempotency_key,
+        "transfer_group": escrow.transfer_group,
+        "description": description,
+        "metadata": metadata,
+    }
+    gateway = get_gateway()
+    try:
+        if payment.off_session:
+            result = gateway.charge_off_session(customer=payment.customer, **request)
+        elif payment.customer:
+            result = gateway.charge_and_save(customer=payment.customer, **request)
+        else:
+            result = gateway.charge(**request)
     except PaymentDeclined as error:
         payment_record(payment, status=PaymentStatus.FAILED, failure_message=error.detail)
         raise
@@ -103,7 +126,7 @@ def payment_settle_unknown(*, payment: Payment, description: str) -> Payment:
     try:
         return payment_charge(payment=payment, payment_method=payment.payment_method, description=description)
     except PaymentDeclined:
-        return payment_start(escrow=payment.escrow, amount=payment.amount)
+        return payment_start(escrow=payment.escrow, amount=payment.amount, instalment=payment.instalment)
 
 
 @transaction.atomic
@@ -116,7 +139,7 @@ def payment_record(payment: Payment, **fields: str) -> Payment:
     payment = Payment.objects.select_for_update().get(pk=payment.pk)
     if payment.status in CHARGED:
         return payment
-    paid = escrow.payments.filter(status=PaymentStatus.SUCCEEDED).exists()
+    paid = escrow.payments.filter(status=PaymentStatus.SUCCEEDED, instalment=payment.instalment).exists()
     if fields.get("status") == PaymentStatus.SUCCEEDED and paid:
         fields["status"] = PaymentStatus.DUPLICATE
     for name, value in fields.items():
@@ -397,13 +420,15 @@ def payment_finalize(*, payment: Payment) -> Payment:
     return payment_record(payment, status=PaymentStatus.SUCCEEDED, charge_id=result.charge_id, failure_message="")
 
 
-def payment_open_settle(*, escrow: Escrow) -> Payment | None:
+def payment_open_settle(*, escrow: Escrow, instalment: int = 1) -> Payment | None:
     """Before another card is charged: an attempt left in ``requires_action`` (3-D Secure abandoned)
     cannot be reused, because its idempotency key is bound to the first card at the processor. Ask the
     processor how it ended: if it succeeded after all, record that and return it (the caller funds the
     lease); otherwise cancel it there, so it can never complete later, and mark it failed (the next
     charge starts a new attempt). Returns None then. Holds no locks while calling the processor."""
-    payment = escrow.payments.filter(status=PaymentStatus.REQUIRES_ACTION).order_by("-attempt").first()
+    payment = (
+        escrow.payments.filter(status=PaymentStatus.REQUIRES_ACTION, instalment=instalment).order_by("-attempt").first()
+    )
     if payment is None:
         return None
     try:
@@ -418,3 +443,40 @@ def payment_open_settle(*, escrow: Escrow) -> Payment | None:
     abandoned = gettext_noop("Abandoned: another card was used")  # stored in English, shown translated
     payment_record(payment, status=PaymentStatus.FAILED, failure_message=abandoned)
     return None
+
+
+# --- Saved cards (a lease billed monthly) -------------------------------------------------------
+
+
+def billing_profile_ensure(*, organisation: Organisation, email: str) -> BillingProfile:
+    """The exporter organisation's customer at the processor, created once (idempotency key
+    ``org:<id>:customer:<gateway>``, so two first payments at once make one customer)."""
+    name = gateway_name()
+    existing = BillingProfile.objects.filter(organisation=organisation, gateway=name).first()
+    if existing:
+        return existing
+    customer = get_gateway().customer_create(
+        name=str(organisation), email=email, idempotency_key=f"org:{organisation.pk}:customer:{name}"
+    )
+    profile, _ = BillingProfile.objects.update_or_create(
+        organisation=organisation, defaults={"gateway": name, "customer_id": customer, "payment_method": ""}
+    )
+    return profile
+
+
+def billing_profile_for(organisation: Organisation) -> BillingProfile | None:
+    """The organisation's profile at the current gateway, with a saved card, if any."""
+    return (
+        BillingProfile.objects.filter(organisation=organisation, gateway=gateway_name())
+        .exclude(payment_method="")
+        .first()
+    )
+
+
+def payment_method_remember(*, payment: Payment) -> None:
+    """A succeeded payment that saved its card (``charge_and_save``): that card is the one charged
+    off-session from now on. Idempotent."""
+    if payment.customer and not payment.off_session and payment.status == PaymentStatus.SUCCEEDED:
+        BillingProfile.objects.filter(customer_id=payment.customer, gateway=payment.gateway).update(
+            payment_method=payment.payment_method
+        )

@@ -42,6 +42,13 @@ class InstalmentStatus(models.TextChoices):
     CANCELLED = "cancelled", _("Settled on cancellation")
     SETTLED = "settled", _("Settled by a dispute decision")
     TRANSFERRED = "transferred", _("Handed on by a transfer")
+    # Billed monthly: the month is not paid yet (escrow holds nothing for it; docs/money.md).
+    DUE = "due", _("Not paid yet")
+
+
+class Billing(models.TextChoices):
+    UPFRONT = "upfront", _("Pay the whole lease up front")
+    MONTHLY = "monthly", _("Pay month by month")
 
 
 class TransferState(models.TextChoices):

@@ -14,7 +14,7 @@ from warehouses.models import Listing
 from warehouses.services import capacity_reshape
 
 from . import services, transfers
-from .choices import InstalmentStatus, TransferGoods, TransferState
+from .choices import Billing, InstalmentStatus, TransferGoods, TransferState
 from .choices import LeaseState as S
 from .models import CheckIn, InboundShipment, Instalment, Lease, LeaseEvent, ShipmentEvent
 
@@ -153,6 +153,7 @@ CANCELLED_WITH_REFUND = "Kitchen textiles, 60 cartons"
 LONG_MONTHLY = "Outdoor cushions, season stock"
 AWAITING_CONSENT = "Phone accessories, 200 cartons"
 SHORT_TRANSFERRED = "Yoga mats, 40 cartons"  # a 25-day lease, paid out to the owner at check-in, handed on
+MONTHLY_BILLED = "Solar garden lights, billed monthly"
 
 
 def _backdate(lease: Lease, days: int) -> Lease:
@@ -253,6 +254,28 @@ def _transfer(
     services.lease_pay(lease=transfer.new_lease, by=user, payment_method="pm_card_visa")
 
 
+def _monthly_billed(*, listing: Listing, owner: User, exporter: tuple[User, Organisation]) -> Lease:
+    """Issue #18: a 100-day lease billed monthly, starting in 4 days, with two months paid: the first
+    payment (month 1, the card saved) and month 2 paid early by hand; months 3 and 4 are charged to
+    the saved card by the sweep 7 days before each starts."""
+    user, organisation = exporter
+    start = timezone.localdate() + timedelta(days=4)
+    lease = services.lease_request(
+        listing=listing,
+        exporter=organisation,
+        by=user,
+        start=start,
+        end=start + timedelta(days=99),
+        quantity=4,
+        goods_description=MONTHLY_BILLED,
+        message="We pay month by month while the season shows how it sells.",
+        billing=Billing.MONTHLY,
+    )
+    LeaseWalker(owner=owner, exporter=user).walk(lease, S.FUNDED)
+    services.instalment_pay(lease=lease, by=user, payment_method="pm_card_visa")
+    return lease
+
+
 def _made(goods: str) -> bool:
     return Lease.objects.filter(goods_description=goods, parent=None).exists()
 
@@ -305,6 +328,9 @@ def seed_flexible(
         LeaseWalker(owner=owner, exporter=user).walk(lease, S.FUNDED)
         quote = services.lease_cancel_quote(lease=lease, side="exporter")
         services.lease_cancel(lease=lease, by=user, side="exporter", expected_refund=quote.refund)
+        made += 1
+    if not _made(MONTHLY_BILLED):
+        _monthly_billed(listing=mine[0], owner=owner, exporter=second)
         made += 1
     if not _made(AWAITING_CONSENT):
         user, organisation = first

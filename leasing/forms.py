@@ -18,7 +18,7 @@ from warehouses.models import Listing
 from warehouses.services import listing_check_booking
 
 from . import transfers
-from .choices import GoodsCondition, ShipmentStatus, TransferGoods
+from .choices import Billing, GoodsCondition, ShipmentStatus, TransferGoods
 from .models import CheckInPhoto, InboundShipment, Lease, ShipmentLine
 
 DATE = forms.DateInput(attrs={"type": "date"})
@@ -78,6 +78,30 @@ class LeaseRequestForm(LeaseDatesForm):
         help_text=_("E.g. “Garden furniture, flat-packed, 40 cartons”."),
     )
     message = forms.CharField(label=_("Message to the owner"), required=False, widget=forms.Textarea(attrs={"rows": 3}))
+    billing = forms.ChoiceField(
+        label=_("How will you pay?"),
+        choices=Billing.choices,
+        initial=Billing.UPFRONT,
+        required=False,
+        widget=forms.RadioSelect,
+        help_text=_(
+            "Leases longer than 30 days may be paid month by month: the first month now, each later month "
+            "charged to your saved card 7 days before it starts."
+        ),
+    )
+
+    def __init__(self, *args: Any, listing: Listing, **kwargs: Any) -> None:
+        super().__init__(*args, listing=listing, **kwargs)
+        if not listing.monthly_billing:
+            del self.fields["billing"]
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        data["billing"] = data.get("billing") or Billing.UPFRONT
+        start, end = data.get("start"), data.get("end")
+        if data["billing"] == Billing.MONTHLY and start and end and (end - start).days + 1 <= 30:
+            self.add_error("billing", _("Monthly payment is only for leases longer than 30 days."))
+        return data
 
 
 class DeclineForm(forms.Form):

@@ -14,6 +14,7 @@ from warehouses.validators import photo_content, photo_extension, photo_size
 
 from .choices import (
     OPEN_TRANSFER_STATES,
+    Billing,
     CancelledBy,
     GoodsCondition,
     InstalmentStatus,
@@ -49,6 +50,9 @@ class Lease(models.Model):
     goods_description = models.CharField(max_length=300)
     message = models.TextField(blank=True)
     state = models.CharField(max_length=20, choices=LeaseState.choices, default=LeaseState.REQUESTED)
+    # monthly: the first payment pays the first month and saves the card; each later month is charged
+    # off-session before it starts (``leasing.billing``; docs/money.md "Monthly billing").
+    billing = models.CharField(max_length=10, choices=Billing.choices, default=Billing.UPFRONT)
 
     currency = models.CharField(max_length=3, choices=CURRENCIES)
     unit_price = money_field()
@@ -117,6 +121,8 @@ class Instalment(models.Model):
     amount = money_field()
     fee = money_field()
     status = models.CharField(max_length=12, choices=InstalmentStatus.choices, default=InstalmentStatus.SCHEDULED)
+    # Billed monthly: how many automatic off-session charges were started for this instalment.
+    charge_tries = models.PositiveSmallIntegerField(default=0)
     settled_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:

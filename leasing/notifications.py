@@ -86,6 +86,44 @@ TRANSFER_MESSAGES: dict[str, tuple[StrOrPromise, StrOrPromise]] = {
 }
 
 
+# Monthly billing step -> (subject, the exporter's text, the owner's text); ``billing_notify`` fills
+# in the named values.
+BILLING_MESSAGES: dict[str, tuple[StrOrPromise, StrOrPromise, StrOrPromise]] = {
+    "charge_failed": (
+        _("A monthly payment failed"),
+        _(
+            "We could not charge month %(month)s (%(amount)s) to your saved card: %(reason)s "
+            "Pay it by hand before %(deadline)s, or the lease ends on %(last_day)s."
+        ),
+        _(
+            "The exporter's card was not charged for month %(month)s (%(amount)s). We retry and ask them to "
+            "pay by hand; unpaid on %(deadline)s, the lease ends on %(last_day)s."
+        ),
+    ),
+    "shortened": (
+        _("A lease was shortened"),
+        _(
+            "Month %(month)s was not paid when it began: the lease now ends on %(last_day)s and the space "
+            "after it is released. Take your goods out by then."
+        ),
+        _(
+            "Month %(month)s was not paid when it began: the lease now ends on %(last_day)s and the space "
+            "after it is back in your calendar."
+        ),
+    ),
+}
+
+
+def billing_notify(step: str, lease: Lease, /, **values: object) -> None:
+    """Email (and so notify in the app) both sides about a monthly billing ``step``: the exporter
+    pointed at the page to pay the month by hand, the owner at the lease."""
+    subject, exporter_text, owner_text = BILLING_MESSAGES[step]
+    pay = reverse("leasing:lease_pay", args=[lease.pk]) if step == "charge_failed" else ""
+    values = {"reason": "", **values}
+    lease_email([lease.exporter], lease, subject, lazy_format(exporter_text, **values), pay)
+    lease_email([lease.listing.warehouse.organisation], lease, subject, lazy_format(owner_text, **values))
+
+
 def transfer_notify(step: str, to: list[Organisation], lease: Lease, /, path: str = "", **values: object) -> None:
     """Email the members of ``to`` about a transfer ``step`` (``TRANSFER_MESSAGES``) of ``lease``."""
     subject, text = TRANSFER_MESSAGES[step]

@@ -24,7 +24,9 @@ from escrow.models import Escrow
 
 from .choices import (
     OPEN_TRANSFER_STATES,
+    Billing,
     CancelledBy,
+    InstalmentStatus,
     LeaseOrigin,
     LeaseState,
     ShipmentStatus,
@@ -40,7 +42,7 @@ from .exceptions import (
     TransferNotOpen,
 )
 from .hooks import late_extension_allowed
-from .models import InboundShipment, Lease, LeaseTransfer
+from .models import InboundShipment, Instalment, Lease, LeaseTransfer
 
 S = LeaseState
 OWNER, EXPORTER = "owner", "exporter"
@@ -137,6 +139,33 @@ def pay(lease: Lease, side: str) -> Verdict:
     if lease.state != S.ACCEPTED:
         return no(
             InvalidTransition, _("A lease that is %(state)s cannot be paid.") % {"state": state_word(lease.state)}
+        )
+    return YES
+
+
+# States in which a lease billed monthly is charged for its next months (docs/money.md).
+BILLED_STATES = (S.FUNDED, S.CHECKED_IN, S.ACTIVE)
+
+
+def instalment_next_due(lease: Lease) -> Instalment | None:
+    """A lease billed monthly: the first instalment not paid yet, if any."""
+    return lease.instalments.filter(status=InstalmentStatus.DUE).order_by("sequence").first()
+
+
+def pay_instalment(lease: Lease, side: str, instalment: Instalment | None = None) -> Verdict:
+    """The exporter may pay the next unpaid month of a lease billed monthly by hand (after an
+    automatic charge failed, or early), until that month starts at the warehouse."""
+    if not (verdict := _only(side, EXPORTER)):
+        return verdict
+    nothing = no(InvalidTransition, _("This lease has no month waiting to be paid."), "nothing_to_pay")
+    if lease.billing != Billing.MONTHLY or lease.state not in BILLED_STATES:
+        return nothing  # decided without a query (lists ask every lease's actions)
+    instalment = instalment or instalment_next_due(lease)
+    if instalment is None or instalment.status != InstalmentStatus.DUE:
+        return nothing
+    if instalment.start <= lease_today(lease):
+        return no(
+            InvalidTransition, _("This month has begun without being paid: the lease ended before it."), "too_late"
         )
     return YES
 
@@ -351,6 +380,8 @@ def transfer(lease: Lease, side: str, transfers: Sequence[LeaseTransfer] | None 
         )
     if _frozen(_escrow(lease)):
         return no(InvalidTransfer, _("This lease's payment is under a card dispute: it cannot be transferred now."))
+    if lease.billing == Billing.MONTHLY:
+        return no(InvalidTransfer, _("A lease paid month by month cannot be transferred."))
     if transfers is not None:
         open_offer = any(item.state in OPEN_TRANSFER_STATES for item in transfers)
     else:
@@ -404,6 +435,7 @@ LEASE_ACTIONS: dict[str, Callable[[Lease, str], Verdict]] = {
     "decline": decline,
     "withdraw": withdraw,
     "pay": pay,
+    "pay_instalment": pay_instalment,
     "announce": announce,
     "confirm": confirm,
     "dispute": dispute,

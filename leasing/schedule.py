@@ -18,11 +18,15 @@ from common.money import quantize_down
 from escrow import services as escrow_services
 from escrow.models import Escrow, Payout
 
-from .choices import InstalmentStatus
+from .choices import Billing, InstalmentStatus
 from .models import Instalment, Lease
 
 # A lease longer than this is released month by month; a shorter one at once on confirmation.
 MONTHLY_AFTER_DAYS = 30
+# Billed monthly (docs/money.md): a later month's first automatic charge, this many days before it
+# starts (midnight at the warehouse); after a failure, the next tries this many days after the first.
+CHARGE_DAYS_BEFORE = 7
+RETRY_AFTER_DAYS = (1, 2)
 
 
 def add_months(day: date, months: int) -> date:
@@ -56,18 +60,17 @@ def shares(whole: Decimal, weights: Sequence[int], currency: str) -> list[Decima
     return result
 
 
-def instalments_create(lease: Lease) -> list[Instalment]:
-    """The lease's schedule, made once when it is paid: storage and platform fee shared by days,
-    handling in with the first period and handling out with the last."""
-    existing = list(lease.instalments.all())
-    if existing:
-        return existing
+def instalment_plan(lease: Lease) -> list[Instalment]:
+    """The lease's schedule, unsaved: storage and platform fee shared by days, handling in with the
+    first period and handling out with the last. Billed monthly, every instalment after the first is
+    ``due`` (not paid yet: escrow holds nothing for it until its own payment succeeds)."""
     spans = periods(lease.start, lease.end)
     days = [(end - start).days + 1 for start, end in spans]
     storage = shares(lease.storage_amount, days, lease.currency)
     fees = shares(lease.platform_fee, days, lease.currency)
     last = len(spans) - 1
-    return Instalment.objects.bulk_create(
+    monthly = lease.billing == Billing.MONTHLY
+    return [
         Instalment(
             lease=lease,
             sequence=index + 1,
@@ -78,9 +81,25 @@ def instalments_create(lease: Lease) -> list[Instalment]:
             + (lease.handling_in_amount if index == 0 else 0)
             + (lease.handling_out_amount if index == last else 0),
             fee=fees[index],
+            status=InstalmentStatus.DUE if monthly and index else InstalmentStatus.SCHEDULED,
         )
         for index, (start, end) in enumerate(spans)
-    )
+    ]
+
+
+def first_payment_amount(lease: Lease) -> Decimal:
+    """What the first payment takes: the whole lease, or billed monthly its first instalment."""
+    if lease.billing == Billing.MONTHLY:
+        return instalment_plan(lease)[0].gross
+    return lease.total
+
+
+def instalments_create(lease: Lease) -> list[Instalment]:
+    """The lease's schedule (``instalment_plan``), made once when it is paid."""
+    existing = list(lease.instalments.all())
+    if existing:
+        return existing
+    return Instalment.objects.bulk_create(instalment_plan(lease))
 
 
 def scheduled(lease: Lease) -> list[Instalment]:

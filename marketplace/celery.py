@@ -45,6 +45,8 @@ SWEEP_INTERVALS: dict[str, int] = {
     "leasing.services.leases_auto_confirm": MINUTE,
     "leasing.services.leases_complete": 60 * MINUTE,
     "inventory.lifecycle.lease_end_remind": 60 * MINUTE,
+    "leasing.services.leases_charge_due": 15 * MINUTE,  # monthly billing: off-session charges
+    "leasing.services.leases_shorten_unpaid": 15 * MINUTE,
     "warehouses.services.calendar_extend_all": 24 * 60 * MINUTE,
     "escrow.processor.payouts_retry": 5 * MINUTE,
     "escrow.processor.refunds_retry": 5 * MINUTE,

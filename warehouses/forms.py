@@ -103,6 +103,7 @@ class ListingForm(forms.ModelForm):
             "instant_book",
             "cancellation_policy",
             "transfers_need_consent",
+            "monthly_billing",
         ]
         labels = {
             "title": _("Title"),
@@ -120,6 +121,7 @@ class ListingForm(forms.ModelForm):
             "instant_book": _("Instant booking: accept lease requests without review"),
             "cancellation_policy": _("Cancellation policy"),
             "transfers_need_consent": _("Lease transfers need my consent"),
+            "monthly_billing": _("Exporters may pay leases longer than 30 days month by month"),
         }
         help_texts = {
             "handling_in_fee": _("Per unit, charged once on arrival."),

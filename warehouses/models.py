@@ -116,6 +116,9 @@ class Listing(models.Model):
     cancellation_policy = models.CharField(
         max_length=10, choices=CancellationPolicy.choices, default=CancellationPolicy.MODERATE
     )
+    monthly_billing = models.BooleanField(
+        default=True, help_text="Exporters may pay a lease longer than 30 days month by month."
+    )
     status = models.CharField(max_length=10, choices=ListingStatus.choices, default=ListingStatus.DRAFT)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)

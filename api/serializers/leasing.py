@@ -10,7 +10,7 @@ from rest_framework import serializers
 from rest_framework.utils import html
 
 from leasing import rules
-from leasing.choices import CancelledBy, GoodsCondition, LeaseState, ShipmentStatus
+from leasing.choices import Billing, CancelledBy, GoodsCondition, InstalmentStatus, LeaseState, ShipmentStatus
 from leasing.models import (
     CheckIn,
     CheckInLine,
@@ -21,7 +21,7 @@ from leasing.models import (
     ShipmentEvent,
     ShipmentLine,
 )
-from leasing.selectors import EXPORTER, OWNER
+from leasing.selectors import EXPORTER, OWNER, lease_instalments
 from leasing.services import CHECKIN_PHOTOS_MAX
 from warehouses.choices import ListingStatus
 from warehouses.models import Listing
@@ -74,6 +74,7 @@ class LeaseSerializer(serializers.ModelSerializer):
             "exporter",
             "side",
             "state",
+            "billing",
             "quantity",
             "start",
             "end",
@@ -104,16 +105,44 @@ class LeaseSerializer(serializers.ModelSerializer):
         return rules.side_of(lease, organisation.pk)
 
 
+class InstalmentSerializer(serializers.Serializer):
+    """One period of the release schedule and how its payment stands (docs/money.md)."""
+
+    sequence = serializers.IntegerField()
+    start = serializers.DateField()
+    end = serializers.DateField()
+    amount = serializers.DecimalField(max_digits=14, decimal_places=2, help_text="The owner's part.")
+    fee = serializers.DecimalField(max_digits=14, decimal_places=2, help_text="The platform fee.")
+    gross = serializers.DecimalField(max_digits=14, decimal_places=2, help_text="What the exporter pays for it.")
+    status = serializers.ChoiceField(
+        choices=InstalmentStatus.choices, help_text="`due`: billed monthly and not paid yet (escrow holds nothing)."
+    )
+    payment_status = serializers.CharField(
+        help_text="The latest payment attempt for this period (billed up front: the lease's payment); empty if none."
+    )
+    charge_tries = serializers.IntegerField(help_text="Automatic off-session charges tried so far.")
+    charge_from = serializers.DateField(
+        allow_null=True, help_text="Billed monthly: the day the saved card is first charged for it (warehouse time)."
+    )
+
+
 class LeaseDetailSerializer(LeaseSerializer):
     """One lease, with what your side may do with it now (``leasing.rules``, as on the lease page)."""
 
     actions = serializers.SerializerMethodField(
         help_text="The steps your side may take now; every other step answers with the reason it may not."
     )
+    instalments = serializers.SerializerMethodField(
+        help_text="The release schedule (once paid) with each period's payment status; empty before."
+    )
 
     class Meta(LeaseSerializer.Meta):
-        fields = [*LeaseSerializer.Meta.fields, "actions"]
+        fields = [*LeaseSerializer.Meta.fields, "actions", "instalments"]
         read_only_fields = fields
+
+    @extend_schema_field(InstalmentSerializer(many=True))
+    def get_instalments(self, lease: Lease) -> list[dict[str, Any]]:
+        return InstalmentSerializer(lease_instalments(lease), many=True).data  # type: ignore[return-value]
 
     @extend_schema_field(serializers.ListField(child=serializers.ChoiceField(choices=list(rules.LEASE_ACTIONS))))
     def get_actions(self, lease: Lease) -> list[str]:
@@ -163,6 +192,12 @@ class LeaseRequestSerializer(serializers.Serializer):
     quantity = serializers.IntegerField(min_value=1, max_value=MAX_UNITS)
     goods_description = serializers.CharField(max_length=300)
     message = serializers.CharField(required=False, allow_blank=True, default="", max_length=2000)
+    billing = serializers.ChoiceField(
+        choices=Billing.choices,
+        default=Billing.UPFRONT,
+        help_text="`monthly`: pay the first month now and each later month off-session before it starts "
+        "(leases longer than 30 days on listings that allow it; else 409 `monthly_billing_unavailable`).",
+    )
 
 
 class ReasonSerializer(serializers.Serializer):
@@ -178,6 +213,7 @@ class PaySerializer(serializers.Serializer):
 
 class PaymentSerializer(serializers.Serializer):
     id = serializers.IntegerField()
+    instalment = serializers.IntegerField(help_text="1: the first payment; n: month n of a lease billed monthly.")
     attempt = serializers.IntegerField()
     status = serializers.CharField()
     amount = serializers.DecimalField(max_digits=14, decimal_places=2)

@@ -244,6 +244,26 @@ class LeasePayView(LeaseViewBase):
         return self.show(PayResultSerializer, {"lease": self._lease(pk), "payment": payment})
 
 
+class LeaseInstalmentPayView(LeaseViewBase):
+    @extend_schema(
+        summary="Pay the next month of a lease billed monthly (exporter)",
+        description="Charges the payment method for the first month not paid yet (after an automatic charge "
+        "failed, or early) and saves it for the months after. Allowed until that month starts at the warehouse; "
+        "then the lease has ended the day before (409 `too_late`). 3-D Secure as for `pay`.",
+        request=PaySerializer,
+        parameters=[IDEMPOTENCY],
+        responses={200: PayResultSerializer, **errors(*WRITE, 402, 503)},
+        tags=["leases"],
+    )
+    @idempotent
+    def post(self, request: Request, pk: int) -> Response:
+        lease = self._lease(pk)
+        payment = services.instalment_pay(
+            lease=lease, by=request.user, payment_method=self.valid(PaySerializer)["payment_method"]
+        )
+        return self.show(PayResultSerializer, {"lease": self._lease(pk), "payment": payment})
+
+
 class LeaseEventListView(LeaseViewBase):
     pagination_class = cursor_by("created_at", "pk")
     queryset = LeaseEvent.objects.none()

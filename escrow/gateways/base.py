@@ -135,6 +135,44 @@ class Gateway(ABC):
     def activity(self, *, transfer_group: str) -> Activity:
         """What the processor recorded for ``transfer_group``: the other side of reconciliation."""
 
+    # --- Saved cards and off-session charges (a lease billed monthly) ------------------------
+
+    @abstractmethod
+    def customer_create(self, *, name: str, email: str, idempotency_key: str) -> str:
+        """Create the payer's customer at the processor (one per exporter organisation); its id."""
+
+    @abstractmethod
+    def charge_and_save(
+        self,
+        *,
+        amount: Money,
+        payment_method: str,
+        customer: str,
+        idempotency_key: str,
+        transfer_group: str,
+        description: str,
+        metadata: dict[str, str],
+    ) -> ChargeResult:
+        """``charge`` with the payer present, saving the card on ``customer`` for later charges without
+        them (Stripe: ``customer`` and ``setup_future_usage=off_session`` on the PaymentIntent).
+        May answer ``requires_action`` (3-D Secure), as ``charge`` does."""
+
+    @abstractmethod
+    def charge_off_session(
+        self,
+        *,
+        amount: Money,
+        payment_method: str,
+        customer: str,
+        idempotency_key: str,
+        transfer_group: str,
+        description: str,
+        metadata: dict[str, str],
+    ) -> ChargeResult:
+        """Charge a saved card without the payer (Stripe: ``off_session=true, confirm=true``). Never
+        answers ``requires_action``: a bank that asks for authentication is ``AuthenticationRequired``
+        (the payer must pay by hand), a decline ``PaymentDeclined``, no answer ``GatewayUnavailable``."""
+
     def checkout_options(self, *, amount: Money) -> dict[str, Any]:
         """What the browser's payment form needs (Stripe Elements: amount in minor units, currency).
         Empty for gateways without a browser part."""

@@ -5,6 +5,9 @@
 - ``pm_card_visa`` and anything not listed here: succeeds;
 - ``pm_card_chargeDeclined``, ``pm_card_visa_chargeDeclined`` (any token containing
   "declined"): ``PaymentDeclined``; tokens containing "insufficientFunds" decline for lack of funds;
+- saved cards (a lease billed monthly): ``charge_and_save`` charges as ``charge`` does and saves
+  the token itself; ``charge_off_session`` declines tokens as ``charge`` does, and tokens containing
+  "authenticationRequired" or "threeDSecure" raise ``AuthenticationRequired`` (off-session only);
 - ``sim_gateway_error``: ``GatewayUnavailable`` (a 5xx); ``sim_timeout``: ``GatewayUnavailable``
   (a timeout). Faults are transient, as real ones are: the first request under an idempotency key
   fails and is not remembered; the same request sent again goes through (the card is charged).
@@ -18,7 +21,13 @@ from collections.abc import Callable
 from typing import Any, TypeVar, cast
 
 from common.money import Money, to_minor
-from escrow.exceptions import GatewayUnavailable, PaymentDeclined, PayoutCountryUnsupported, WebhookInvalid
+from escrow.exceptions import (
+    AuthenticationRequired,
+    GatewayUnavailable,
+    PaymentDeclined,
+    PayoutCountryUnsupported,
+    WebhookInvalid,
+)
 from escrow.payout_countries import service_agreement
 
 from .base import AccountStatus, Activity, ChargeResult, Gateway, ProcessorItem, RefundResult, TransferResult
@@ -27,6 +36,7 @@ T = TypeVar("T")
 
 DECLINED = "Your card was declined. Try another card."
 DISPUTE_STATUS = {"open": "needs_response"}  # a Chargeback's status as Stripe names it (won, lost alike)
+AUTHENTICATION_REQUIRED = "Your bank asks you to authenticate this payment: pay it by hand."
 INSUFFICIENT_FUNDS = "Your card has insufficient funds. Try another card."
 
 
@@ -169,6 +179,59 @@ class SimulatedGateway(Gateway):
     def payment_cancel(self, *, payment_id: str, idempotency_key: str) -> None:
         """Simulated payments never wait for authentication: there is nothing to cancel."""
 
+    def customer_create(self, *, name: str, email: str, idempotency_key: str) -> str:
+        return _sim_id("cus", idempotency_key)
+
+    def charge_and_save(
+        self,
+        *,
+        amount: Money,
+        payment_method: str,
+        customer: str,
+        idempotency_key: str,
+        transfer_group: str,
+        description: str,
+        metadata: dict[str, str],
+    ) -> ChargeResult:
+        """``charge``; the card saved is the token itself (``Payment.payment_method``)."""
+        return self.charge(
+            amount=amount,
+            payment_method=payment_method,
+            idempotency_key=idempotency_key,
+            transfer_group=transfer_group,
+            description=description,
+            metadata={**metadata, "customer": customer},
+        )
+
+    def charge_off_session(
+        self,
+        *,
+        amount: Money,
+        payment_method: str,
+        customer: str,
+        idempotency_key: str,
+        transfer_group: str,
+        description: str,
+        metadata: dict[str, str],
+    ) -> ChargeResult:
+        """``charge`` without the payer: a card that asks for authentication is refused."""
+        token = payment_method.lower()
+        if "authenticationrequired" in token or "threedsecure" in token:
+            request = (amount, payment_method, "off_session", transfer_group)
+
+            def refuse() -> ChargeResult:
+                raise AuthenticationRequired(AUTHENTICATION_REQUIRED)
+
+            self._once("charge", idempotency_key, request, refuse)
+        return self.charge(
+            amount=amount,
+            payment_method=payment_method,
+            idempotency_key=idempotency_key,
+            transfer_group=transfer_group,
+            description=description,
+            metadata={**metadata, "customer": customer, "off_session": "true"},
+        )
+
     def activity(self, *, transfer_group: str) -> Activity:
         """The simulated processor keeps no books of its own, so its side of reconciliation is rebuilt
         from the escrow app's rows (each done Payment, Refund, Payout and reversal with its ``sim_`` id,
@@ -240,7 +303,7 @@ class SimulatedGateway(Gateway):
                     stored = exc
                 self._results[slot] = stored
         if isinstance(stored, PaymentDeclined):
-            raise PaymentDeclined(stored.detail)
+            raise type(stored)(stored.detail)
         return cast(T, stored)
 
 

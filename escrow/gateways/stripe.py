@@ -24,7 +24,13 @@ from stripe.params import AccountCreateParams
 
 from common.money import THREE_DECIMAL, Money, from_minor, to_minor
 from escrow.choices import ServiceAgreement
-from escrow.exceptions import GatewayUnavailable, PaymentDeclined, PayoutCountryUnsupported, WebhookInvalid
+from escrow.exceptions import (
+    AuthenticationRequired,
+    GatewayUnavailable,
+    PaymentDeclined,
+    PayoutCountryUnsupported,
+    WebhookInvalid,
+)
 from escrow.payout_countries import service_agreement
 
 from .base import AccountStatus, Activity, ChargeResult, Gateway, ProcessorItem, RefundResult, TransferResult
@@ -212,6 +218,86 @@ class StripeGateway(Gateway):
             disputes=tuple(disputes),
             dispute_fees=tuple(dispute_fees),
         )
+
+    def customer_create(self, *, name: str, email: str, idempotency_key: str) -> str:
+        with _stripe_errors("customer_create", idempotency_key):
+            customer = self._client.v1.customers.create(
+                params={"name": name, "email": email}, options={"idempotency_key": idempotency_key}
+            )
+        return customer.id
+
+    def charge_and_save(
+        self,
+        *,
+        amount: Money,
+        payment_method: str,
+        customer: str,
+        idempotency_key: str,
+        transfer_group: str,
+        description: str,
+        metadata: dict[str, str],
+    ) -> ChargeResult:
+        """``charge`` on the customer with ``setup_future_usage=off_session``: once it succeeds (after
+        3-D Secure if the bank asks) Stripe attaches the card to the customer for off-session use."""
+        minor = _minor(amount)
+        with _stripe_errors("charge_and_save", idempotency_key):
+            intent = self._client.v1.payment_intents.create(
+                params={
+                    "amount": minor,
+                    "currency": amount.currency.lower(),
+                    "customer": customer,
+                    "payment_method": payment_method,
+                    "setup_future_usage": "off_session",
+                    "confirm": True,
+                    "capture_method": "automatic",
+                    "automatic_payment_methods": {"enabled": True, "allow_redirects": "never"},
+                    "transfer_group": transfer_group,
+                    "description": description,
+                    "metadata": metadata,
+                },
+                options={"idempotency_key": idempotency_key},
+            )
+        return _charge_result(intent, idempotency_key)
+
+    def charge_off_session(
+        self,
+        *,
+        amount: Money,
+        payment_method: str,
+        customer: str,
+        idempotency_key: str,
+        transfer_group: str,
+        description: str,
+        metadata: dict[str, str],
+    ) -> ChargeResult:
+        """A PaymentIntent with ``off_session=true, confirm=true`` on the saved card. Stripe answers a
+        bank's request for authentication with a 402 ``authentication_required`` (the intent stays
+        ``requires_payment_method``): ``AuthenticationRequired``, for the payer to pay by hand."""
+        minor = _minor(amount)
+        with _stripe_errors("charge_off_session", idempotency_key):
+            try:
+                intent = self._client.v1.payment_intents.create(
+                    params={
+                        "amount": minor,
+                        "currency": amount.currency.lower(),
+                        "customer": customer,
+                        "payment_method": payment_method,
+                        "off_session": True,
+                        "confirm": True,
+                        "capture_method": "automatic",
+                        "transfer_group": transfer_group,
+                        "description": description,
+                        "metadata": metadata,
+                    },
+                    options={"idempotency_key": idempotency_key},
+                )
+            except stripe.CardError as exc:
+                if exc.code == "authentication_required":
+                    raise AuthenticationRequired(exc.user_message or DECLINED) from exc
+                raise
+        if intent.status == "requires_action":  # not expected with off_session=true; never left waiting
+            raise AuthenticationRequired(DECLINED)
+        return _charge_result(intent, idempotency_key)
 
     def checkout_options(self, *, amount: Money) -> dict[str, Any]:
         """The Payment Element's deferred-intent options: it must know the amount and currency."""

@@ -22,6 +22,7 @@ from .dashboards import (
     owner_dashboard_get,
 )
 from .detail import (
+    InstalmentRow,
     LeaseActions,
     LeaseChanges,
     LeaseDetail,
@@ -30,6 +31,7 @@ from .detail import (
     lease_actions,
     lease_detail_get,
     lease_detail_queryset,
+    lease_instalments,
     lease_live_extension,
 )
 from .transfers import (
@@ -79,6 +81,7 @@ __all__ = [
     "CancellationRow",
     "CancellationView",
     "ExporterDashboard",
+    "InstalmentRow",
     "LeaseActions",
     "LeaseChanges",
     "LeaseDetail",
@@ -97,6 +100,7 @@ __all__ = [
     "lease_detail_get",
     "lease_detail_queryset",
     "lease_exported_by",
+    "lease_instalments",
     "lease_live_extension",
     "lease_owned_by",
     "lease_units_on",

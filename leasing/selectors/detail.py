@@ -1,7 +1,7 @@
 """The lease page: everything it shows, and what the viewer may do now (read from ``leasing.rules``)."""
 
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
@@ -14,8 +14,8 @@ from escrow.ledger import escrow_held
 from escrow.models import Escrow, Payment, Payout, Refund
 from warehouses.pricing import Quote
 
-from .. import rules, transfers
-from ..choices import InstalmentStatus, LeaseOrigin, LeaseState, ShipmentStatus
+from .. import rules, schedule, transfers
+from ..choices import Billing, InstalmentStatus, LeaseOrigin, LeaseState, ShipmentStatus
 from ..choices import TransferState as T
 from ..core import lease_today
 from ..hooks import lease_page_extras
@@ -64,6 +64,8 @@ class LeaseActions:
     decline: bool = False
     withdraw: bool = False
     pay: bool = False
+    # Billed monthly: the next month may be paid by hand (after a failed charge, or early).
+    pay_instalment: bool = False
     announce: bool = False
     confirm: bool = False
     # Part of the goods is checked in and other shipments are still to come: the exporter may
@@ -82,6 +84,7 @@ class LeaseActions:
                 self.decline,
                 self.withdraw,
                 self.pay,
+                self.pay_instalment,
                 self.announce,
                 self.confirm,
                 self.confirm_arrived,
@@ -322,6 +325,7 @@ def lease_actions(*, lease: Lease, side: str, shipments: list[InboundShipment]) 
         decline=bool(rules.decline(lease, side)),
         withdraw=bool(rules.withdraw(lease, side)),
         pay=bool(rules.pay(lease, side)),
+        pay_instalment=bool(rules.pay_instalment(lease, side)),
         announce=bool(rules.announce(lease, side)),
         dispute=bool(rules.dispute(lease, side)),
     )
@@ -345,3 +349,49 @@ MARK_LABELS: dict[str, "StrOrPromise"] = {
 
 def _mark_label(status: str) -> str:
     return str(MARK_LABELS[status])
+
+
+@dataclass(frozen=True)
+class InstalmentRow:
+    """One month of a lease's schedule with how its payment stands (monthly billing; API and pages)."""
+
+    sequence: int
+    start: date
+    end: date
+    amount: Decimal
+    fee: Decimal
+    gross: Decimal
+    status: str
+    payment_status: str  # the latest payment attempt's status for this month; "" if none
+    charge_tries: int
+    charge_from: date | None  # billed monthly, a month after the first: the first automatic charge's day
+
+
+def lease_instalments(lease: Lease) -> list[InstalmentRow]:
+    """The lease's instalments with their payment status, in two queries. Billed up front, the one
+    payment pays every instalment."""
+    latest: dict[int, str] = {}
+    for instalment, status in (
+        Payment.objects.filter(escrow__lease_id=lease.pk)
+        .order_by("instalment", "attempt")
+        .values_list("instalment", "status")
+    ):
+        latest[instalment] = status
+    monthly = lease.billing == Billing.MONTHLY
+    return [
+        InstalmentRow(
+            sequence=item.sequence,
+            start=item.start,
+            end=item.end,
+            amount=item.amount,
+            fee=item.fee,
+            gross=item.gross,
+            status=item.status,
+            payment_status=latest.get(item.sequence if monthly else 1, ""),
+            charge_tries=item.charge_tries,
+            charge_from=item.start - timedelta(days=schedule.CHARGE_DAYS_BEFORE)
+            if monthly and item.sequence > 1
+            else None,
+        )
+        for item in lease.instalments.order_by("sequence")
+    ]

@@ -6,6 +6,7 @@
 - ``confirmation``: the exporter confirms the check-in; escrow releases.
 - ``cancellation``: cancel under the listing's policy, and the refund rule that prices it.
 - ``extension``: extend an active lease.
+- ``billing``: monthly billing: later months charged off-session, paid by hand, or the lease shortened.
 - ``sweeps``: the time-driven steps.
 
 They build on ``leasing.core`` (locking, the one transition, side checks) and raise from
@@ -26,6 +27,19 @@ from ..core import (
     lease_lock,
     lease_note,
     lease_transition,
+)
+from .billing import (
+    CHARGE_DAYS_BEFORE,
+    RETRY_AFTER_DAYS,
+    billing_allowed,
+    charge_at,
+    instalment_charge,
+    instalment_paid,
+    instalment_pay,
+    instalment_payable,
+    lease_shorten,
+    leases_charge_due,
+    leases_shorten_unpaid,
 )
 from .cancellation import (
     POLICIES,
@@ -60,22 +74,30 @@ from .shipments import (
 from .sweeps import leases_auto_confirm, leases_complete, leases_expire_holds, leases_expire_unpaid, leases_release_due
 
 __all__ = [
+    "CHARGE_DAYS_BEFORE",
     "CHECKIN_PHOTOS_MAX",
     "ENDED_UNUSED",
     "ENDS_TRANSFER_OFFERS",
     "POLICIES",
     "RELEASES_CAPACITY",
+    "RETRY_AFTER_DAYS",
     "STATE_WORDS",
     "TRANSITIONS",
     "CancellationLine",
     "CancellationQuote",
     "DeclaredLine",
     "Locked",
+    "billing_allowed",
     "cancellation_quote",
     "cancellation_settle",
+    "charge_at",
     "checkin_record",
     "held_by_day",
     "held_on",
+    "instalment_charge",
+    "instalment_paid",
+    "instalment_pay",
+    "instalment_payable",
     "lease_accept",
     "lease_cancel",
     "lease_cancel_quote",
@@ -95,14 +117,17 @@ __all__ = [
     "lease_payment_succeeded",
     "lease_release",
     "lease_request",
+    "lease_shorten",
     "lease_transition",
     "lease_withdraw",
     "leases_auto_confirm",
+    "leases_charge_due",
     "leases_complete",
     "leases_expire_holds",
     "leases_expire_unpaid",
     "leases_fund_paid",
     "leases_release_due",
+    "leases_shorten_unpaid",
     "refund_percent",
     "shipment_announce",
     "shipment_mark",

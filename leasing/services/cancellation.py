@@ -17,13 +17,14 @@ from django.utils.translation import gettext_noop
 from accounts.models import Organisation, User
 from common.money import Money, quantize_down
 from escrow import services as escrow_services
+from escrow.choices import PaymentStatus
 from escrow.models import Escrow
 from warehouses.choices import CancellationPolicy
 from warehouses.dates import warehouse_midnight
 from warehouses.services import capacity_reshape
 
 from .. import rules, schedule
-from ..choices import CancelledBy, InstalmentStatus
+from ..choices import Billing, CancelledBy, InstalmentStatus
 from ..choices import LeaseState as S
 from ..core import lease_lock, lease_today, lease_transition, require_exporter, require_owner
 from ..exceptions import RefundChanged
@@ -120,13 +121,26 @@ def cancellation_quote(lease: Lease, *, side: str, now: datetime | None = None) 
 def cancellation_settle(*, lease: Lease, escrow: Escrow, quote: CancellationQuote) -> None:
     """Move the quoted money (inside the caller's transaction, lease and escrow locked): the refund
     back to the exporter's card, each instalment's owner part and fee released."""
-    if quote.refund:
-        # Stored English, shown translated (``leasing.selectors.note_text``).
-        reason = (
-            gettext_noop("cancelled by the owner")
-            if quote.side == CancelledBy.OWNER
-            else gettext_noop("cancelled by the exporter")
-        )
+    # Stored English, shown translated (``leasing.selectors.note_text``).
+    reason = (
+        gettext_noop("cancelled by the owner")
+        if quote.side == CancelledBy.OWNER
+        else gettext_noop("cancelled by the exporter")
+    )
+    if lease.billing == Billing.MONTHLY:
+        # Each month was its own charge: each month's refund goes back to the card that paid it.
+        payments = {p.instalment: p for p in escrow.payments.filter(status=PaymentStatus.SUCCEEDED)}
+        for line in quote.lines:
+            if line.refund:
+                escrow_services.escrow_refund(
+                    escrow=escrow,
+                    exporter=lease.exporter,
+                    amount=line.refund,
+                    reason=reason,
+                    key=f"escrow:{escrow.pk}:cancel:refund:{line.instalment.sequence}",
+                    payment=payments[line.instalment.sequence],
+                )
+    elif quote.refund:
         escrow_services.escrow_refund(
             escrow=escrow,
             exporter=lease.exporter,
@@ -182,9 +196,11 @@ def lease_cancel(*, lease: Lease, by: User, side: str, expected_refund: Decimal 
     if quote.lines:
         assert escrow is not None
         cancellation_settle(lease=lease, escrow=escrow, quote=quote)
+    for unpaid in lease.instalments.filter(status=InstalmentStatus.DUE):  # billed monthly: never charged now
+        schedule.instalment_settle(unpaid, InstalmentStatus.CANCELLED)
     kept = quote.keep_until is not None and quote.keep_until >= lease_today(lease)
     if quote.keep_until is not None and kept:
-        _capacity_keep_until(lease, quote.keep_until)
+        capacity_keep_until(lease, quote.keep_until)
     lease.cancelled_by = side
     if quote.lines:
         note = f"Cancelled by the {side}; refund {quote.money('refund')}"
@@ -195,7 +211,7 @@ def lease_cancel(*, lease: Lease, by: User, side: str, expected_refund: Decimal 
     return lease_transition(lease=lease, to=S.CANCELLED, by=by, note=note, release_capacity=not kept)
 
 
-def _capacity_keep_until(lease: Lease, last_day: date) -> None:
+def capacity_keep_until(lease: Lease, last_day: date) -> None:
     """Give back the lease's capacity after ``last_day`` (inside the locked transaction)."""
     for reservation in lease.reservations.filter(released_at=None):
         if reservation.end <= last_day:

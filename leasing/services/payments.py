@@ -1,7 +1,7 @@
 """Paying a lease into escrow, and recording the payment however its outcome arrives."""
 
 from django.db import transaction
-from django.db.models import CharField, Exists, OuterRef, Value
+from django.db.models import CharField, Exists, OuterRef, Q, Value
 from django.db.models.functions import Cast, Concat
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
@@ -13,7 +13,7 @@ from escrow.choices import PaymentStatus
 from escrow.models import Escrow, Payment, Posting
 
 from .. import rules, schedule, transfers
-from ..choices import LeaseOrigin
+from ..choices import Billing, LeaseOrigin
 from ..choices import LeaseState as S
 from ..core import (
     lease_carry_in,
@@ -27,6 +27,7 @@ from ..core import (
 from ..exceptions import InvalidTransition, NotAllowed
 from ..hooks import transfer_require
 from ..models import Lease, LeaseTransfer
+from . import billing
 
 
 def lease_pay(*, lease: Lease, by: User, payment_method: str) -> Payment:
@@ -43,7 +44,8 @@ def lease_pay(*, lease: Lease, by: User, payment_method: str) -> Payment:
     require_verified(lease.exporter, "pay into escrow")
     standing_require(lease.exporter, "pay into escrow")
     open_escrow = Escrow.objects.filter(lease_id=lease.pk).first()
-    paid = open_escrow.payments.filter(status=PaymentStatus.SUCCEEDED).first() if open_escrow else None
+    first = open_escrow.payments.filter(status=PaymentStatus.SUCCEEDED, instalment=1) if open_escrow else None
+    paid = first.first() if first is not None else None
     if paid is not None and Lease.objects.filter(pk=lease.pk, state=S.ACCEPTED).exists():
         # Recorded as paid but not funded: the last try died in between (leases_fund_paid heals it too).
         lease_payment_succeeded(payment=paid, by=by)
@@ -61,14 +63,25 @@ def lease_pay(*, lease: Lease, by: User, payment_method: str) -> Payment:
             transfer_require(LeaseTransfer.objects.get(new_lease=locked.lease))
         if locked.escrow is None:
             raise InvalidTransition(_("This lease has no escrow to pay into."))
-        payment = escrow_services.payment_start(escrow=locked.escrow, amount=locked.lease.total)
+        payment = escrow_services.payment_start(
+            escrow=locked.escrow, amount=schedule.first_payment_amount(locked.lease)
+        )
+    # Billed monthly, the first payment saves the card on the exporter's customer at the processor.
+    monthly = lease.billing == Billing.MONTHLY
+    customer = (
+        escrow_services.billing_profile_ensure(organisation=lease.exporter, email=by.email).customer_id
+        if monthly
+        else ""
+    )
     description = f"Wareshare lease #{lease.pk}"
     if payment.payment_method and payment.payment_method != payment_method:
         payment = escrow_services.payment_settle_unknown(payment=payment, description=description)
     if payment.status not in (PaymentStatus.SUCCEEDED, PaymentStatus.REQUIRES_ACTION):
         # A fresh attempt takes the card given now; an unknown one is resent with its own card.
         card = payment.payment_method or payment_method
-        payment = escrow_services.payment_charge(payment=payment, payment_method=card, description=description)
+        payment = escrow_services.payment_charge(
+            payment=payment, payment_method=card, description=description, customer=customer
+        )
     if payment.status == "succeeded":
         drill_pause("payment_recorded", lease=lease.pk)  # charged and recorded, the lease not yet funded
         lease_payment_succeeded(payment=payment, by=by)
@@ -77,15 +90,24 @@ def lease_pay(*, lease: Lease, by: User, payment_method: str) -> Payment:
 
 @transaction.atomic
 def lease_payment_succeeded(*, payment: Payment, by: User | None) -> Lease:
-    """Record a succeeded payment (from checkout or a webhook). Idempotent, forward only."""
+    """Record a succeeded payment (from checkout or a webhook). Idempotent, forward only. A later
+    month of a lease billed monthly is recorded by ``billing.instalment_paid``."""
+    if payment.instalment > 1:
+        return billing.instalment_paid(payment=payment)
     locked = lease_lock(payment.escrow.lease)
     lease, escrow = locked.lease, locked.escrow
     assert escrow is not None
     payment.refresh_from_db()
+    # Funded before (in the same transaction as what followed): a replayed webhook changes nothing,
+    # even if the lease was cancelled since (its money was settled by the cancellation).
+    recorded = Posting.objects.filter(idempotency_key=f"escrow:{escrow.pk}:fund:{payment.pk}").exists()
     escrow_services.escrow_fund(escrow=escrow, payment=payment)
+    if recorded:
+        return lease
     if lease.state == S.ACCEPTED:
         lease = lease_transition(lease=lease, to=S.FUNDED, by=by, note=f"Paid {payment.amount} {payment.currency}")
         schedule.instalments_create(lease)
+        escrow_services.payment_method_remember(payment=payment)
         if lease.origin == LeaseOrigin.TRANSFER:
             return transfers.transfer_complete(lease=lease, escrow=escrow, by=by)
         if lease.goods_carried and lease.parent is not None and lease.parent.state in (S.ACTIVE, S.COMPLETED):
@@ -136,7 +158,8 @@ def leases_fund_paid() -> int:
         Value("escrow:"), Cast(OuterRef("escrow_id"), CharField()), Value(":fund:"), Cast(OuterRef("pk"), CharField())
     )
     unfunded = Payment.objects.filter(
-        status=PaymentStatus.SUCCEEDED, escrow__lease__state__in=[S.ACCEPTED, S.EXPIRED, S.CANCELLED]
+        Q(escrow__lease__state__in=[S.ACCEPTED, S.EXPIRED, S.CANCELLED]) | Q(instalment__gt=1),
+        status=PaymentStatus.SUCCEEDED,
     ).exclude(Exists(Posting.objects.filter(idempotency_key=fund_key)))
     handled = 0
     for payment in unfunded.select_related("escrow__lease").order_by("pk"):

@@ -17,6 +17,7 @@ from warehouses.pricing import Quote, listing_quote
 from warehouses.services import capacity_reserve, listing_check_booking
 
 from .. import rules
+from ..choices import Billing
 from ..choices import LeaseState as S
 from ..core import (
     lease_lock,
@@ -30,6 +31,7 @@ from ..core import (
 from ..exceptions import InvalidTransition, NotAllowed
 from ..models import Lease, LeaseEvent
 from ..notifications import lease_notify
+from .billing import billing_check
 
 
 @transaction.atomic
@@ -43,11 +45,13 @@ def lease_request(
     quantity: int,
     goods_description: str,
     message: str = "",
+    billing: str = Billing.UPFRONT,
 ) -> Lease:
     """Hold capacity and create a lease request with its price frozen.
 
-    Instant-book listings go straight to ``accepted``. Raises OrganisationNotVerified,
-    ListingNotBookable, InvalidDates or CapacityUnavailable, leaving nothing behind.
+    Instant-book listings go straight to ``accepted``. ``billing`` monthly: pay month by month
+    (``billing.billing_allowed``). Raises OrganisationNotVerified, ListingNotBookable, InvalidDates,
+    CapacityUnavailable or InvalidTransition (monthly not allowed), leaving nothing behind.
     """
     if not exporter.is_exporter:
         raise NotAllowed(_("%(organisation)s is not set up as an exporter.") % {"organisation": exporter})
@@ -63,20 +67,19 @@ def lease_request(
         raise ListingNotBookable(_("This listing is not taking bookings right now."))
     listing_check_booking(listing=listing, start=start, end=end, quantity=quantity)
     quote = listing_quote(listing=listing, start=start, end=end, quantity=quantity)
-    return lease_open(
-        Lease(
-            listing=listing,
-            exporter=exporter,
-            requested_by=by,
-            quantity=quantity,
-            start=start,
-            end=end,
-            goods_description=goods_description,
-            message=message,
-        ),
-        quote=quote,
-        by=by,
+    lease = Lease(
+        listing=listing,
+        exporter=exporter,
+        requested_by=by,
+        quantity=quantity,
+        start=start,
+        end=end,
+        goods_description=goods_description,
+        message=message,
+        billing=billing,
     )
+    billing_check(lease, billing)
+    return lease_open(lease, quote=quote, by=by)
 
 
 def lease_open(lease: Lease, *, quote: Quote, by: User) -> Lease:

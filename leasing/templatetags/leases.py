@@ -8,7 +8,7 @@ from leasing.selectors import STATE_TONE, note_text
 register = template.Library()
 
 SHIPMENT_TONE: dict[str, str] = {ShipmentStatus.ARRIVED: "warn", ShipmentStatus.CHECKED_IN: "ok"}
-INSTALMENT_TONE: dict[str, str] = {InstalmentStatus.RELEASED: "ok"}
+INSTALMENT_TONE: dict[str, str] = {InstalmentStatus.RELEASED: "ok", InstalmentStatus.DUE: "warn"}
 TRANSFER_TONE: dict[str, str] = {
     TransferState.OFFERED: "warn",
     TransferState.ACCEPTED: "warn",

@@ -15,7 +15,8 @@ from escrow.choices import PaymentStatus
 from escrow.exceptions import GatewayUnavailable, PaymentDeclined
 from escrow.gateways import gateway_name, get_gateway
 
-from .. import rules, services
+from .. import rules, schedule, services
+from ..choices import Billing
 from ..forms import (
     CheckoutForm,
 )
@@ -37,7 +38,9 @@ def lease_pay(request: OrganisationRequest, pk: int) -> HttpResponse:
     payment_id = request.POST.get("payment_intent") or request.GET.get("payment_intent") or ""
     if payment_id:
         return _lease_pay_finalize(request, lease, payment_id, wants_json=wants_json)
-    if not rules.pay(lease, EXPORTER):
+    # A lease billed monthly: after the first payment, this page pays the next month by hand.
+    instalment = None if rules.pay(lease, EXPORTER) else services.instalment_payable(lease)
+    if not rules.pay(lease, EXPORTER) and instalment is None:
         detail = _("This lease is %(state)s: there is nothing to pay.") % {"state": lease.get_state_display().lower()}
         if wants_json:
             return JsonResponse({"code": "nothing_to_pay", "detail": detail, "redirect": _lease_url(lease)}, status=409)
@@ -49,9 +52,8 @@ def lease_pay(request: OrganisationRequest, pk: int) -> HttpResponse:
     status, code = 400, "invalid"
     if request.method == "POST" and form.is_valid():
         try:
-            payment = services.lease_pay(
-                lease=lease, by=request.user, payment_method=form.cleaned_data["payment_method"]
-            )
+            pay = services.lease_pay if instalment is None else services.instalment_pay
+            payment = pay(lease=lease, by=request.user, payment_method=form.cleaned_data["payment_method"])
         except PaymentDeclined as error:
             # The processor's words first; add the way out only where they do not give it.
             suggest_other_card = "another card" not in error.detail.lower()
@@ -87,11 +89,15 @@ def lease_pay(request: OrganisationRequest, pk: int) -> HttpResponse:
     if wants_json and request.method == "POST":
         detail = " ".join(str(e) for e in form.non_field_errors()) or _("Check the payment details.")
         return JsonResponse({"code": code, "detail": detail}, status=status)
+    amount = instalment.gross if instalment is not None else schedule.first_payment_amount(lease)
     stripe_checkout = None
     if not simulated and settings.STRIPE_PUBLISHABLE_KEY:
-        stripe_checkout = get_gateway().checkout_options(amount=Money(lease.total, lease.currency))
+        stripe_checkout = get_gateway().checkout_options(amount=Money(amount, lease.currency))
     context = {
         "lease": lease,
+        "amount": amount,
+        "instalment": instalment,
+        "first_month": schedule.instalment_plan(lease)[0] if lease.billing == Billing.MONTHLY else None,
         "breakdown": lease_breakdown(lease),
         "form": form,
         "simulated": simulated,

@@ -207,6 +207,8 @@ WARESHARE_SWEEPS: list[str] = [
     "leasing.services.leases_expire_unpaid",
     "leasing.services.leases_fund_paid",
     "leasing.services.leases_auto_confirm",
+    "leasing.services.leases_charge_due",
+    "leasing.services.leases_shorten_unpaid",
     "leasing.services.leases_release_due",
     "leasing.transfers.transfers_lapse_due",
     "leasing.services.leases_complete",
@@ -266,7 +268,7 @@ SPECTACULAR_SETTINGS = {
         "ActionsEnum": "leasing.rules.LEASE_ACTIONS",
         "TransferActionEnum": "leasing.rules.TRANSFER_ACTIONS",
         "DocumentKindEnum": "documents.choices.DocumentKind",
-        "KindEnum": "trust.choices.DisputeKind",  # the name it had before other "kind" fields came (documents, inventory)
+        "KindEnum": "trust.choices.DisputeKind",  # its name before other "kind" fields came
         "MovementKindEnum": "inventory.choices.MovementKind",
         "OrderKindEnum": "inventory.choices.OrderKind",
         "OrderStatusEnum": "inventory.choices.OrderStatus",

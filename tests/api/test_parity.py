@@ -16,6 +16,7 @@ OPERATIONS = {
     "decline": ("post", "/api/v1/leases/{id}/decline/"),
     "withdraw": ("post", "/api/v1/leases/{id}/withdraw/"),
     "pay": ("post", "/api/v1/leases/{id}/pay/"),
+    "pay_instalment": ("post", "/api/v1/leases/{id}/instalments/pay/"),
     "announce": ("post", "/api/v1/leases/{id}/shipments/"),
     "confirm": ("post", "/api/v1/leases/{id}/confirm/"),
     "dispute": ("post", "/api/v1/leases/{id}/dispute/"),

@@ -25,6 +25,14 @@ Lists: ``GET /v1/charges`` (``transfer_group``, ``payment_intent``), ``/v1/refun
 ``/v1/transfers`` (``transfer_group``), ``/v1/transfers/<id>/reversals``, ``/v1/disputes``
 (``charge``), newest first, paged with ``limit`` and ``starting_after`` like Stripe's.
 
+Saved cards: ``POST /v1/customers``; a PaymentIntent with ``customer`` and
+``setup_future_usage=off_session`` attaches its card to the customer once it succeeds (at once, or
+after 3-D Secure); one with ``off_session=true`` needs a card attached to its ``customer`` (else 400),
+never asks for 3-D Secure: an ``AUTHENTICATION_REQUIRED`` card (or one set by
+``card_fail(pm, "authentication_required")``) answers 402 ``authentication_required`` and the intent
+is left ``requires_payment_method``. ``card_fail(pm, "card_declined")``: a saved card that worked
+starts declining (expired, cancelled); ``card_fail(pm, None)`` heals it.
+
 What happens at Stripe without a request (tests drive it): ``authenticate(pi, succeed=...)`` (the
 browser finished 3-D Secure), ``dispute_create(ch)`` / ``dispute_close(dp, "won" | "lost")`` (a
 cardholder's chargeback; the platform balance is debited the amount and the dispute fee
@@ -123,6 +131,9 @@ class FakeStripe(stripe.HTTPClient):
         self.accounts: list[Obj] = []
         self.account_links: list[Obj] = []
         self.disputes: list[Obj] = []
+        self.customers: list[Obj] = []
+        self.attached: dict[str, str] = {}  # payment method -> the customer it is saved on
+        self.card_failures: dict[str, str] = {}  # payment method -> decline code from now on
         self.events: list[Obj] = []
         self.webhook_secret = "whsec_test"
         # Stripe returns the dispute fee of a won dispute in some regions and times, not in others:
@@ -140,6 +151,7 @@ class FakeStripe(stripe.HTTPClient):
             ("POST", re.compile(r"/v1/transfers/(?P<id>[^/]+)/reversals"), self._reversal_create),
             ("POST", re.compile(r"/v1/refunds"), self._refund_create),
             ("POST", re.compile(r"/v1/accounts"), self._account_create),
+            ("POST", re.compile(r"/v1/customers"), self._customer_create),
             ("POST", re.compile(r"/v1/account_links"), self._account_link_create),
             (
                 "GET",
@@ -205,6 +217,15 @@ class FakeStripe(stripe.HTTPClient):
                 }
             self._emit("account.updated", account)
 
+    def card_fail(self, payment_method: str, code: str | None) -> None:
+        """From now on ``payment_method`` is declined with ``code`` ("card_declined",
+        "authentication_required"), or (None) works again."""
+        with self._lock:
+            if code is None:
+                self.card_failures.pop(payment_method, None)
+            else:
+                self.card_failures[payment_method] = code
+
     def authenticate(self, intent_id: str, *, succeed: bool = True) -> Obj:
         """The payer finished (or failed) 3-D Secure in the browser for a ``requires_action`` intent."""
         with self._lock:
@@ -224,6 +245,7 @@ class FakeStripe(stripe.HTTPClient):
                 return intent
             charge = self._charge_create(intent)
             intent.update(status="succeeded", amount_received=intent["amount"], latest_charge=charge["id"])
+            self._attach_if_saving(intent)
             self._emit("payment_intent.succeeded", intent)
             return intent
 
@@ -479,6 +501,21 @@ class FakeStripe(stripe.HTTPClient):
                     "payment_method",
                 ),
             )
+        customer = params.get("customer")
+        if customer:
+            self._find(customer, "customer", "customer")
+        off_session = params.get("off_session") == "true"
+        if params.get("setup_future_usage") and not customer:
+            raise _StripeError(400, _invalid("setup_future_usage needs a customer (fake).", "customer"))
+        if off_session and (not customer or self.attached.get(payment_method) != customer):
+            raise _StripeError(
+                400,
+                _invalid(
+                    "The provided PaymentMethod was previously used without being attached to a Customer "
+                    "or was detached from a Customer, and may not be used again.",
+                    "payment_method",
+                ),
+            )
         intent_id = self._new_id("pi")
         secret = hashlib.sha256(intent_id.encode()).hexdigest()[:16]
         intent = self._store(
@@ -498,6 +535,8 @@ class FakeStripe(stripe.HTTPClient):
                 "description": params.get("description"),
                 "metadata": params.get("metadata", {}),
                 "transfer_group": params.get("transfer_group"),
+                "customer": customer,
+                "setup_future_usage": params.get("setup_future_usage"),
                 "latest_charge": None,
                 "last_payment_error": None,
                 "next_action": None,
@@ -507,22 +546,56 @@ class FakeStripe(stripe.HTTPClient):
         )
         if params.get("confirm") != "true":
             return intent
+        failure = self.card_failures.get(payment_method)
+        if off_session and (payment_method in AUTHENTICATION_REQUIRED or failure == "authentication_required"):
+            message = "Your card was declined. This transaction requires authentication."
+            error = _error("card_error", message, "authentication_required", "", decline_code="authentication_required")
+            intent.update(status="requires_payment_method", last_payment_error=error)
+            self._emit("payment_intent.payment_failed", intent)
+            raise _StripeError(402, {**error, "payment_intent": intent})
+        if failure == "authentication_required":
+            intent["status"] = "requires_action"
+            intent["next_action"] = {"type": "use_stripe_sdk", "use_stripe_sdk": {"type": "three_d_secure_redirect"}}
+            return intent
         if payment_method in AUTHENTICATION_REQUIRED:
             intent["status"] = "requires_action"
             intent["next_action"] = {"type": "use_stripe_sdk", "use_stripe_sdk": {"type": "three_d_secure_redirect"}}
             return intent
         charge = self._charge_create(intent)
         intent["latest_charge"] = charge["id"]
-        if payment_method in DECLINES:
-            code, decline_code, message = DECLINES[payment_method]
+        if payment_method in DECLINES or failure:
+            code, decline_code, message = DECLINES.get(payment_method) or (
+                failure,
+                "generic_decline",
+                "Your card was declined.",
+            )
             charge.update(status="failed", paid=False, captured=False, failure_code=code, failure_message=message)
             error = _error("card_error", message, code, "", decline_code=decline_code, charge=charge["id"])
             intent.update(status="requires_payment_method", last_payment_error=error)
             self._emit("payment_intent.payment_failed", intent)
             raise _StripeError(402, {**error, "payment_intent": intent})
         intent.update(status="succeeded", amount_received=amount)
+        self._attach_if_saving(intent)
         self._emit("payment_intent.succeeded", intent)
         return intent
+
+    def _attach_if_saving(self, intent: Obj) -> None:
+        if intent.get("setup_future_usage") and intent.get("customer"):
+            self.attached[intent["payment_method"]] = intent["customer"]
+
+    def _customer_create(self, params: dict[str, Any]) -> Obj:
+        return self._store(
+            self.customers,
+            {
+                "id": self._new_id("cus"),
+                "object": "customer",
+                "name": params.get("name"),
+                "email": params.get("email"),
+                "metadata": params.get("metadata", {}),
+                "created": int(time.time()),
+                "livemode": False,
+            },
+        )
 
     def _payment_intent_cancel(self, params: dict[str, Any], id: str) -> Obj:
         intent = self._find(id, "payment_intent", "")

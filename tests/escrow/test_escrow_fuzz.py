@@ -1,6 +1,9 @@
 """Acceptance 1: a Hypothesis state machine over the escrow services on the fake Stripe.
 
-Steps: new leases, pay (cards that succeed, decline, or need 3-D Secure that passes or fails),
+Steps: new leases, paid up front or month by month (#18), pay (cards that succeed, decline, or need
+3-D Secure that passes or fails); for leases billed monthly, the off-session charge of the next month on
+a saved card that works, is declined or needs authentication, paying that month by hand (3-D Secure
+included), the lease shortened at an unpaid month's start, the months held released, and cancelling;
 release part of what is held, refund part, split what is held between owner and exporter, card
 disputes opened and closed (won with or without the dispute fee returned, or lost; events in any
 order), the owner's account losing and regaining payouts, the sweeps, and replays of any earlier
@@ -11,7 +14,9 @@ Secure finished while the page was closed).
 
 After every step: the ledger balances per currency, no escrow account is negative, no posting
 mixes currencies, owners' receivables are not negative, the ledger's ``gateway`` account equals
-the fake's platform balance, and ``escrow_reconcile`` finds no difference.
+the fake's platform balance, and ``escrow_reconcile`` finds no difference. Billed monthly: a month
+held or released has exactly one succeeded payment, a month not paid none, and every charge the fake
+took for a month is that payment or a duplicate refunded in full: no month is ever taken twice.
 
 CI runs ESCROW_FUZZ_EXAMPLES=40 × ESCROW_FUZZ_STEPS=20 (the defaults); ``make escrow-fuzz`` runs
 1,000 × 50.
@@ -19,6 +24,7 @@ CI runs ESCROW_FUZZ_EXAMPLES=40 × ESCROW_FUZZ_STEPS=20 (the defaults); ``make e
 
 import os
 from collections import Counter, defaultdict
+from datetime import date, timedelta
 from decimal import Decimal
 
 import pytest
@@ -42,15 +48,28 @@ from escrow.chargebacks import chargebacks_recover
 from escrow.choices import ChargebackStatus, PaymentStatus
 from escrow.exceptions import EscrowError, GatewayUnavailable, PaymentDeclined
 from escrow.gateways.stripe import StripeGateway
-from escrow.models import Chargeback, Escrow, LedgerEntry, Payment, Payout, PayoutAccount
+from escrow.models import (
+    BillingProfile,
+    Chargeback,
+    Escrow,
+    LedgerEntry,
+    Payment,
+    Payout,
+    PayoutAccount,
+    Refund,
+)
 from escrow.processor import payout_execute, payouts_retry, refund_execute, refunds_retry
 from escrow.reconcile import escrow_reconcile_all
 from escrow.services import escrow_refund, escrow_release
 from escrow.webhooks import webhook_process
-from leasing import services
+from leasing import schedule, services
+from leasing.choices import Billing, InstalmentStatus
 from leasing.choices import LeaseState as S
-from leasing.models import Lease
+from leasing.core import lease_lock
+from leasing.models import Instalment, Lease
 from tests.leasing.factories import Parties
+from tests.warehouses.factories import days_from_now
+from warehouses.dates import warehouse_midnight
 
 from .fake_stripe import FakeStripe
 
@@ -158,6 +177,20 @@ class EscrowMachine(RuleBasedStateMachine):
     def charge_id(self, lease: Lease) -> str:
         return Payment.objects.get(escrow__lease=lease, status=PaymentStatus.SUCCEEDED).charge_id
 
+    def upfront(self) -> list[Lease]:
+        """Paid leases the generic money steps may move freely: those paid up front in one charge (a
+        lease billed monthly moves its money by its schedule: the monthly steps below)."""
+        return [lease for lease in self.paid if lease.billing == Billing.UPFRONT]
+
+    def monthly(self, *states: str) -> list[Lease]:
+        leases = [lease for lease in self.paid if lease.billing == Billing.MONTHLY]
+        if states:
+            leases = [lease for lease in leases if Lease.objects.get(pk=lease.pk).state in states]
+        return leases
+
+    def due(self, lease: Lease) -> Instalment | None:
+        return lease.instalments.filter(status=InstalmentStatus.DUE).order_by("sequence").first()
+
     def execute(self, fault, *, payout=None, refund=None) -> None:
         self.inject(fault)
         with after_commit():
@@ -179,10 +212,22 @@ class EscrowMachine(RuleBasedStateMachine):
         self.pay(data=data, card="pm_card_visa", fault=fault, finish="browser")
 
     @precondition(lambda self: len(self.unpaid) + len(self.paid) < 3)
-    @rule()
-    def new_lease(self) -> None:
+    @rule(monthly=st.booleans())
+    def new_lease(self, monthly: bool = False) -> None:
         with after_commit():
-            lease = self.p.request(quantity=1)
+            if monthly:  # 100 days, billed month by month: four instalments
+                lease = services.lease_request(
+                    listing=self.p.listing,
+                    exporter=self.p.exporter_org,
+                    by=self.p.exporter,
+                    start=days_from_now(3),
+                    end=days_from_now(102),
+                    quantity=1,
+                    goods_description="Fuzz",
+                    billing=Billing.MONTHLY,
+                )
+            else:
+                lease = self.p.request(quantity=1)
             if lease.state == S.REQUESTED:
                 services.lease_accept(lease=lease, by=self.p.owner)
         self.unpaid.append(lease)
@@ -220,10 +265,10 @@ class EscrowMachine(RuleBasedStateMachine):
             self.unpaid.remove(lease)
             self.paid.append(lease)
 
-    @precondition(lambda self: self.paid)
+    @precondition(lambda self: self.upfront())
     @rule(data=st.data(), fraction=FRACTIONS, fault=FAULTS)
     def release(self, data, fraction, fault) -> None:
-        lease = data.draw(st.sampled_from(self.paid), label="lease")
+        lease = data.draw(st.sampled_from(self.upfront()), label="lease")
         try:
             with after_commit(), transaction.atomic():
                 escrow = self.escrow(lease, lock=True)
@@ -247,10 +292,10 @@ class EscrowMachine(RuleBasedStateMachine):
         event(f"payout {Payout.objects.get(pk=payout.pk).status}")
         self.flush(data)
 
-    @precondition(lambda self: self.paid)
+    @precondition(lambda self: self.upfront())
     @rule(data=st.data(), fraction=FRACTIONS, fault=FAULTS)
     def refund(self, data, fraction, fault) -> None:
-        lease = data.draw(st.sampled_from(self.paid), label="lease")
+        lease = data.draw(st.sampled_from(self.upfront()), label="lease")
         self.n += 1
         with after_commit(), transaction.atomic():
             escrow = self.escrow(lease, lock=True)
@@ -267,11 +312,11 @@ class EscrowMachine(RuleBasedStateMachine):
         self.execute(fault, refund=refund)
         self.flush(data)
 
-    @precondition(lambda self: self.paid)
+    @precondition(lambda self: self.upfront())
     @rule(data=st.data(), fraction=FRACTIONS, fault=FAULTS)
     def split(self, data, fraction, fault) -> None:
         """What is held, split: the owner's part released (less the fee), the rest refunded."""
-        lease = data.draw(st.sampled_from(self.paid), label="lease")
+        lease = data.draw(st.sampled_from(self.upfront()), label="lease")
         self.n += 1
         try:
             with after_commit(), transaction.atomic():
@@ -303,10 +348,10 @@ class EscrowMachine(RuleBasedStateMachine):
         self.execute(fault, payout=payout, refund=refund)
         self.flush(data)
 
-    @precondition(lambda self: self.paid)
+    @precondition(lambda self: self.upfront())
     @rule(data=st.data())
     def chargeback_open(self, data) -> None:
-        lease = data.draw(st.sampled_from(self.paid), label="lease")
+        lease = data.draw(st.sampled_from(self.upfront()), label="lease")
         charge_id = self.charge_id(lease)
         charge = self.fake.get(charge_id)
         if charge["disputed"] or charge["amount"] == charge["amount_refunded"]:
@@ -353,7 +398,136 @@ class EscrowMachine(RuleBasedStateMachine):
         self.fake.clear_faults()
         self.flush(data)
 
-    # -- invariants ----------------------------------------------------------------------------------
+    # -- monthly billing (#18) -----------------------------------------------------------------------
+
+    @precondition(lambda self: self.monthly(S.FUNDED))
+    @rule(
+        data=st.data(),
+        saved=st.sampled_from([None, None, "card_declined", "authentication_required"]),
+        fault=FAULTS,
+        tries=st.integers(1, 3),
+    )
+    def charge_month(self, data, saved, fault, tries) -> None:
+        """The sweep's off-session charge of the next month, ``tries`` times (its retries), on the saved
+        card as it is now (working, declined, or wanting authentication), a processor fault on the first
+        request; an unknown outcome is resent by the next sweep (here at once)."""
+        lease = data.draw(st.sampled_from(self.monthly(S.FUNDED)), label="lease")
+        instalment = self.due(lease)
+        if instalment is None:
+            return
+        profile = BillingProfile.objects.get(organisation_id=lease.exporter_id)
+        self.fake.card_fail(profile.payment_method, saved)
+        late = warehouse_midnight(lease.listing.warehouse, instalment.start - timedelta(days=1))
+        for attempt in range(tries):
+            self.inject(fault if attempt == 0 else None)
+            with after_commit():
+                services.instalment_charge(instalment, now=late)
+            self.fake.clear_faults()
+            if Payment.objects.filter(escrow__lease=lease, status=PaymentStatus.UNKNOWN).exists():
+                with after_commit():
+                    services.instalment_charge(instalment, now=late)
+            self.flush(data)
+        self.fake.card_fail(profile.payment_method, None)
+        instalment.refresh_from_db()
+        event(f"charge month: {instalment.status} after {instalment.charge_tries} tries, card {saved}")
+
+    @precondition(lambda self: self.monthly(S.FUNDED))
+    @rule(data=st.data(), card=st.sampled_from(["pm_card_visa", "3ds_ok", "3ds_fail"]), fault=FAULTS)
+    def pay_month_by_hand(self, data, card, fault) -> None:
+        lease = Lease.objects.get(pk=data.draw(st.sampled_from(self.monthly(S.FUNDED)), label="lease").pk)
+        if self.due(lease) is None:
+            return
+        method = "pm_card_authenticationRequired" if card.startswith("3ds") else card
+        try:
+            with after_commit():
+                payment = self.retrying(
+                    fault, lambda: services.instalment_pay(lease=lease, by=self.p.exporter, payment_method=method)
+                )
+        except PaymentDeclined:
+            self.flush(data)
+            return
+        if payment.status == PaymentStatus.REQUIRES_ACTION:
+            self.fake.authenticate(payment.processor_id, succeed=card == "3ds_ok")
+            try:
+                with after_commit():
+                    services.lease_pay_finalize(lease=lease, by=self.p.exporter, payment_id=payment.processor_id)
+            except PaymentDeclined:
+                pass
+        event(f"pay month by hand: {Payment.objects.get(pk=payment.pk).status}")
+        self.flush(data, required=frozenset({"payment_intent.succeeded"}))
+
+    @precondition(lambda self: self.monthly(S.FUNDED))
+    @rule(data=st.data())
+    def month_unpaid_at_its_start(self, data) -> None:
+        """The deadline: the next month is still unpaid when it begins; the lease ends the day before."""
+        lease = data.draw(st.sampled_from(self.monthly(S.FUNDED)), label="lease")
+        with after_commit(), transaction.atomic():
+            locked = lease_lock(lease)
+            instalment = self.due(locked.lease)
+            if instalment is None:
+                return
+            services.lease_shorten(locked.lease, instalment)
+        event("lease shortened")
+        self.flush(data)
+
+    @precondition(lambda self: self.monthly(S.FUNDED))
+    @rule(data=st.data(), fault=FAULTS)
+    def release_months(self, data, fault) -> None:
+        """Every month escrow holds released to the owner, each from its own month's charge."""
+        lease = data.draw(st.sampled_from(self.monthly(S.FUNDED)), label="lease")
+        self.inject(fault)
+        try:
+            with after_commit(), transaction.atomic():
+                locked = lease_lock(lease)
+                assert locked.escrow is not None
+                schedule.instalments_release_due(lease=locked.lease, escrow=locked.escrow, today=date.max)
+        except EscrowError as error:
+            if error.code != "escrow_frozen":
+                raise
+        self.fake.clear_faults()
+        with after_commit():
+            payouts_retry()
+        self.flush(data)
+
+    @precondition(lambda self: self.monthly(S.FUNDED))
+    @rule(data=st.data(), fault=FAULTS)
+    def cancel_monthly(self, data, fault) -> None:
+        """The exporter cancels: each month held refunded by the policy to the card that paid it."""
+        lease = data.draw(st.sampled_from(self.monthly(S.FUNDED)), label="lease")
+        self.inject(fault)
+        with after_commit():
+            services.lease_cancel(lease=lease, by=self.p.exporter, side="exporter")
+        self.fake.clear_faults()
+        with after_commit():
+            refunds_retry()
+            payouts_retry()
+        event("monthly lease cancelled")
+        self.flush(data)
+
+    @invariant()
+    def no_month_is_taken_twice(self) -> None:
+        for lease in self.monthly():
+            lease = Lease.objects.get(pk=lease.pk)
+            payments = Payment.objects.filter(escrow__lease=lease)
+            for instalment in lease.instalments.all():
+                n = instalment.sequence
+                succeeded = payments.filter(instalment=n, status=PaymentStatus.SUCCEEDED)
+                if instalment.status in (InstalmentStatus.SCHEDULED, InstalmentStatus.RELEASED):
+                    assert succeeded.count() == 1, (lease.pk, n, instalment.status)
+                if instalment.status == InstalmentStatus.DUE:
+                    assert not succeeded.exists(), (lease.pk, n)
+                taken = [
+                    c
+                    for c in self.fake.succeeded_charges
+                    if c["transfer_group"] == f"lease_{lease.pk}" and int(c["metadata"].get("instalment", "1")) == n
+                ]
+                recorded = payments.filter(instalment=n, status__in=[PaymentStatus.SUCCEEDED, PaymentStatus.DUPLICATE])
+                assert len(taken) == recorded.count(), (lease.pk, n, len(taken), recorded.count())
+                for payment in recorded.exclude(status=PaymentStatus.SUCCEEDED):
+                    assert Refund.objects.filter(payment=payment, amount=payment.amount).exists()
+                if instalment.status == InstalmentStatus.CANCELLED and lease.state != S.CANCELLED:
+                    for payment in succeeded:  # paid after the lease was shortened: refunded in full
+                        assert Refund.objects.filter(payment=payment, amount=payment.amount).exists()
 
     @invariant()
     def the_books_agree(self) -> None:

@@ -11,12 +11,14 @@ from datetime import timedelta
 from decimal import Decimal
 
 import pytest
+from django.db.models import F
 from django.urls import reverse
 from django.utils import timezone
 
 from leasing import rules, services, transfers
+from leasing.choices import Billing
 from leasing.choices import LeaseState as S
-from leasing.models import Lease
+from leasing.models import Instalment, Lease
 from leasing.selectors import exporter_dashboard_get, exporter_next_action, lease_detail_get, lease_detail_queryset
 from tests.helpers import service_accepts
 from tests.leasing.factories import Parties
@@ -62,6 +64,37 @@ def _window_closed(p: Parties) -> Lease:
     return Lease.objects.get(pk=lease.pk)
 
 
+def _monthly(p: Parties, state: str, *, start_in: int = 3) -> Lease:
+    """A 100-day lease billed monthly (issue #18), walked to ``state``."""
+    lease = services.lease_request(
+        listing=p.listing,
+        exporter=p.exporter_org,
+        by=p.exporter,
+        start=days_from_now(start_in),
+        end=days_from_now(start_in + 99),
+        quantity=2,
+        goods_description="Garden furniture",
+        billing=Billing.MONTHLY,
+    )
+    return p.walker.walk(lease, state)
+
+
+def _monthly_all_paid(p: Parties) -> Lease:
+    lease = _monthly(p, S.ACTIVE)
+    for _ in range(3):
+        services.instalment_pay(lease=Lease.objects.get(pk=lease.pk), by=p.exporter, payment_method="pm_card_visa")
+    return Lease.objects.get(pk=lease.pk)
+
+
+def _monthly_month_begun(p: Parties) -> Lease:
+    """Month 2 has begun unpaid (the shortening sweep has not run yet): too late to pay it."""
+    lease = _monthly(p, S.ACTIVE)
+    shift = timedelta(days=40)
+    Lease.objects.filter(pk=lease.pk).update(start=F("start") - shift, end=F("end") - shift)
+    Instalment.objects.filter(lease=lease).update(start=F("start") - shift, end=F("end") - shift)
+    return Lease.objects.get(pk=lease.pk)
+
+
 def _transferred(p: Parties) -> Lease:
     lease = p.lease_in(S.ACTIVE)
     Lease.objects.filter(pk=lease.pk).update(state=S.TRANSFERRED)
@@ -85,6 +118,11 @@ SCENARIOS: dict[str, Callable[[Parties], Lease]] = {
     "active, 60 days": lambda p: p.lease_in(S.ACTIVE, end=days_from_now(62)),
     "completed": lambda p: p.lease_in(S.COMPLETED),
     "transferred": _transferred,
+    "monthly, accepted": lambda p: _monthly(p, S.ACCEPTED),
+    "monthly, funded": lambda p: _monthly(p, S.FUNDED),
+    "monthly, active": lambda p: _monthly(p, S.ACTIVE),
+    "monthly, all paid": _monthly_all_paid,
+    "monthly, month 2 begun unpaid": _monthly_month_begun,
 }
 
 
@@ -97,6 +135,7 @@ def _attempts(p: Parties, side: str) -> dict[str, Callable[[Lease], object]]:
         "decline": lambda lease: services.lease_decline(lease=lease, by=by, reason="Full that week"),
         "withdraw": lambda lease: services.lease_withdraw(lease=lease, by=by),
         "pay": lambda lease: services.lease_pay(lease=lease, by=by, payment_method="pm_card_visa"),
+        "pay_instalment": lambda lease: services.instalment_pay(lease=lease, by=by, payment_method="pm_card_visa"),
         "announce": lambda lease: _announce(p, lease, by),
         "confirm": lambda lease: services.lease_confirm(lease=lease, by=by),
         "dispute": lambda lease: trust_services.dispute_open(
@@ -120,6 +159,7 @@ def _offered(lease: Lease, p: Parties, side: str) -> dict[str, bool]:
         "decline": actions.decline,
         "withdraw": actions.withdraw,
         "pay": actions.pay,
+        "pay_instalment": actions.pay_instalment,
         "announce": actions.announce,
         "confirm": actions.confirm or actions.confirm_arrived,
         "dispute": actions.dispute,
