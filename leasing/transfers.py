@@ -128,7 +128,8 @@ def transfer_offer(
     if to_organisation is not None and not to_organisation.is_exporter:
         raise InvalidTransfer(_("%(organisation)s is not set up as an exporter.") % {"organisation": to_organisation})
     value = transfer_value(lease, quantity=quantity, start=start, price=price)
-    checked_in = lease.shipments.filter(status=ShipmentStatus.CHECKED_IN).exists()
+    # Goods are there once checked in on this lease, or carried over to it (an extension, a transfer).
+    checked_in = lease.goods_carried or lease.shipments.filter(status=ShipmentStatus.CHECKED_IN).exists()
     transfer = LeaseTransfer.objects.create(
         lease=lease,
         to_organisation=to_organisation,

@@ -105,6 +105,17 @@ def _clear_cache():
 
 
 @pytest.fixture(autouse=True)
+def _default_language():
+    """Every test starts and ends in the site's language: a test (or the code it runs) that activates
+    a reader's language and leaves it on must not turn the next test's messages into Chinese."""
+    from django.utils import translation
+
+    translation.deactivate()
+    yield
+    translation.deactivate()
+
+
+@pytest.fixture(autouse=True)
 def _fresh_simulated_gateway():
     """The simulated gateway remembers answers per idempotency key in process, and test databases
     reuse ids: start every test with a gateway that remembers nothing. The gateways are built once
