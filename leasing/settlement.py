@@ -10,9 +10,12 @@ from decimal import Decimal
 from typing import TYPE_CHECKING
 
 from escrow import services as escrow_services
-from escrow.models import Payout, Refund
+from escrow.choices import PaymentStatus
+from escrow.models import Escrow, Payment, Payout, Refund
 
 from . import schedule
+from .choices import Billing, InstalmentStatus
+from .models import Lease
 
 if TYPE_CHECKING:
     from .services import Locked
@@ -38,10 +41,16 @@ def lease_settle(
     if escrow is None:
         raise ValueError(f"Lease {lease.pk} has no escrow to settle.")
     refund = payout = None
-    if exporter_part > 0:
-        refund = escrow_services.escrow_refund(
-            escrow=escrow, exporter=lease.exporter, amount=exporter_part, reason=reason, key=key
+    for n, (payment, part) in enumerate(refund_sources(lease, escrow, exporter_part)):
+        made = escrow_services.escrow_refund(
+            escrow=escrow,
+            exporter=lease.exporter,
+            amount=part,
+            reason=reason,
+            key=key if payment is None else f"{key}:{payment.instalment}",
+            payment=payment,
         )
+        refund = refund if n else made  # the decision names the first (largest share) refund
     if owner_part > 0:
         payout = escrow_services.escrow_release(
             escrow=escrow,
@@ -52,3 +61,27 @@ def lease_settle(
         )
     schedule.instalments_close(lease)
     return refund, payout
+
+
+def refund_sources(lease: Lease, escrow: Escrow, amount: Decimal) -> list[tuple[Payment | None, Decimal]]:
+    """Which charges a refund of ``amount`` goes back to. Paid up front: the one charge (None: the
+    lease's payment). Billed monthly, each month was its own charge and a card refund cannot exceed
+    its charge: each month still held gives back up to what escrow holds of it, the latest month
+    first (docs/money.md, "Monthly billing"). The parts add up to ``amount``."""
+    if amount <= 0:
+        return []
+    if lease.billing != Billing.MONTHLY:
+        return [(None, amount)]
+    payments = {p.instalment: p for p in escrow.payments.filter(status=PaymentStatus.SUCCEEDED)}
+    sources: list[tuple[Payment | None, Decimal]] = []
+    left = amount
+    for instalment in lease.instalments.filter(status=InstalmentStatus.SCHEDULED).order_by("-sequence"):
+        payment = payments.get(instalment.sequence)
+        if payment is None or left <= 0:
+            continue
+        part = min(left, instalment.gross)
+        sources.append((payment, part))
+        left -= part
+    if left > 0:  # more than the held months: cannot be, the parts add up to what escrow holds
+        raise ValueError(f"Lease {lease.pk}: a refund of {amount} is more than the months escrow holds.")
+    return sources

@@ -407,3 +407,35 @@ def test_the_request_page_offers_monthly_billing_and_the_checkout_pays_the_next_
     assert client.get(url("lease_pay", lease.pk)).status_code == 404
     assert client.post(url("lease_pay", lease.pk), {"payment_method": "pm_card_visa"}).status_code == 404
     assert Payment.objects.filter(escrow__lease=lease).count() == 2
+
+
+def test_a_dispute_refund_on_a_monthly_lease_goes_back_to_each_months_own_charge(django_capture_on_commit_callbacks):
+    """A card refund cannot exceed its charge: a refund decided for two paid months is two refunds,
+    each to the charge that paid its month, never one refund of both months against month 1."""
+    from tests.trust.factories import staff_user
+    from trust import services as trust_services
+    from trust.choices import DisputeKind, Outcome
+
+    p = Parties(price_per_unit_day=Decimal("2.00"))
+    lease = monthly_lease(p, start_in=20)
+    p.pay(lease)
+    lease.refresh_from_db()
+    services.instalment_pay(lease=lease, by=p.exporter, payment_method="pm_card_visa")  # month 2 early
+    p.walker.check_in(lease)
+    lease.refresh_from_db()
+    assert lease.state == S.CHECKED_IN
+    dispute = trust_services.dispute_open(
+        lease=lease, by=p.exporter, reason="Half the cartons are missing", kind=DisputeKind.CHECK_IN
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        trust_services.dispute_resolve(dispute=dispute, by=staff_user(), outcome=Outcome.REFUND, note="Refund")
+
+    refunds = Refund.objects.filter(escrow=lease.escrow).select_related("payment").order_by("payment__instalment")
+    first, second = (lease.instalments.get(sequence=n) for n in (1, 2))
+    assert [(r.payment.instalment, r.amount, r.status) for r in refunds] == [
+        (1, first.gross, "succeeded"),
+        (2, second.gross, "succeeded"),
+    ]
+    assert all(r.amount <= r.payment.amount for r in refunds)
+    assert ledger.escrow_held(lease.escrow) == 0
+    assert set(ledger.ledger_totals().values()) == {Decimal("0.00")}
