@@ -11,6 +11,7 @@ from leasing.forms import MultiplePhotoField
 
 from .choices import MovementKind, OrderKind
 from .models import OutboundOrder, Product, StockLevel
+from .services import PRODUCT_COLUMNS
 
 MAX_IMPORT_BYTES = 1024 * 1024  # 1 MB of CSV: some 10,000 products
 
@@ -18,20 +19,7 @@ MAX_IMPORT_BYTES = 1024 * 1024  # 1 MB of CSV: some 10,000 products
 class ProductForm(forms.ModelForm):
     class Meta:
         model = Product
-        fields = [
-            "sku",
-            "description",
-            "units_per_carton",
-            "units_per_pallet",
-            "weight_kg",
-            "length_cm",
-            "width_cm",
-            "height_cm",
-            "hs_code",
-            "origin_country",
-            "unit_value",
-            "currency",
-        ]
+        fields = PRODUCT_COLUMNS
         labels = {
             "sku": _("SKU"),
             "description": _("Description"),

@@ -45,27 +45,14 @@ from leasing.notifications import lease_email
 from warehouses.dates import today_range
 
 from .choices import OPEN_ORDER_STATUSES, MovementKind
-from .models import OrderEvent, OutboundOrder, Product, StockLevel, StockMovement
+from .models import OrderEvent, OutboundOrder, StockLevel, StockMovement
 from .models_lifecycle import LeaseEndReminder, Overstay, OverstayResolution, TransferStockLine
+from .services import product_carried
 from .services.ledger import levels_lock, movement_write, stock_hold, stock_release
 
 S = LeaseState
 # The reminder goes out this many days before the lease's last day, at the warehouse.
 REMIND_DAYS = 7
-# Product fields copied to the receiver's own SKU when a transfer carries goods.
-PRODUCT_COPY = (
-    "description",
-    "units_per_carton",
-    "units_per_pallet",
-    "weight_kg",
-    "length_cm",
-    "width_cm",
-    "height_cm",
-    "hs_code",
-    "origin_country",
-    "unit_value",
-    "currency",
-)
 
 
 def on_hand_of(lease: Lease | int) -> int:
@@ -131,18 +118,6 @@ def transfer_goods_check(transfer: LeaseTransfer) -> None:
         )
 
 
-def _receiver_product(product: Product, organisation_id: int) -> Product:
-    """The receiver's own SKU for ``product`` (same code; created with the same details)."""
-    if product.organisation_id == organisation_id:
-        return product
-    found, _created = Product.objects.get_or_create(
-        organisation_id=organisation_id,
-        sku=product.sku,
-        defaults={name: getattr(product, name) for name in PRODUCT_COPY},
-    )
-    return found
-
-
 def transfer_stock_carry(transfer: LeaseTransfer, *, by: User | None) -> int:
     """Move each offered line's units from the transferred lease to the receiver's (locked by the
     transfer's completion). Returns the units moved."""
@@ -156,7 +131,7 @@ def transfer_stock_carry(transfer: LeaseTransfer, *, by: User | None) -> int:
         level = levels.get((old.pk, line.product_id))
         moved = min(line.quantity, level.available if level else 0)
         if moved:
-            target = _receiver_product(line.product, new.exporter_id)
+            target = product_carried(line.product, new)
             refs: dict[str, Any] = {"transfer": transfer, "reason": f"Transfer #{transfer.pk}"}
             movement_write(
                 lease=old,

@@ -1,8 +1,8 @@
 """Who is told what when goods move or an order changes: in-app and by email, each recipient in
 their own language (``common.emails.email_send``; template ``emails/inventory_update``).
 
-``order_notify`` and ``stock_notify`` tell the other side of the step; ``goods_notify`` tells both
-sides about a lease's goods (the lifecycle's reminders: ``goods_remain``, ``lease_overstayed``)."""
+``order_notify`` and ``stock_notify`` tell the other side of the step. The end-of-lease reminder and
+the overstay notice are the lifecycle's (``inventory.lifecycle``, through ``leasing.notifications``)."""
 
 from __future__ import annotations
 
@@ -24,7 +24,7 @@ if TYPE_CHECKING:
 
     from accounts.models import Organisation
 
-__all__ = ["MESSAGES", "goods_notify", "order_notify", "stock_notify"]
+__all__ = ["MESSAGES", "order_notify", "stock_notify"]
 
 # step -> (who: "owner" | "exporter" | "both", subject, what happened / what to do next). The texts
 # take %(order)s, %(lease)s, %(sku)s, %(quantity)s, %(reason)s, %(carrier)s, %(tracking)s, %(warehouse)s.
@@ -62,16 +62,6 @@ MESSAGES: dict[str, tuple[str, StrOrPromise, StrOrPromise]] = {
             "%(kind)s: %(quantity)s units of %(sku)s on lease #%(lease)s. Reason: %(reason)s. "
             "If you disagree, open a dispute from the lease page."
         ),
-    ),
-    "goods_remain": (
-        "both",
-        _("Goods remain at the end of a lease"),
-        _("Lease #%(lease)s has ended and goods are still on hand at %(warehouse)s. Order their removal."),
-    ),
-    "lease_overstayed": (
-        "both",
-        _("Goods are overstaying a lease"),
-        _("Lease #%(lease)s ended and its goods are still at %(warehouse)s: extend the lease or remove them."),
     ),
 }
 ACTIONS: dict[str, StrOrPromise] = {"order": _("Open the order"), "lease": _("Open the lease")}
@@ -129,9 +119,3 @@ def stock_notify(*, movement: StockMovement, step: str) -> None:
         "reason": movement.reason,
     }
     _send(step, movement.lease, _lease_path(movement.lease), values, ACTIONS["lease"])
-
-
-def goods_notify(*, lease: Lease, step: str) -> None:
-    """Tell both sides about the goods of ``lease`` (``goods_remain``, ``lease_overstayed``)."""
-    if step in MESSAGES:
-        _send(step, lease, _lease_path(lease), {}, ACTIONS["lease"])

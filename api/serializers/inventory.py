@@ -23,7 +23,7 @@ from inventory.models import (
     StockLevel,
     StockMovement,
 )
-from inventory.services import product_clean
+from inventory.services import PRODUCT_COLUMNS, product_clean
 from leasing.selectors import EXPORTER, OWNER
 from leasing.services import CHECKIN_PHOTOS_MAX
 
@@ -54,21 +54,6 @@ class CountryCodeField(serializers.ChoiceField):
 
 # --- Products ---------------------------------------------------------------------------------
 
-PRODUCT_FIELDS = [
-    "sku",
-    "description",
-    "units_per_carton",
-    "units_per_pallet",
-    "weight_kg",
-    "length_cm",
-    "width_cm",
-    "height_cm",
-    "hs_code",
-    "origin_country",
-    "unit_value",
-    "currency",
-]
-
 
 class ProductSerializer(serializers.ModelSerializer):
     origin_country = CountryCodeField(read_only=True)
@@ -76,7 +61,7 @@ class ProductSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Product
-        fields = ["id", *PRODUCT_FIELDS, "created_at", "updated_at"]
+        fields = ["id", *PRODUCT_COLUMNS, "created_at", "updated_at"]
         read_only_fields = fields
 
 
@@ -132,7 +117,7 @@ class ProductWriteSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Product
-        fields = PRODUCT_FIELDS
+        fields = PRODUCT_COLUMNS
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
         values, problems = product_clean(attrs)
