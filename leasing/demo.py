@@ -10,6 +10,7 @@ from django.utils import timezone
 from accounts.models import Organisation, User
 from escrow.models import Payment, Payout
 from warehouses.choices import CancellationPolicy
+from warehouses.dates import warehouse_today
 from warehouses.models import Listing
 from warehouses.services import capacity_reshape
 
@@ -71,7 +72,7 @@ class LeaseWalker:
 
     def complete(self, lease: Lease) -> None:
         """Pretend the lease has run its course, then let the completion sweep end it."""
-        today = timezone.localdate()
+        today = warehouse_today(lease.listing.warehouse)
         Lease.objects.filter(pk=lease.pk).update(
             start=today - timedelta(days=lease.days), end=today - timedelta(days=1)
         )
@@ -124,9 +125,9 @@ def _seed_states(
     *, listings: list[Listing], owners: dict[int, User], exporters: list[tuple[User, Organisation]]
 ) -> int:
     listings = [listing for listing in listings if not listing.instant_book]
-    today = timezone.localdate()
     for index, state in enumerate(DEMO_STATES):
         listing = listings[index % len(listings)]
+        today = warehouse_today(listing.warehouse)
         exporter, organisation = exporters[index % len(exporters)]
         start = today + timedelta(days=5 + index)
         lease = services.lease_request(
@@ -207,7 +208,7 @@ def _long_active(
     """A lease of ``days`` days that started ``ago`` days ago, checked in and confirmed: the months
     begun are released, the later ones held (the release sweep runs too, as the demo's loop would)."""
     user, organisation = exporter
-    today = timezone.localdate()
+    today = warehouse_today(listing.warehouse)
     lease = services.lease_request(
         listing=listing,
         exporter=organisation,
@@ -259,7 +260,7 @@ def _monthly_billed(*, listing: Listing, owner: User, exporter: tuple[User, Orga
     payment (month 1, the card saved) and month 2 paid early by hand; months 3 and 4 are charged to
     the saved card by the sweep 7 days before each starts."""
     user, organisation = exporter
-    start = timezone.localdate() + timedelta(days=4)
+    start = warehouse_today(listing.warehouse) + timedelta(days=4)
     lease = services.lease_request(
         listing=listing,
         exporter=organisation,
@@ -314,7 +315,7 @@ def seed_flexible(
     if not _made(CANCELLED_WITH_REFUND):
         listing = by_policy.get(CancellationPolicy.MODERATE, mine[0])
         user, organisation = second
-        start = timezone.localdate() + timedelta(days=5)
+        start = warehouse_today(listing.warehouse) + timedelta(days=5)
         lease = services.lease_request(
             listing=listing,
             exporter=organisation,
@@ -334,7 +335,7 @@ def seed_flexible(
         made += 1
     if not _made(AWAITING_CONSENT):
         user, organisation = first
-        start = timezone.localdate() + timedelta(days=6)
+        start = warehouse_today(mine[-1].warehouse) + timedelta(days=6)
         lease = services.lease_request(
             listing=mine[-1],
             exporter=organisation,

@@ -20,6 +20,7 @@ from leasing import services as leasing_services
 from leasing.choices import LeaseState as S
 from leasing.demo import LeaseWalker
 from leasing.models import Lease
+from warehouses.dates import warehouse_today
 from warehouses.models import Listing
 
 from . import services
@@ -178,7 +179,7 @@ def _resolved_dispute(*, staff: User, listings: list[Listing], people: DemoPeopl
     owner = listing.warehouse.organisation.memberships.get().user
     exporter_org = people.exporters[-1]
     exporter = exporter_org.memberships.get().user
-    start = timezone.localdate() + timedelta(days=20)
+    start = warehouse_today(listing.warehouse) + timedelta(days=20)
     lease = leasing_services.lease_request(
         listing=listing,
         exporter=exporter_org,

@@ -4,7 +4,6 @@ goods arrive and are counted in, the exporter confirms, the owner is paid."""
 from decimal import Decimal
 
 import pytest
-from django.utils import timezone
 
 from escrow.choices import PayoutStatus
 from escrow.ledger import escrow_held
@@ -53,7 +52,7 @@ def test_lease_walk_through_the_api(parties, owner_api, exporter_api, django_cap
                 "handling_out_fee": "5.00",
                 "min_days": 1,
                 "max_days": 90,
-                "available_from": timezone.localdate().isoformat(),
+                "available_from": days_from_now(0).isoformat(),
             },
             format="json",
         ),

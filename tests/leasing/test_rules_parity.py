@@ -108,7 +108,7 @@ SCENARIOS: dict[str, Callable[[Parties], Lease]] = {
     "expired": lambda p: p.lease_in(S.EXPIRED),
     "cancelled": lambda p: p.lease_in(S.CANCELLED),
     "funded": lambda p: p.lease_in(S.FUNDED),
-    "funded, started": lambda p: p.lease_in(S.FUNDED, start=timezone.localdate()),
+    "funded, started": lambda p: p.lease_in(S.FUNDED, start=days_from_now(0)),
     "funded, part in": _part_in,
     "funded, announced": _announced,
     "checked in": lambda p: p.lease_in(S.CHECKED_IN),

@@ -108,7 +108,7 @@ def test_two_workers_expire_each_hold_once_and_free_its_capacity_once():
 
 def test_two_workers_complete_each_lease_once():
     _, leases = leases_in(S.ACTIVE)
-    today = timezone.localdate()
+    today = days_from_now(0)
     Lease.objects.filter(pk__in=[lease.pk for lease in leases]).update(
         start=today - timedelta(days=10), end=today - timedelta(days=1)
     )

@@ -1,5 +1,6 @@
-from datetime import timedelta
+from datetime import date, timedelta
 from decimal import Decimal
+from zoneinfo import ZoneInfo
 
 import factory
 from django.utils import timezone
@@ -10,6 +11,9 @@ from warehouses.choices import CustomsStatus, ListingStatus, Unit
 from warehouses.models import Listing, Port, Warehouse
 from warehouses.ports import ports_load
 from warehouses.services import calendar_extend
+
+# The time zone of the factories' warehouses: the tests' "today" (``days_from_now``) is theirs.
+FACTORY_TIME_ZONE = "Europe/Amsterdam"
 
 
 def _port(locode: str = "NLRTM") -> str:
@@ -32,7 +36,7 @@ class WarehouseFactory(DjangoModelFactory):
     longitude = 4.4250
     nearest_port_id = factory.LazyFunction(_port)
     customs_status = CustomsStatus.GENERAL
-    timezone = "Europe/Amsterdam"
+    timezone = FACTORY_TIME_ZONE
 
 
 class ListingFactory(DjangoModelFactory):
@@ -52,7 +56,7 @@ class ListingFactory(DjangoModelFactory):
     handling_out_fee = Decimal("4.00")
     min_days = 1
     max_days = 365
-    available_from = factory.LazyFunction(timezone.localdate)
+    available_from = factory.LazyFunction(lambda: days_from_now(0))
     available_until = None
     status = ListingStatus.ACTIVE
 
@@ -62,5 +66,7 @@ class ListingFactory(DjangoModelFactory):
             calendar_extend(listing=self)
 
 
-def days_from_now(n: int):
-    return timezone.localdate() + timedelta(days=n)
+def days_from_now(n: int) -> date:
+    """``n`` days from today *at the factories' warehouses* (business dates belong to the warehouse):
+    from 23:00 UTC in winter Amsterdam is already on tomorrow, and so are the services."""
+    return timezone.localdate(timezone=ZoneInfo(FACTORY_TIME_ZONE)) + timedelta(days=n)
