@@ -50,6 +50,9 @@ RULES: dict[str, dict[str, str]] = {
         "files": FILES,
         "evidence_invalid": FILES,
     },
+    "GET /api/v1/leases/{id}/transfer-quote/": {
+        "price": "above zero: a decimal string's minimum cannot be stated in JSON Schema",
+    },
     "POST /api/v1/leases/{id}/transfers/": {
         "price": "above zero: a decimal string's minimum cannot be stated in JSON Schema",
         "to_organisation": EXISTS + " (another verified exporter)",
