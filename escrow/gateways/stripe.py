@@ -20,7 +20,7 @@ from contextlib import contextmanager
 from typing import Any
 
 import stripe
-from stripe.params import AccountCreateParams
+from stripe.params import AccountCreateParams, PaymentIntentCreateParams
 
 from common.money import THREE_DECIMAL, Money, from_minor, to_minor
 from escrow.choices import ServiceAgreement
@@ -59,22 +59,9 @@ class StripeGateway(Gateway):
         metadata: dict[str, str],
     ) -> ChargeResult:
         """Create and confirm a PaymentIntent server-side, captured immediately (no redirects)."""
-        minor = _minor(amount)
+        params = _charge_params(amount, payment_method, transfer_group, description, metadata)
         with _stripe_errors("charge", idempotency_key):
-            intent = self._client.v1.payment_intents.create(
-                params={
-                    "amount": minor,
-                    "currency": amount.currency.lower(),
-                    "payment_method": payment_method,
-                    "confirm": True,
-                    "capture_method": "automatic",
-                    "automatic_payment_methods": {"enabled": True, "allow_redirects": "never"},
-                    "transfer_group": transfer_group,
-                    "description": description,
-                    "metadata": metadata,
-                },
-                options={"idempotency_key": idempotency_key},
-            )
+            intent = self._client.v1.payment_intents.create(params=params, options={"idempotency_key": idempotency_key})
         return _charge_result(intent, idempotency_key)
 
     def transfer(
@@ -239,24 +226,11 @@ class StripeGateway(Gateway):
     ) -> ChargeResult:
         """``charge`` on the customer with ``setup_future_usage=off_session``: once it succeeds (after
         3-D Secure if the bank asks) Stripe attaches the card to the customer for off-session use."""
-        minor = _minor(amount)
+        params = _charge_params(amount, payment_method, transfer_group, description, metadata)
+        params["customer"] = customer
+        params["setup_future_usage"] = "off_session"
         with _stripe_errors("charge_and_save", idempotency_key):
-            intent = self._client.v1.payment_intents.create(
-                params={
-                    "amount": minor,
-                    "currency": amount.currency.lower(),
-                    "customer": customer,
-                    "payment_method": payment_method,
-                    "setup_future_usage": "off_session",
-                    "confirm": True,
-                    "capture_method": "automatic",
-                    "automatic_payment_methods": {"enabled": True, "allow_redirects": "never"},
-                    "transfer_group": transfer_group,
-                    "description": description,
-                    "metadata": metadata,
-                },
-                options={"idempotency_key": idempotency_key},
-            )
+            intent = self._client.v1.payment_intents.create(params=params, options={"idempotency_key": idempotency_key})
         return _charge_result(intent, idempotency_key)
 
     def charge_off_session(
@@ -323,6 +297,23 @@ def _minor(amount: Money) -> int:
             f"{amount.amount} {amount.currency}: Stripe takes three-decimal currencies only to two decimals"
         )
     return minor
+
+
+def _charge_params(
+    amount: Money, payment_method: str, transfer_group: str, description: str, metadata: dict[str, str]
+) -> PaymentIntentCreateParams:
+    """A PaymentIntent confirmed at once with the payer present, captured immediately, no redirects."""
+    return {
+        "amount": _minor(amount),
+        "currency": amount.currency.lower(),
+        "payment_method": payment_method,
+        "confirm": True,
+        "capture_method": "automatic",
+        "automatic_payment_methods": {"enabled": True, "allow_redirects": "never"},
+        "transfer_group": transfer_group,
+        "description": description,
+        "metadata": metadata,
+    }
 
 
 def _charge_result(intent: stripe.PaymentIntent, idempotency_key: str) -> ChargeResult:
