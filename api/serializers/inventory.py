@@ -28,7 +28,7 @@ from leasing.selectors import EXPORTER, OWNER
 from leasing.services import CHECKIN_PHOTOS_MAX
 
 from .common import ErrorSerializer, OrganisationRefSerializer, user_display
-from .leasing import PHOTO_TYPES, ActorField
+from .leasing import ActorField, photo_content_type
 from .warehouses import MAX_UNITS
 
 # The steps of an outbound order (``inventory.rules.order_step``), each a POST /orders/{id}/<step>/.
@@ -174,12 +174,6 @@ class StockLevelSerializer(serializers.ModelSerializer):
         model = StockLevel
         fields = ["id", "lease", "warehouse", "product", "on_hand", "held", "available", "updated_at"]
         read_only_fields = fields
-
-
-def photo_content_type(photo: AdjustmentPhoto) -> str:
-    if photo.content_type:
-        return photo.content_type
-    return PHOTO_TYPES.get(Path(photo.image.name or "").suffix.lower(), "application/octet-stream")
 
 
 class AdjustmentPhotoSerializer(serializers.ModelSerializer):

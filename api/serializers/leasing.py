@@ -9,6 +9,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 from rest_framework.utils import html
 
+from inventory.models import AdjustmentPhoto
 from leasing import rules
 from leasing.choices import Billing, CancelledBy, GoodsCondition, InstalmentStatus, LeaseState, ShipmentStatus
 from leasing.models import (
@@ -274,7 +275,8 @@ class CheckInLineSerializer(serializers.ModelSerializer):
 PHOTO_TYPES = {".jpg": "image/jpeg", ".jpeg": "image/jpeg", ".png": "image/png", ".webp": "image/webp"}
 
 
-def photo_content_type(photo: CheckInPhoto) -> str:
+def photo_content_type(photo: CheckInPhoto | AdjustmentPhoto) -> str:
+    """A photo's MIME type: recorded at upload, else guessed from its name (older check-in photos)."""
     if photo.content_type:
         return photo.content_type
     return PHOTO_TYPES.get(Path(photo.image.name or "").suffix.lower(), "application/octet-stream")
